@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+import { ClosedLoopError, type ErrorCode, type FieldIssue, formatPath } from '../errors.ts';
+
+/** Turns zod issues into field issues named by path. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+/**
+ * Parses `value` with `schema`, or throws a {@link ClosedLoopError} whose message lists every
+ * bad field by path.
+ */
+export function parseOrThrow<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  code: ErrorCode,
+  what: string,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = toFieldIssues(result.error);
+  const list = issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n');
+  throw new ClosedLoopError(code, `Invalid ${what}: ${issues.length} problem(s)\n${list}`, { issues });
+}

@@ -1,0 +1,114 @@
+// @closedloop/core: the public API at a glance.
+
+export type { Connector, ConnectorConfigSchema, DeliveryContext, HealthStatus } from './connector.ts';
+export { DeliveryError } from './connector.ts';
+export type { BusinessCalendar, Weekday } from './domain/calendar.ts';
+export { addBusinessTime, BusinessCalendarSchema, WEEKDAYS } from './domain/calendar.ts';
+export type {
+  Actor,
+  AuditEntry,
+  Case,
+  CaseSla,
+  CaseStatus,
+  Comment,
+  Priority,
+  SlaKind,
+} from './domain/case.ts';
+export {
+  ActorSchema,
+  AuditEntrySchema,
+  CASE_STATUSES,
+  CaseSchema,
+  CaseStatusSchema,
+  CommentSchema,
+  PRIORITIES,
+  PrioritySchema,
+  SlaKindSchema,
+} from './domain/case.ts';
+export type { Classification, CsatCategory, Flag, NpsCategory } from './domain/classification.ts';
+export {
+  ClassificationSchema,
+  CsatCategorySchema,
+  csatCategory,
+  FlagSchema,
+  NpsCategorySchema,
+  npsCategory,
+} from './domain/classification.ts';
+export type {
+  Alert,
+  Decider,
+  Decision,
+  DecisionContext,
+  DecisionInput,
+  EscalationStep,
+  RecipientRef,
+  SlaPolicy,
+} from './domain/decision.ts';
+export {
+  AlertSchema,
+  DEFAULT_ESCALATION,
+  DecisionSchema,
+  EscalationStepSchema,
+  RecipientRefSchema,
+  SlaPolicySchema,
+} from './domain/decision.ts';
+export type { DefaultDeciderOptions } from './domain/default-decider.ts';
+export { defaultDecider } from './domain/default-decider.ts';
+export type { CaseSummary, Change, Effect, EffectOf, EffectType, Recipient } from './domain/effect.ts';
+export {
+  CaseSummarySchema,
+  ChangeSchema,
+  EFFECT_TYPES,
+  EffectSchema,
+  RecipientSchema,
+} from './domain/effect.ts';
+export type { Answer, Customer, Feedback, FeedbackInput, Source } from './domain/feedback.ts';
+export {
+  AnswerSchema,
+  CustomerSchema,
+  FeedbackInputSchema,
+  FeedbackSchema,
+  SourceSchema,
+} from './domain/feedback.ts';
+export type { Person, Segment } from './domain/people.ts';
+export { Directory, PersonSchema, SegmentSchema, SegmentTree } from './domain/people.ts';
+export type { FieldIssue } from './errors.ts';
+export { ClosedLoopError, ErrorCode, formatPath } from './errors.ts';
+export type { LoopSnapshot, StepResult } from './machine/loop.ts';
+export { refusedError, startLoop, stepLoop, stepLoopOrThrow } from './machine/loop.ts';
+export type { LoopMachine } from './machine/machine.ts';
+export { createLoopMachine } from './machine/machine.ts';
+export type { Refusal } from './machine/refusal.ts';
+export { checkEvent, refusalOf, STATE_EVENTS, STATUS_MOVES } from './machine/refusal.ts';
+export type {
+  CaseChanges,
+  LoopContext,
+  LoopEnv,
+  LoopEvent,
+  LoopEventOf,
+  LoopEventType,
+  LoopInput,
+  LoopState,
+  TimerName,
+} from './machine/types.ts';
+export type {
+  ActorOptions,
+  CaptureResult,
+  CaseApi,
+  CaseUpdate,
+  ClosedLoop,
+  ClosedLoopEventName,
+  ClosedLoopEvents,
+  ExportFormat,
+} from './runtime/types.ts';
+export type {
+  CasePage,
+  CaseQuery,
+  Delivery,
+  DeliveryUpdate,
+  LoopRecord,
+  StepWrite,
+  Store,
+  TimerRow,
+} from './stores/store.ts';
+export { PRIORITY_RANK } from './stores/store.ts';

@@ -1,0 +1,89 @@
+import { initialTransition, transition } from 'xstate';
+import type { Effect } from '../domain/effect.ts';
+import { ClosedLoopError } from '../errors.ts';
+import type { LoopMachine } from './machine.ts';
+import { type Refusal, refusalOf } from './refusal.ts';
+import type { LoopContext, LoopEnv, LoopEvent, LoopInput, LoopState } from './types.ts';
+
+/** A loop at rest, as stored: plain JSON, no pending xstate timers (the runtime owns timers). */
+export interface LoopSnapshot {
+  state: LoopState;
+  context: LoopContext;
+}
+
+function stateOf(value: unknown): LoopState {
+  if (typeof value === 'string') return value as LoopState;
+  const [parent, child] = Object.entries(value as Record<string, string>)[0]!;
+  return `${parent}.${child}` as LoopState;
+}
+
+function stateValue(state: LoopState): string | Record<string, string> {
+  const [outer, child] = state.split('.');
+  return child === undefined ? outer! : { [outer!]: child };
+}
+
+/** The first snapshot of a new loop: state `captured`. */
+export function startLoop(machine: LoopMachine, input: LoopInput): LoopSnapshot {
+  const [snap] = initialTransition(machine, input);
+  return { state: stateOf(snap.value), context: snap.context };
+}
+
+export interface StepResult {
+  snapshot: LoopSnapshot;
+  /** Whether the machine took the event. A refused event leaves the snapshot as it was. */
+  accepted: boolean;
+  /** Effects the event emitted (empty when refused). */
+  effects: Effect[];
+}
+
+/** Feeds one event to a stored loop, purely. */
+export function stepLoop(machine: LoopMachine, snapshot: LoopSnapshot, event: LoopEvent): StepResult {
+  const restored = machine.resolveState({ value: stateValue(snapshot.state), context: snapshot.context });
+  const [next] = transition(machine, restored, event);
+  const accepted = next.context.version !== snapshot.context.version;
+  if (!accepted) return { snapshot, accepted, effects: [] };
+  return {
+    snapshot: { state: stateOf(next.value), context: next.context },
+    accepted,
+    effects: next.context.pending,
+  };
+}
+
+/**
+ * Like {@link stepLoop}, but a refused event throws a {@link ClosedLoopError} (`MOVE_REFUSED`) that
+ * names the case, its current state, why, and what is allowed instead.
+ */
+export function stepLoopOrThrow(
+  machine: LoopMachine,
+  env: LoopEnv,
+  snapshot: LoopSnapshot,
+  event: LoopEvent,
+): StepResult {
+  const refusal = refusalOf(env, snapshot.state, snapshot.context, event);
+  if (refusal) throw refusedError(snapshot, event, refusal);
+  const result = stepLoop(machine, snapshot, event);
+  if (!result.accepted) {
+    throw refusedError(snapshot, event, { reason: 'the loop machine did not take the event', allowed: [] });
+  }
+  return result;
+}
+
+export function refusedError(snapshot: LoopSnapshot, event: LoopEvent, refusal: Refusal): ClosedLoopError {
+  const c = snapshot.context.case;
+  const who = c
+    ? `Case ${c.id} (status ${c.status}, segment ${c.segment}, owner ${c.owner})`
+    : `Loop ${snapshot.context.loopId}`;
+  const allowed = refusal.allowed.length > 0 ? ` Allowed: ${refusal.allowed.join(', ')}.` : '';
+  return new ClosedLoopError('MOVE_REFUSED', `${who} refused ${event.type}: ${refusal.reason}.${allowed}`, {
+    details: {
+      caseId: c?.id,
+      loopId: snapshot.context.loopId,
+      state: snapshot.state,
+      status: c?.status,
+      segment: c?.segment,
+      event: event.type,
+      reason: refusal.reason,
+      allowed: refusal.allowed,
+    },
+  });
+}

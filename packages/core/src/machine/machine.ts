@@ -1,0 +1,180 @@
+import { assign, setup } from 'xstate';
+import type { CaseStatus } from '../domain/case.ts';
+import { checkEvent } from './refusal.ts';
+import {
+  applyBreach,
+  applyComment,
+  applyDecision,
+  applyInform,
+  applyInformed,
+  applyReassign,
+  applyResolve,
+  applyResurveyAnswered,
+  applyResurveyDue,
+  applyResurveyExpired,
+  applyUpdate,
+  dropTimer,
+  nextEscalationStep,
+} from './steps.ts';
+import type { LoopContext, LoopEnv, LoopEvent, LoopEventOf, LoopInput, TimerName } from './types.ts';
+
+type Args = { context: LoopContext; event: LoopEvent };
+const as = <T extends LoopEvent['type']>(e: LoopEvent, _t: T) => e as LoopEventOf<T>;
+
+/**
+ * The closed feedback loop as one pure xstate v5 machine: capture → classify → assign → act →
+ * inform the customer → learn. It never does I/O and never waits on its own timers: it writes
+ * due times into `context.timers` and emits effects into `context.pending`; a runtime executes both.
+ *
+ * @example
+ * const machine = createLoopMachine({ segments, directory });
+ * let snap = startLoop(machine, { loopId, caseId, feedback });
+ * ({ snapshot: snap } = stepLoop(machine, snap, { type: 'DECIDED', decision, at }));
+ */
+export function createLoopMachine(env: LoopEnv) {
+  const ok = ({ context, event }: Args) => checkEvent(env, context, event) === undefined;
+  const updateTo =
+    (status: CaseStatus) =>
+    ({ context, event }: Args) =>
+      event.type === 'UPDATE' &&
+      event.changes.status === status &&
+      context.case?.status !== status &&
+      ok({ context, event });
+  const breach =
+    (timer: TimerName) =>
+    ({ event }: Args) =>
+      event.type === 'TIMER_FIRED' && event.timer === timer;
+  const breachEscalates =
+    (timer: TimerName) =>
+    ({ context, event }: Args) =>
+      breach(timer)({ context, event }) && nextEscalationStep(context)?.escalate === true;
+
+  const caseEvents = {
+    UPDATE: [
+      { guard: 'updateToOpen', target: '#loop.acting.open', actions: 'update' },
+      { guard: 'updateToEscalated', target: '#loop.escalated', actions: 'update' },
+      { guard: 'updateToResolved', target: '#loop.resolved', actions: 'update' },
+      { guard: 'ok', actions: 'update' },
+    ],
+    REASSIGN: { guard: 'ok', actions: 'reassign' },
+    COMMENT: { guard: 'ok', actions: 'comment' },
+  } as const;
+
+  return setup({
+    types: {} as { context: LoopContext; events: LoopEvent; input: LoopInput },
+    guards: {
+      ok,
+      opensCase: ({ context, event }) => {
+        const d = as(event, 'DECIDED').decision;
+        const c = context.feedback.customer;
+        return d.case !== undefined && !c.anonymous && c.email !== undefined;
+      },
+      updateToOpen: updateTo('open'),
+      updateToEscalated: updateTo('escalated'),
+      updateToResolved: updateTo('resolved'),
+      firstResponseBreach: breach('firstResponse'),
+      firstResponseBreachEscalates: breachEscalates('firstResponse'),
+      resolutionBreach: breach('resolution'),
+      resolutionBreachEscalates: breachEscalates('resolution'),
+      resurveyDue: breach('resurvey'),
+      resurveyExpired: breach('resurveyExpiry'),
+      resurveys: ({ context }) => context.decision?.resurvey !== undefined,
+    },
+    actions: {
+      decide: assign(({ context, event }) => applyDecision(env, context, as(event, 'DECIDED'))),
+      update: assign(({ context, event }) => applyUpdate(env, context, as(event, 'UPDATE'))),
+      resolve: assign(({ context, event }) => applyResolve(env, context, as(event, 'RESOLVE'))),
+      reassign: assign(({ context, event }) => applyReassign(env, context, as(event, 'REASSIGN'))),
+      comment: assign(({ context, event }) => applyComment(env, context, as(event, 'COMMENT'))),
+      breach: assign(({ context, event }) => applyBreach(env, context, as(event, 'TIMER_FIRED'))),
+      inform: assign(({ context, event }) => applyInform(env, context, as(event, 'INFORM_CUSTOMER'))),
+      informed: assign(({ context, event }) => applyInformed(context, as(event, 'CUSTOMER_INFORMED'))),
+      resurveyDue: assign(({ context, event }) => applyResurveyDue(context, as(event, 'TIMER_FIRED'))),
+      resurveyAnswered: assign(({ context, event }) =>
+        applyResurveyAnswered(context, as(event, 'RESURVEY_ANSWERED')),
+      ),
+      resurveyExpired: assign(({ context }) => applyResurveyExpired(context)),
+      dropTimer: assign(({ context, event }) => dropTimer(context, as(event, 'TIMER_FIRED'))),
+    },
+  }).createMachine({
+    id: 'loop',
+    context: ({ input }) => ({
+      loopId: input.loopId,
+      caseId: input.caseId,
+      feedback: input.feedback,
+      timers: {},
+      version: 0,
+      pending: [],
+    }),
+    initial: 'captured',
+    // A timer that means nothing in the current state is dropped.
+    on: { TIMER_FIRED: { actions: 'dropTimer' } },
+    states: {
+      captured: {
+        on: {
+          DECIDED: [
+            { guard: 'opensCase', target: 'acting', actions: 'decide' },
+            { target: 'learned', actions: 'decide' },
+          ],
+        },
+      },
+      acting: {
+        initial: 'new',
+        on: {
+          ...caseEvents,
+          RESOLVE: { guard: 'ok', target: 'resolved', actions: 'resolve' },
+          TIMER_FIRED: [
+            { guard: 'resolutionBreachEscalates', target: 'escalated', actions: 'breach' },
+            { guard: 'resolutionBreach', actions: 'breach' },
+          ],
+        },
+        states: {
+          new: {
+            on: {
+              TIMER_FIRED: [
+                { guard: 'firstResponseBreachEscalates', target: '#loop.escalated', actions: 'breach' },
+                { guard: 'firstResponseBreach', actions: 'breach' },
+              ],
+            },
+          },
+          open: {},
+        },
+      },
+      escalated: {
+        on: {
+          ...caseEvents,
+          RESOLVE: { guard: 'ok', target: 'resolved', actions: 'resolve' },
+          TIMER_FIRED: { guard: 'resolutionBreach', actions: 'breach' },
+        },
+      },
+      resolved: {
+        on: {
+          ...caseEvents,
+          INFORM_CUSTOMER: { target: 'informing', actions: 'inform' },
+        },
+      },
+      informing: {
+        on: {
+          COMMENT: { guard: 'ok', actions: 'comment' },
+          CUSTOMER_INFORMED: [
+            { guard: 'resurveys', target: 'awaitingResurvey', actions: 'informed' },
+            { target: 'learned', actions: 'informed' },
+          ],
+        },
+      },
+      awaitingResurvey: {
+        on: {
+          COMMENT: { guard: 'ok', actions: 'comment' },
+          RESURVEY_ANSWERED: { target: 'learned', actions: 'resurveyAnswered' },
+          TIMER_FIRED: [
+            { guard: 'resurveyDue', actions: 'resurveyDue' },
+            { guard: 'resurveyExpired', target: 'learned', actions: 'resurveyExpired' },
+          ],
+        },
+      },
+      learned: { type: 'final' },
+    },
+  });
+}
+
+export type LoopMachine = ReturnType<typeof createLoopMachine>;

@@ -1,0 +1,137 @@
+import type { CaseStatus } from '../domain/case.ts';
+import type { LoopContext, LoopEnv, LoopEvent, LoopState } from './types.ts';
+
+/** Why an event is refused, and what would be accepted instead. */
+export interface Refusal {
+  reason: string;
+  /** Moves, statuses or events that are allowed instead. */
+  allowed: string[];
+}
+
+/** Case status transitions (seed 001 statuses; a case never goes back to new). */
+export const STATUS_MOVES: Readonly<Record<CaseStatus, readonly CaseStatus[]>> = {
+  new: ['open', 'escalated', 'resolved'],
+  open: ['escalated', 'resolved'],
+  escalated: ['open', 'resolved'],
+  resolved: ['open'],
+};
+
+/** Events each state accepts. */
+export const STATE_EVENTS: Readonly<Record<LoopState, readonly LoopEvent['type'][]>> = {
+  captured: ['DECIDED'],
+  'acting.new': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED'],
+  'acting.open': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED'],
+  escalated: ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED'],
+  resolved: ['UPDATE', 'REASSIGN', 'COMMENT', 'INFORM_CUSTOMER', 'TIMER_FIRED'],
+  informing: ['COMMENT', 'CUSTOMER_INFORMED', 'TIMER_FIRED'],
+  awaitingResurvey: ['COMMENT', 'RESURVEY_ANSWERED', 'TIMER_FIRED'],
+  learned: [],
+};
+
+/**
+ * Decides whether `event` may happen to a loop in `state`, and if not, why. The machine's guards
+ * use it, so a refusal here is exactly an event the machine would ignore; runtimes use it to
+ * answer with a reason instead of silence.
+ */
+export function refusalOf(
+  env: LoopEnv,
+  state: LoopState,
+  ctx: LoopContext,
+  event: LoopEvent,
+): Refusal | undefined {
+  const accepted = STATE_EVENTS[state];
+  if (!accepted.includes(event.type)) {
+    return {
+      reason:
+        state === 'learned'
+          ? 'the loop is closed (learned); nothing more can change'
+          : `${event.type} is not possible while the loop is ${state}`,
+      allowed: [...accepted],
+    };
+  }
+  return checkEvent(env, ctx, event);
+}
+
+/** The event-specific half of {@link refusalOf}: the machine's guards call it. */
+export function checkEvent(env: LoopEnv, ctx: LoopContext, event: LoopEvent): Refusal | undefined {
+  const c = ctx.case;
+  switch (event.type) {
+    case 'UPDATE': {
+      if (!c) return { reason: 'the loop has no case', allowed: [] };
+      const { status, priority, segment, rootCause } = event.changes;
+      const changesSomething =
+        (status !== undefined && status !== c.status) ||
+        (priority !== undefined && priority !== c.priority) ||
+        (segment !== undefined && segment !== c.segment) ||
+        (rootCause !== undefined && rootCause !== c.rootCause);
+      if (!changesSomething) {
+        return {
+          reason: 'the update changes nothing (give a status, priority, segment or root cause that differs)',
+          allowed: [],
+        };
+      }
+      const nextStatus = status ?? c.status;
+      if (status !== undefined && status !== c.status && !STATUS_MOVES[c.status].includes(status)) {
+        return {
+          reason: `status cannot go from ${c.status} to ${status}`,
+          allowed: [...STATUS_MOVES[c.status]],
+        };
+      }
+      if (
+        nextStatus === 'resolved' &&
+        status !== undefined &&
+        status !== c.status &&
+        !(rootCause ?? c.rootCause)
+      ) {
+        return { reason: 'a case is resolved with a root cause: add changes.rootCause', allowed: [] };
+      }
+      if (segment !== undefined && segment !== c.segment) {
+        if (!env.segments.has(segment)) {
+          return {
+            reason: `segment "${segment}" does not exist`,
+            allowed: env.segments
+              .allowedMoves(c.segment, nextStatus === 'escalated')
+              .filter((s) => s !== c.segment),
+          };
+        }
+        const escalated = nextStatus === 'escalated';
+        const allowed = env.segments.allowedMoves(c.segment, escalated).filter((s) => s !== c.segment);
+        if (!allowed.includes(segment)) {
+          return {
+            reason: escalated
+              ? `an escalated case moves only to the direct parent of "${c.segment}" or above, and "${segment}" is not among them`
+              : `a ${nextStatus} case moves only to a sibling of "${c.segment}" or a segment below it, and "${segment}" is neither`,
+            allowed,
+          };
+        }
+      }
+      return undefined;
+    }
+    case 'REASSIGN': {
+      if (!c) return { reason: 'the loop has no case', allowed: [] };
+      if (!env.directory.has(event.owner)) {
+        return {
+          reason: `"${event.owner}" is not in the directory`,
+          allowed: env.segments.managers(c.segment),
+        };
+      }
+      if (event.owner === c.owner) return { reason: `"${event.owner}" already owns the case`, allowed: [] };
+      return undefined;
+    }
+    case 'RESOLVE':
+      if (!event.rootCause.trim())
+        return { reason: 'a case is resolved with a root cause: give rootCause', allowed: [] };
+      return undefined;
+    case 'COMMENT':
+      if (!c) return { reason: 'the loop has no case', allowed: [] };
+      if (!event.body.trim()) return { reason: 'the comment is empty', allowed: [] };
+      return undefined;
+    case 'INFORM_CUSTOMER':
+      return undefined;
+    case 'TIMER_FIRED':
+    case 'DECIDED':
+    case 'CUSTOMER_INFORMED':
+    case 'RESURVEY_ANSWERED':
+      return undefined;
+  }
+}

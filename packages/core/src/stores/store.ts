@@ -1,0 +1,106 @@
+import type { Case, CaseStatus, Priority } from '../domain/case.ts';
+import type { Effect } from '../domain/effect.ts';
+import type { Feedback } from '../domain/feedback.ts';
+import type { LoopSnapshot } from '../machine/loop.ts';
+import type { TimerName } from '../machine/types.ts';
+
+/** A stored loop: its machine snapshot, and the version used for optimistic concurrency. */
+export interface LoopRecord {
+  loopId: string;
+  snapshot: LoopSnapshot;
+  /** Equals `snapshot.context.version`. */
+  version: number;
+  updatedAt: string;
+}
+
+/** One delivery of one effect through one connector: a row of the outbox. */
+export interface Delivery {
+  /** `${effect.key}@${connector}`: unique, so an effect is queued once per connector. */
+  id: string;
+  connector: string;
+  effect: Effect;
+  status: 'pending' | 'delivered' | 'dead';
+  attempts: number;
+  /** Epoch ms; the runner picks deliveries whose time has come. */
+  nextAttemptAt: number;
+  lastError?: string;
+}
+
+export interface TimerRow {
+  loopId: string;
+  name: TimerName;
+  /** Epoch ms. */
+  dueAt: number;
+}
+
+/**
+ * Everything one step of a loop writes, committed in one transaction: all of it, or none of it.
+ * `expectedVersion` is the loop's version the step started from (undefined for a new loop);
+ * a mismatch fails the commit with a `CONFLICT` error and writes nothing.
+ */
+export interface StepWrite {
+  loop: LoopRecord;
+  expectedVersion: number | undefined;
+  /** Present when the step captured new feedback. */
+  feedback?: Feedback;
+  /** The loop's case after the step, when it has one. */
+  case?: Case;
+  /** The loop's full set of timers after the step (replaces the previous set). */
+  timers: TimerRow[];
+  /** New outbox rows; a row whose id exists already is ignored. */
+  deliveries: Delivery[];
+}
+
+export interface CaseQuery {
+  status?: CaseStatus | CaseStatus[];
+  priority?: Priority | Priority[];
+  segment?: string | string[];
+  owner?: string | string[];
+  /** Matches a case id exactly, or a customer email case-insensitively (substring). */
+  search?: string;
+  /** Default `updatedAt` descending (newest activity first). */
+  sort?: 'createdAt' | 'updatedAt' | 'priority';
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+export interface CasePage {
+  cases: Case[];
+  /** How many cases match the query, ignoring limit and offset. */
+  total: number;
+}
+
+export type DeliveryUpdate =
+  | { id: string; status: 'delivered'; attempts: number }
+  | { id: string; status: 'pending'; attempts: number; nextAttemptAt: number; lastError: string }
+  | { id: string; status: 'dead'; attempts: number; lastError: string };
+
+/**
+ * Where the embedded runtime keeps feedback, loops, cases, timers and the outbox.
+ * Implementations: {@link memoryStore}, {@link sqliteStore}, {@link postgresStore}; all pass the
+ * same conformance suite.
+ */
+export interface Store {
+  readonly kind: string;
+  /** Creates tables if needed. Idempotent. */
+  init(): Promise<void>;
+  commit(step: StepWrite): Promise<void>;
+  getLoop(loopId: string): Promise<LoopRecord | undefined>;
+  getFeedback(id: string): Promise<Feedback | undefined>;
+  getCase(caseId: string): Promise<Case | undefined>;
+  listCases(query?: CaseQuery): Promise<CasePage>;
+  countCasesByStatus(query?: Omit<CaseQuery, 'status'>): Promise<Record<CaseStatus, number>>;
+  /** Timers due at or before `now`, earliest first. */
+  dueTimers(now: number, limit: number): Promise<TimerRow[]>;
+  nextTimerDueAt(): Promise<number | undefined>;
+  /** Pending deliveries whose `nextAttemptAt` ≤ now, oldest first. */
+  dueDeliveries(now: number, limit: number): Promise<Delivery[]>;
+  nextDeliveryAt(): Promise<number | undefined>;
+  updateDelivery(update: DeliveryUpdate): Promise<void>;
+  listDeliveries(filter?: { loopId?: string; status?: Delivery['status'] }): Promise<Delivery[]>;
+  close(): Promise<void>;
+}
+
+/** Priority rank for sorting: critical first when descending. */
+export const PRIORITY_RANK: Record<Priority, number> = { low: 0, medium: 1, high: 2, critical: 3 };

