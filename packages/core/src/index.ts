@@ -91,6 +91,13 @@ export type {
   LoopState,
   TimerName,
 } from './machine/types.ts';
+export type { Clock, ManualClock } from './runtime/clock.ts';
+export { manualClock, scaledClock, systemClock } from './runtime/clock.ts';
+export type { ClosedLoopOptions, EmbeddedClosedLoop } from './runtime/closed-loop.ts';
+export { createClosedLoop } from './runtime/closed-loop.ts';
+export { casesToCsv } from './runtime/csv.ts';
+export type { DeliveryOptions } from './runtime/delivery.ts';
+export { idsFor } from './runtime/ids.ts';
 export type {
   ActorOptions,
   CaptureResult,
@@ -101,6 +108,9 @@ export type {
   ClosedLoopEvents,
   ExportFormat,
 } from './runtime/types.ts';
+export { memoryStore } from './stores/memory.ts';
+export type { SqliteStoreOptions } from './stores/sqlite.ts';
+export { sqliteStore } from './stores/sqlite.ts';
 export type {
   CasePage,
   CaseQuery,

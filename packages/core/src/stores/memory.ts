@@ -1,0 +1,136 @@
+import type { Case, CaseStatus } from '../domain/case.ts';
+import type { Feedback } from '../domain/feedback.ts';
+import { ClosedLoopError } from '../errors.ts';
+import { compareCases, emptyCounts, matchesQuery } from './query.ts';
+import type {
+  CasePage,
+  CaseQuery,
+  Delivery,
+  DeliveryUpdate,
+  LoopRecord,
+  StepWrite,
+  Store,
+  TimerRow,
+} from './store.ts';
+
+const copy = <T>(v: T): T => structuredClone(v);
+
+/**
+ * A store in memory: for tests and for trying closedloop out. Everything is lost when the
+ * process ends.
+ *
+ * @example
+ * const loop = createClosedLoop({ store: memoryStore(), segments, directory });
+ */
+export function memoryStore(): Store {
+  const loops = new Map<string, LoopRecord>();
+  const feedback = new Map<string, Feedback>();
+  const cases = new Map<string, Case>();
+  const timers = new Map<string, TimerRow[]>();
+  const deliveries = new Map<string, Delivery>();
+  let closed = false;
+  const open = () => {
+    if (closed) throw new ClosedLoopError('CLOSED', 'The memory store is closed');
+  };
+
+  return {
+    kind: 'memory',
+    async init() {},
+    async commit(step: StepWrite) {
+      open();
+      const current = loops.get(step.loop.loopId);
+      if ((current?.version ?? undefined) !== step.expectedVersion) {
+        throw new ClosedLoopError(
+          'CONFLICT',
+          `Loop ${step.loop.loopId} changed meanwhile (stored version ${current?.version ?? 'none'}, expected ${step.expectedVersion ?? 'none'}); retry`,
+        );
+      }
+      if (step.feedback && feedback.has(step.feedback.id)) {
+        throw new ClosedLoopError('CONFLICT', `Feedback ${step.feedback.id} is stored already`);
+      }
+      loops.set(step.loop.loopId, copy(step.loop));
+      if (step.feedback) feedback.set(step.feedback.id, copy(step.feedback));
+      if (step.case) cases.set(step.case.id, copy(step.case));
+      timers.set(step.loop.loopId, copy(step.timers));
+      for (const d of step.deliveries) if (!deliveries.has(d.id)) deliveries.set(d.id, copy(d));
+    },
+    async getLoop(loopId) {
+      open();
+      const l = loops.get(loopId);
+      return l && copy(l);
+    },
+    async getFeedback(id) {
+      open();
+      const f = feedback.get(id);
+      return f && copy(f);
+    },
+    async getCase(caseId) {
+      open();
+      const c = cases.get(caseId);
+      return c && copy(c);
+    },
+    async listCases(query: CaseQuery = {}): Promise<CasePage> {
+      open();
+      const all = [...cases.values()].filter((c) => matchesQuery(c, query)).sort(compareCases(query));
+      const offset = query.offset ?? 0;
+      const page = query.limit === undefined ? all.slice(offset) : all.slice(offset, offset + query.limit);
+      return { cases: page.map(copy), total: all.length };
+    },
+    async countCasesByStatus(query = {}) {
+      open();
+      const counts: Record<CaseStatus, number> = emptyCounts();
+      for (const c of cases.values()) if (matchesQuery(c, query)) counts[c.status]++;
+      return counts;
+    },
+    async dueTimers(now, limit) {
+      open();
+      return [...timers.values()]
+        .flat()
+        .filter((t) => t.dueAt <= now)
+        .sort((a, b) => a.dueAt - b.dueAt || a.loopId.localeCompare(b.loopId))
+        .slice(0, limit)
+        .map(copy);
+    },
+    async nextTimerDueAt() {
+      open();
+      let min: number | undefined;
+      for (const t of [...timers.values()].flat()) if (min === undefined || t.dueAt < min) min = t.dueAt;
+      return min;
+    },
+    async dueDeliveries(now, limit) {
+      open();
+      return [...deliveries.values()]
+        .filter((d) => d.status === 'pending' && d.nextAttemptAt <= now)
+        .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+        .slice(0, limit)
+        .map(copy);
+    },
+    async nextDeliveryAt() {
+      open();
+      let min: number | undefined;
+      for (const d of deliveries.values()) {
+        if (d.status === 'pending' && (min === undefined || d.nextAttemptAt < min)) min = d.nextAttemptAt;
+      }
+      return min;
+    },
+    async updateDelivery(u: DeliveryUpdate) {
+      open();
+      const d = deliveries.get(u.id);
+      if (!d) throw new ClosedLoopError('STORE', `Unknown delivery ${u.id}`);
+      deliveries.set(u.id, { ...d, ...u });
+    },
+    async listDeliveries(filter = {}) {
+      open();
+      return [...deliveries.values()]
+        .filter(
+          (d) =>
+            (filter.loopId === undefined || d.effect.loopId === filter.loopId) &&
+            (filter.status === undefined || d.status === filter.status),
+        )
+        .map(copy);
+    },
+    async close() {
+      closed = true;
+    },
+  };
+}
