@@ -451,8 +451,8 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       },
     },
     on(event, handler) {
-      let set = handlers.get(event);
-      if (!set) handlers.set(event, (set = new Set()));
+      const set = handlers.get(event) ?? new Set();
+      handlers.set(event, set);
       set.add(handler as (p: never) => void);
       return () => set.delete(handler as (p: never) => void);
     },
