@@ -96,11 +96,13 @@ function notifyCase(
 
 export function applyDecision(
   env: LoopEnv,
-  ctx: LoopContext,
+  before: LoopContext,
   ev: LoopEventOf<'DECIDED'>,
 ): Partial<LoopContext> {
-  const version = ctx.version + 1;
   const d = ev.decision;
+  // The SLA calendar comes from this decision, so due times are computed with it in context.
+  const ctx: LoopContext = { ...before, decision: d };
+  const version = ctx.version + 1;
   const f = ctx.feedback;
   const effects: Effect[] = [];
   for (const a of d.alerts) {
