@@ -315,11 +315,8 @@ describe('SLA breaches and the escalation chain', () => {
   });
 
   test('business hours: an SLA counts only opening hours', () => {
-    const calendar = {
-      timeZone: 'Europe/Madrid',
-      hours: { mon: ['09:00', '17:00'], tue: ['09:00', '17:00'] },
-      holidays: [],
-    };
+    const open: [string, string] = ['09:00', '17:00'];
+    const calendar = { timeZone: 'Europe/Madrid', hours: { mon: open, tue: open }, holidays: [] };
     // Monday 2 Nov 2026 16:00 Madrid (15:00Z) + 2 business hours = Tuesday 10:00 Madrid (09:00Z).
     const s = startLoop(machine, { loopId: 'L1', caseId: 'CS-1', feedback: feedback() });
     const d = decision({ sla: { firstResponseMinutes: 120, calendar } });

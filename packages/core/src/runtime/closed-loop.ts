@@ -37,7 +37,7 @@ export interface ClosedLoopOptions {
   connectors?: readonly Connector[];
   clock?: Clock;
   delivery?: DeliveryOptions;
-  /** Start delivering the outbox and firing timers right away (default true). */
+  /** Deliver the outbox and fire timers from the start (default true); else call `start()`. */
   autoStart?: boolean;
   /** Called when an event handler throws. Default: a one-line warning without payload data. */
   onError?: (error: unknown, where: string) => void;
@@ -46,6 +46,8 @@ export interface ClosedLoopOptions {
 /** The embedded runtime: `ClosedLoop` plus controls for tests and tools. */
 export interface EmbeddedClosedLoop extends ClosedLoop {
   readonly store: Store;
+  /** Starts delivering the outbox and firing timers (when created with `autoStart: false`). */
+  start(): void;
   /** Resolves when the outbox has nothing due and no step is running. */
   idle(): Promise<void>;
   /** Fires every timer due now (the timer runner does this on its own). */
@@ -193,8 +195,10 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       })),
       deliveries: deliveriesFor(effects, connectors, now),
     });
-    runner.wake();
-    timers.reschedule();
+    if (started) {
+      runner.wake();
+      timers.reschedule();
+    }
   }
 
   function announce(before: LoopSnapshot | undefined, after: LoopSnapshot, event: LoopEvent) {
@@ -363,10 +367,14 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     onError,
   );
 
-  if (options.autoStart !== false) {
+  let started = false;
+  function start() {
+    if (started) return;
+    started = true;
     runner.wake();
     timers.reschedule();
   }
+  if (options.autoStart !== false) start();
 
   return {
     store,
@@ -466,6 +474,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         await new Promise((r) => setImmediate(r));
       }
     },
+    start,
     fireDueTimers: () => timers.fireDue(),
     getLoop: (loopId) => store.getLoop(loopId),
     async close() {
