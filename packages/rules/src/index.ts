@@ -1,13 +1,33 @@
 // @closedloop/rules: the public API at a glance.
+
+export type {
+  BacktestExample,
+  BacktestField,
+  BacktestOptions,
+  BacktestReport,
+  OpenCaseView,
+  RetroactiveChange,
+} from './backtest.ts';
+export { BACKTEST_FIELDS, backtest, formatBacktest, planRetroactive } from './backtest.ts';
 export type { CompiledRules, CompileOptions } from './compile.ts';
 export { compileRules } from './compile.ts';
+export type { RulesDecider, RulesDeciderOptions } from './decider.ts';
+export { createRulesDecider } from './decider.ts';
 export type { EvaluateContext, Explanation, RulesEngine, RulesEngineOptions } from './engine.ts';
 export { createRulesEngine } from './engine.ts';
 export type { RuleIssue } from './errors.ts';
 export { RulesError, RulesErrorCode } from './errors.ts';
 export { formatExplanation } from './explain.ts';
+export { FEEDBACK_FACTS, feedbackFacts } from './facts.ts';
+export { parseCsv, readFeedbackFile } from './feedback-file.ts';
+export type { FixtureCase, FixtureFile, FixtureResult } from './fixtures.ts';
+export { runFixtureFile, runFixtures } from './fixtures.ts';
+export { KIND_EVENTS } from './kinds.ts';
+export type { RuleSetCheck, RuleTexts } from './load.ts';
+export { checkRuleTexts, loadRuleSet, readRuleTexts } from './load.ts';
 export type { OperatorContext, OperatorDefinition } from './operators.ts';
 export { CX_OPERATORS, defineOperator, JSON_RULES_ENGINE_OPERATORS } from './operators.ts';
+export { RULES_JSON_SCHEMA } from './schema.ts';
 export type { ConditionTrace, RuleTrace } from './trace.ts';
 export type {
   Condition,
@@ -24,3 +44,7 @@ export type {
   RuleSet,
 } from './types.ts';
 export { RULE_KINDS } from './types.ts';
+export type { ValidateOptions, ValidationResult } from './validate.ts';
+export { validateRuleFile } from './validate.ts';
+export type { WatchOptions } from './watch.ts';
+export { watchRules } from './watch.ts';

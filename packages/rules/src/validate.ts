@@ -1,0 +1,164 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { RuleIssue } from './errors.ts';
+import { FEEDBACK_FACTS } from './facts.ts';
+import type { OperatorDefinition } from './operators.ts';
+import { OperatorRegistry } from './operators.ts';
+import { PositionMap, pointerSegments } from './positions.ts';
+import { RULES_JSON_SCHEMA } from './schema.ts';
+import { checkRuleFile } from './semantic.ts';
+import { closest } from './suggest.ts';
+import type { FactDeclaration, RuleFile } from './types.ts';
+
+export interface ValidateOptions {
+  /** Shown in messages and set on each issue. */
+  fileName?: string;
+  /** The facts rules may name; defaults to the feedback catalogue. */
+  facts?: Readonly<Record<string, FactDeclaration>>;
+  /** Custom operators the rules may use. */
+  operators?: readonly OperatorDefinition[];
+}
+
+export type ValidationResult =
+  | { ok: true; errors: []; file: RuleFile }
+  | { ok: false; errors: RuleIssue[]; file?: undefined };
+
+let validator: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(RULES_JSON_SCHEMA);
+  return validator;
+}
+
+/**
+ * Validates the text of one rule file: JSON syntax, the schema, then facts, operators, values,
+ * event types, duplicate ids, rules that can never fire or are shadowed, and escalation cycles.
+ * Every error names a JSON pointer, a line and column, and a hint.
+ *
+ * @example
+ * const result = validateRuleFile(readFileSync('rules/route.json', 'utf8'), { fileName: 'route.json' });
+ * if (!result.ok) for (const e of result.errors) console.log(`${e.line}:${e.column} ${e.message} (${e.hint})`);
+ */
+export function validateRuleFile(text: string, options: ValidateOptions = {}): ValidationResult {
+  const parseErrors: ParseError[] = [];
+  const root = parseTree(text, parseErrors, { allowTrailingComma: false, disallowComments: true });
+  const positions = new PositionMap(text, root);
+  const file = options.fileName;
+  const issue = (pointer: string, message: string, hint: string): RuleIssue => ({
+    ...(file === undefined ? {} : { file }),
+    pointer,
+    ...positions.of(pointer),
+    message,
+    hint,
+  });
+  if (parseErrors.length > 0 || !root) {
+    const errors = parseErrors.map((e) => ({
+      ...(file === undefined ? {} : { file }),
+      pointer: '',
+      ...positions.at(e.offset),
+      message: `Invalid JSON: ${printParseErrorCode(e.error)}`,
+      hint: 'check for a missing comma, quote or bracket just before this point',
+    }));
+    if (errors.length === 0)
+      errors.push({ ...issue('', 'The file is empty', 'write a rule file: { "kind": …, "rules": [] }') });
+    return { ok: false, errors };
+  }
+  const data: unknown = JSON.parse(text);
+  const validate = schemaValidator();
+  if (!validate(data)) {
+    const errors = dedupe(
+      (validate.errors ?? []).filter((e) => e.keyword !== 'if').map((e) => schemaIssue(e, issue)),
+    );
+    return { ok: false, errors };
+  }
+  const ruleFile = data as RuleFile;
+  const registry = new OperatorRegistry(options.operators);
+  const semantic = checkRuleFile(ruleFile, options.facts ?? FEEDBACK_FACTS, registry);
+  if (semantic.length > 0) {
+    return { ok: false, errors: semantic.map((s) => issue(s.pointer, s.message, s.hint)) };
+  }
+  return { ok: true, errors: [], file: ruleFile };
+}
+
+function schemaIssue(
+  e: ErrorObject,
+  issue: (pointer: string, message: string, hint: string) => RuleIssue,
+): RuleIssue {
+  const where = describe(e.instancePath);
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return issue(
+        e.instancePath,
+        `${where} is missing "${p.missingProperty}"`,
+        `add "${p.missingProperty}"`,
+      );
+    case 'additionalProperties': {
+      const name = String(p.additionalProperty);
+      const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      const near = closest(name, allowed);
+      return issue(
+        `${e.instancePath}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        `${where} has an unknown property "${name}"`,
+        near ? `did you mean "${near}"?` : `allowed here: ${allowed.join(', ')}`,
+      );
+    }
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map((v) => JSON.stringify(v));
+      return issue(
+        e.instancePath,
+        `${where} must be one of ${allowed.join(', ')}`,
+        `pick one of ${allowed.join(', ')}`,
+      );
+    }
+    case 'type':
+      return issue(
+        e.instancePath,
+        `${where} must be ${p.type === 'array' ? 'a list' : `a ${p.type}`}`,
+        `write ${p.type === 'array' ? 'a list: [ … ]' : `a ${p.type}`}`,
+      );
+    case 'pattern':
+      return issue(e.instancePath, `${where} has an invalid format`, patternHint(e.instancePath));
+    case 'minProperties':
+      return issue(
+        e.instancePath,
+        `${where} is empty`,
+        'write "all", "any", "not", or "fact" + "operator" + "value"',
+      );
+    default:
+      return issue(
+        e.instancePath,
+        `${where} ${e.message ?? 'is invalid'}`,
+        'see docs/rules.md for the rule-file format',
+      );
+  }
+}
+
+function patternHint(pointer: string): string {
+  if (pointer.endsWith('/path')) return 'write a JSONPath such as "$.segment" or "$.attributes.plan"';
+  if (pointer.endsWith('/id'))
+    return 'use letters, digits, "-", "_", "." or ":", starting with a letter or digit';
+  if (pointer.includes('/notify/')) return 'write owner, segmentManagers, parentManagers or person:<id>';
+  if (pointer.includes('/holidays/')) return 'write a date as "YYYY-MM-DD"';
+  return 'write times as "HH:MM", e.g. "09:00"';
+}
+
+function describe(pointer: string): string {
+  const segs = pointerSegments(pointer);
+  if (segs.length === 0) return 'The file';
+  const ruleAt = segs[0] === 'rules' && typeof segs[1] === 'number' ? `Rule ${segs[1] + 1}` : undefined;
+  const last = segs.at(-1);
+  if (ruleAt && segs.length === 2) return ruleAt;
+  return `${ruleAt ? `${ruleAt}: ` : ''}"${typeof last === 'number' ? segs.at(-2) : last}"${typeof last === 'number' ? ` item ${last + 1}` : ''}`;
+}
+
+function dedupe(issues: RuleIssue[]): RuleIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.pointer}|${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
