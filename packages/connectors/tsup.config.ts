@@ -1,10 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // One entry per `exports` subpath; vendor SDKs stay external (optional peer dependencies).
+  entry: { index: 'src/index.ts', slack: 'src/slack.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node22',
+  external: ['@slack/web-api'],
 });

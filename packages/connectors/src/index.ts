@@ -1,6 +1,8 @@
 // @closedloop/connectors: the public API at a glance. Vendor-SDK connectors live on subpaths
 // (`@closedloop/connectors/slack`, …) so that you install only the SDKs you use.
 
+export type { ChatMessage } from './chat-format.ts';
+export { chatMessage } from './chat-format.ts';
 export type { ComposedEmail } from './email/compose.ts';
 export { composeEmail } from './email/compose.ts';
 export type {
@@ -20,5 +22,16 @@ export type { TemplateVars } from './render.ts';
 export { escapeHtml, renderTemplate } from './render.ts';
 export type { Secret } from './secrets.ts';
 export { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+export type { TeamsConnectorOptions } from './teams.ts';
+export { adaptiveCard, TeamsConnectorConfigSchema, teamsConnector } from './teams.ts';
 export type { ConnectorCheck, ConnectorTestKitOptions, SimulatedFailure } from './testkit.ts';
 export { connectorTestKit, runConnectorTestKit } from './testkit.ts';
+export type { WebhookConnectorOptions, WebhookPayload, WebhookVerification } from './webhook.ts';
+export {
+  generateWebhookSecret,
+  signWebhook,
+  verifyWebhook,
+  WebhookConnectorConfigSchema,
+  webhookConnector,
+  webhookId,
+} from './webhook.ts';
