@@ -1,4 +1,4 @@
-import { initialTransition, transition } from 'xstate';
+import { type AnyActorScope, createActor } from 'xstate';
 import type { Effect } from '../domain/effect.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { LoopMachine } from './machine.ts';
@@ -22,9 +22,35 @@ function stateValue(state: LoopState): string | Record<string, string> {
   return child === undefined ? outer! : { [outer!]: child };
 }
 
+// xstate's `transition()` / `initialTransition()` build a throwaway actor on every call, which
+// costs more than the step itself. The loop machine spawns no children and schedules no delayed
+// events, so one inert scope per machine can serve every pure step.
+const scopes = new WeakMap<LoopMachine, AnyActorScope>();
+function scopeOf(machine: LoopMachine): AnyActorScope {
+  let scope = scopes.get(machine);
+  if (!scope) {
+    const placeholder = { loopId: '', caseId: '', feedback: {} } as LoopInput;
+    const self = createActor(machine, { input: placeholder });
+    const noop = () => {};
+    scope = {
+      self,
+      defer: noop,
+      id: '',
+      logger: noop,
+      sessionId: '',
+      stopChild: noop,
+      system: self.system,
+      emit: noop,
+      actionExecutor: noop,
+    } as unknown as AnyActorScope;
+    scopes.set(machine, scope);
+  }
+  return scope;
+}
+
 /** The first snapshot of a new loop: state `captured`. */
 export function startLoop(machine: LoopMachine, input: LoopInput): LoopSnapshot {
-  const [snap] = initialTransition(machine, input);
+  const snap = machine.getInitialSnapshot(scopeOf(machine), input);
   return { state: stateOf(snap.value), context: snap.context };
 }
 
@@ -39,7 +65,7 @@ export interface StepResult {
 /** Feeds one event to a stored loop, purely. */
 export function stepLoop(machine: LoopMachine, snapshot: LoopSnapshot, event: LoopEvent): StepResult {
   const restored = machine.resolveState({ value: stateValue(snapshot.state), context: snapshot.context });
-  const [next] = transition(machine, restored, event);
+  const next = machine.transition(restored, event, scopeOf(machine));
   const accepted = next.context.version !== snapshot.context.version;
   if (!accepted) return { snapshot, accepted, effects: [] };
   return {

@@ -476,7 +476,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     },
     start,
     fireDueTimers: () => timers.fireDue(),
-    getLoop: (loopId) => store.getLoop(loopId),
+    getLoop: async (loopId) => structuredClone(await store.getLoop(loopId)),
     async close() {
       if (closed) return;
       closed = true;

@@ -13,6 +13,8 @@ import type {
   TimerRow,
 } from './store.ts';
 
+// Records are written once and never changed in place (each step builds new objects), so the
+// store keeps references; what it hands out is copied, so a caller's edits cannot reach it.
 const copy = <T>(v: T): T => structuredClone(v);
 
 /**
@@ -48,16 +50,16 @@ export function memoryStore(): Store {
       if (step.feedback && feedback.has(step.feedback.id)) {
         throw new ClosedLoopError('CONFLICT', `Feedback ${step.feedback.id} is stored already`);
       }
-      loops.set(step.loop.loopId, copy(step.loop));
-      if (step.feedback) feedback.set(step.feedback.id, copy(step.feedback));
-      if (step.case) cases.set(step.case.id, copy(step.case));
-      timers.set(step.loop.loopId, copy(step.timers));
-      for (const d of step.deliveries) if (!deliveries.has(d.id)) deliveries.set(d.id, copy(d));
+      loops.set(step.loop.loopId, step.loop);
+      if (step.feedback) feedback.set(step.feedback.id, step.feedback);
+      if (step.case) cases.set(step.case.id, step.case);
+      timers.set(step.loop.loopId, step.timers);
+      for (const d of step.deliveries) if (!deliveries.has(d.id)) deliveries.set(d.id, d);
     },
     async getLoop(loopId) {
       open();
-      const l = loops.get(loopId);
-      return l && copy(l);
+      // Not copied: the runtime reads loops on every step and never mutates them.
+      return loops.get(loopId);
     },
     async getFeedback(id) {
       open();

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS loops (
 CREATE TABLE IF NOT EXISTS feedback (
   id TEXT PRIMARY KEY, tool TEXT NOT NULL, response_id TEXT NOT NULL, received_at TEXT NOT NULL,
   nps INTEGER, csat INTEGER, segment TEXT, touchpoint TEXT, language TEXT,
-  anonymous INTEGER NOT NULL, data TEXT NOT NULL, UNIQUE (tool, response_id));
+  anonymous INTEGER NOT NULL, data TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS feedback_received ON feedback (received_at);
 CREATE TABLE IF NOT EXISTS cases (
   id TEXT PRIMARY KEY, loop_id TEXT NOT NULL, status TEXT NOT NULL, priority TEXT NOT NULL,
@@ -50,7 +50,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
   status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
   last_error TEXT, effect TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
-CREATE INDEX IF NOT EXISTS deliveries_loop ON deliveries (loop_id);
 `;
 
 type Row = Record<string, SQLInputValue>;
@@ -155,7 +154,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         JSON.stringify(c),
       );
     }
-    stmt('DELETE FROM timers WHERE loop_id = ?').run(loop.loopId);
+    if (stored !== undefined) stmt('DELETE FROM timers WHERE loop_id = ?').run(loop.loopId);
     for (const t of step.timers) {
       stmt('INSERT INTO timers (loop_id, name, due_at) VALUES (?, ?, ?)').run(t.loopId, t.name, t.dueAt);
     }
@@ -348,8 +347,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       const clauses: string[] = [];
       const params: SQLInputValue[] = [];
       if (filter.loopId !== undefined) {
-        clauses.push('loop_id = ?');
-        params.push(filter.loopId);
+        // Delivery ids start with the effect key, which starts with the loop id: a key range.
+        clauses.push('id >= ? AND id < ?');
+        params.push(`${filter.loopId}:`, `${filter.loopId};`);
       }
       if (filter.status !== undefined) {
         clauses.push('status = ?');

@@ -1,0 +1,200 @@
+// Benchmark: loops per second from capture() to case created with its effects committed, on the
+// memory and SQLite stores, against the two limits beneath them measured in the same run:
+//   - bare: zod parse + xstate actor start on the same inputs (no store, no decision);
+//   - raw SQLite: node:sqlite transactions inserting the same rows, synchronous=FULL.
+// Run: pnpm bench (or node --conditions=@closedloop/source --expose-gc packages/core/bench/embedded.bench.ts)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import {
+  type Connector,
+  createClosedLoop,
+  createLoopMachine,
+  Directory,
+  type FeedbackInput,
+  FeedbackInputSchema,
+  memoryStore,
+  SegmentTree,
+  type Store,
+  sqliteStore,
+} from '@closedloop/core';
+import { createActor } from 'xstate';
+import { writeResults } from '../../../bench/results.ts';
+
+const N = Number(process.env.BENCH_N ?? 10_000);
+const CONCURRENCY = 16;
+
+const people = [
+  { id: 'ana', name: 'Ana', email: 'ana@example.com' },
+  { id: 'bob', name: 'Bob', email: 'bob@example.com' },
+];
+const segments = [
+  { id: 'root', name: 'Root', managers: ['bob'] },
+  { id: 'es', name: 'Spain', parent: 'root', managers: ['ana', 'bob'] },
+  { id: 'it', name: 'Italy', parent: 'root', managers: ['bob'] },
+];
+const inputs: FeedbackInput[] = Array.from({ length: N }, (_, i) => ({
+  source: { tool: 'bench', responseId: `r${i}` },
+  customer: { email: `c${i}@example.com`, name: `Customer ${i}`, segment: i % 2 ? 'es' : 'it' },
+  nps: i % 7, // every answer a detractor: every loop opens a case and emits effects
+  comment: 'The parcel arrived late and the box was damaged.',
+  language: 'es',
+  touchpoint: 'delivery',
+}));
+// Effects are committed to the outbox for this connector; the runner is not started, so the
+// benchmark measures capture → committed, not delivery.
+const sink: Connector = {
+  name: 'sink',
+  capabilities: ['notify', 'syncCase', 'alert', 'informCustomer'],
+  deliver: async () => {},
+};
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+function heapMb(): number {
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed / 1_048_576;
+}
+
+async function runEmbedded(store: Store) {
+  const loop = createClosedLoop({ store, directory: people, segments, connectors: [sink], autoStart: false });
+  const heapBefore = heapMb();
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  let next = 0;
+  async function worker() {
+    while (next < inputs.length) {
+      const input = inputs[next++]!;
+      const s = performance.now();
+      const r = await loop.capture(input);
+      latencies.push(performance.now() - s);
+      if (!r.case) throw new Error('expected a case');
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  const heapAfter = heapMb();
+  const { total } = await loop.cases.list({ limit: 0 });
+  const deliveries = (await store.listDeliveries({ status: 'pending' })).length;
+  await loop.close();
+  if (total !== N) throw new Error(`expected ${N} cases, got ${total}`);
+  latencies.sort((a, b) => a - b);
+  return {
+    loopsPerSecond: N / seconds,
+    p50ms: percentile(latencies, 50),
+    p99ms: percentile(latencies, 99),
+    heapDeltaMb: heapAfter - heapBefore,
+    outboxRows: deliveries,
+  };
+}
+
+function runBare() {
+  const directory = new Directory(people);
+  const machine = createLoopMachine({ directory, segments: new SegmentTree(segments, directory) });
+  const t0 = performance.now();
+  for (let i = 0; i < inputs.length; i++) {
+    const parsed = FeedbackInputSchema.parse(inputs[i]);
+    const actor = createActor(machine, {
+      input: {
+        loopId: `l${i}`,
+        caseId: `c${i}`,
+        feedback: { ...parsed, id: `f${i}`, receivedAt: new Date().toISOString() },
+      },
+    }).start();
+    actor.stop();
+  }
+  return { loopsPerSecond: N / ((performance.now() - t0) / 1000) };
+}
+
+/** The same rows the SQLite store writes per capture, in transactions of `batch` captures. */
+function runRawSqlite(dir: string, batch: number) {
+  const db = new DatabaseSync(join(dir, `raw-${batch}.sqlite`));
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
+  db.exec(`CREATE TABLE loops (loop_id TEXT PRIMARY KEY, state TEXT, version INTEGER, snapshot TEXT, updated_at TEXT);
+    CREATE TABLE feedback (id TEXT PRIMARY KEY, tool TEXT, response_id TEXT, received_at TEXT, nps INTEGER, data TEXT, UNIQUE (tool, response_id));
+    CREATE TABLE cases (id TEXT PRIMARY KEY, status TEXT, priority TEXT, segment TEXT, owner TEXT, customer_email TEXT, updated_at TEXT, data TEXT);
+    CREATE TABLE timers (loop_id TEXT, name TEXT, due_at INTEGER, PRIMARY KEY (loop_id, name));
+    CREATE TABLE deliveries (id TEXT PRIMARY KEY, loop_id TEXT, status TEXT, next_attempt_at INTEGER, effect TEXT);`);
+  const ins = {
+    loop: db.prepare('INSERT INTO loops VALUES (?, ?, ?, ?, ?)'),
+    fb: db.prepare('INSERT INTO feedback VALUES (?, ?, ?, ?, ?, ?)'),
+    c: db.prepare('INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    t: db.prepare('INSERT INTO timers VALUES (?, ?, ?)'),
+    d: db.prepare('INSERT INTO deliveries VALUES (?, ?, ?, ?, ?)'),
+  };
+  const blob = JSON.stringify(inputs[0]).repeat(3); // about the size of a snapshot
+  const t0 = performance.now();
+  for (let i = 0; i < inputs.length; i += batch) {
+    db.exec('BEGIN');
+    for (let j = i; j < Math.min(i + batch, inputs.length); j++) {
+      const f = inputs[j]!;
+      ins.loop.run(`l${j}`, 'acting.new', 1, blob, '2026-01-01T00:00:00Z');
+      ins.fb.run(
+        `f${j}`,
+        'bench',
+        f.source.responseId,
+        '2026-01-01T00:00:00Z',
+        f.nps ?? null,
+        JSON.stringify(f),
+      );
+      ins.c.run(`c${j}`, 'new', 'high', 'es', 'ana', f.customer.email ?? '', '2026-01-01T00:00:00Z', blob);
+      ins.t.run(`l${j}`, 'firstResponse', 1);
+      ins.t.run(`l${j}`, 'resolution', 2);
+      ins.d.run(`n${j}`, `l${j}`, 'pending', 0, blob);
+      ins.d.run(`s${j}`, `l${j}`, 'pending', 0, blob);
+    }
+    db.exec('COMMIT');
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  db.close();
+  return { loopsPerSecond: N / seconds };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'closedloop-bench-'));
+try {
+  // Warm up the JIT on a small run so the first measured one is not penalised.
+  await runEmbedded(memoryStore());
+  const bare = runBare();
+  const memory = await runEmbedded(memoryStore());
+  const sqlite = await runEmbedded(sqliteStore({ path: join(dir, 'embedded.sqlite'), synchronous: 'FULL' }));
+  const rawPerCapture = runRawSqlite(dir, 1);
+  const rawBatched = runRawSqlite(dir, CONCURRENCY);
+  const results = {
+    feedback: N,
+    concurrency: CONCURRENCY,
+    node: process.version,
+    memory: { ...memory, ratioToBare: memory.loopsPerSecond / bare.loopsPerSecond },
+    sqlite: {
+      ...sqlite,
+      synchronous: 'FULL',
+      ratioToRawBatched: sqlite.loopsPerSecond / rawBatched.loopsPerSecond,
+      ratioToRawPerCapture: sqlite.loopsPerSecond / rawPerCapture.loopsPerSecond,
+    },
+    reference: { bareZodXstate: bare, rawSqlitePerCaptureTx: rawPerCapture, rawSqliteBatchedTx: rawBatched },
+    targets: {
+      memoryLoopsPerSecond: 10_000,
+      memoryRatioToBare: 0.5,
+      sqliteLoopsPerSecond: 10_000,
+      sqliteRatioToRaw: 0.3,
+      sqliteP99ms: 5,
+    },
+  };
+  const f = (n: number) => Math.round(n).toLocaleString('en-US');
+  const md = `## Embedded runtime (core)
+
+${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 outbox effects), ${CONCURRENCY} captures in flight, ${process.version}.
+
+| run | loops/s | p50 capture | p99 capture | heap Δ | vs reference |
+|---|---:|---:|---:|---:|---|
+| memory store | ${f(memory.loopsPerSecond)} | ${memory.p50ms.toFixed(2)} ms | ${memory.p99ms.toFixed(2)} ms | ${memory.heapDeltaMb.toFixed(0)} MB | ${(results.memory.ratioToBare * 100).toFixed(0)}% of bare zod+xstate (target ≥ 50%, ≥ 10,000/s) |
+| SQLite store, synchronous=FULL, group commit | ${f(sqlite.loopsPerSecond)} | ${sqlite.p50ms.toFixed(2)} ms | ${sqlite.p99ms.toFixed(2)} ms | ${sqlite.heapDeltaMb.toFixed(0)} MB | ${(results.sqlite.ratioToRawBatched * 100).toFixed(0)}% of raw node:sqlite in ${CONCURRENCY}-row transactions; ${(results.sqlite.ratioToRawPerCapture * 100).toFixed(0)}% of one transaction per capture (target ≥ 30%, ≥ 10,000/s, p99 < 5 ms) |
+| reference: bare zod parse + xstate actor start | ${f(bare.loopsPerSecond)} | | | | |
+| reference: raw node:sqlite, ${CONCURRENCY} captures per transaction | ${f(rawBatched.loopsPerSecond)} | | | | |
+| reference: raw node:sqlite, one transaction per capture | ${f(rawPerCapture.loopsPerSecond)} | | | | |
+`;
+  writeResults('core', results, md);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
