@@ -137,7 +137,9 @@ function compare(actual: unknown, expected: unknown, path: string, failures: str
       failures.push(`${path}: expected ${show(expected)}, got ${show(actual)}`);
       return;
     }
-    expected.forEach((e, i) => compare(actual[i], e, `${path}[${i}]`, failures));
+    expected.forEach((e, i) => {
+      compare(actual[i], e, `${path}[${i}]`, failures);
+    });
     return;
   }
   if (typeof expected === 'object') {

@@ -111,8 +111,14 @@ export function checkRuleFile(
       );
       return;
     }
-    if ('all' in c) c.all.forEach((x, i) => walk(x, [...path, 'all', i]));
-    else if ('any' in c) c.any.forEach((x, i) => walk(x, [...path, 'any', i]));
+    if ('all' in c)
+      c.all.forEach((x, i) => {
+        walk(x, [...path, 'all', i]);
+      });
+    else if ('any' in c)
+      c.any.forEach((x, i) => {
+        walk(x, [...path, 'any', i]);
+      });
     else if ('not' in c) walk(c.not, [...path, 'not']);
     else {
       const missing = ['operator', 'value'].filter((k) => !Object.hasOwn(c, k));
@@ -170,21 +176,25 @@ export function checkRuleFile(
     .map((rule, i) => ({ rule, i, priority: safePriority(rule) }))
     .filter((r) => r.rule.enabled !== false)
     .sort((a, b) => b.priority - a.priority || a.i - b.i);
-  order.forEach((later, k) => {
-    if (!FIRST_WINS.has(later.rule.event.type)) return;
-    for (const earlier of order.slice(0, k)) {
-      if (earlier.rule.event.type !== later.rule.event.type) continue;
-      const always = alwaysHolds(earlier.rule.conditions as Condition);
-      if (always || JSON.stringify(earlier.rule.conditions) === JSON.stringify(later.rule.conditions)) {
-        add(
-          ['rules', later.i],
-          `Rule "${later.rule.id}" is shadowed by "${earlier.rule.id}": ${always ? `"${earlier.rule.id}" always fires` : 'they have the same conditions'} and runs first, and only the first ${later.rule.event.type} counts`,
-          `give "${later.rule.id}" a higher priority, narrow "${earlier.rule.id}", or remove one`,
-        );
-        return;
-      }
+  const alwaysBy = new Map<string, Rule>();
+  const sameBy = new Map<string, Rule>();
+  for (const later of order) {
+    const type = later.rule.event.type;
+    if (!FIRST_WINS.has(type)) continue;
+    const key = `${type}|${JSON.stringify(later.rule.conditions)}`;
+    const earlier = alwaysBy.get(type) ?? sameBy.get(key);
+    if (earlier) {
+      const always = alwaysBy.has(type);
+      add(
+        ['rules', later.i],
+        `Rule "${later.rule.id}" is shadowed by "${earlier.id}": ${always ? `"${earlier.id}" always fires` : 'they have the same conditions'} and runs first, and only the first ${type} counts`,
+        `give "${later.rule.id}" a higher priority, narrow "${earlier.id}", or remove one`,
+      );
+      continue;
     }
-  });
+    if (!sameBy.has(key)) sameBy.set(key, later.rule);
+    if (alwaysHolds(later.rule.conditions as Condition)) alwaysBy.set(type, later.rule);
+  }
 
   if (file.kind === 'escalate') checkChains(file.rules, add);
   return issues;

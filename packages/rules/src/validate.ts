@@ -27,7 +27,7 @@ export type ValidationResult =
 
 let validator: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(RULES_JSON_SCHEMA);
+  validator ??= new Ajv2020({ allErrors: true, strict: false, verbose: true }).compile(RULES_JSON_SCHEMA);
   return validator;
 }
 
@@ -41,30 +41,42 @@ function schemaValidator(): ValidateFunction {
  * if (!result.ok) for (const e of result.errors) console.log(`${e.line}:${e.column} ${e.message} (${e.hint})`);
  */
 export function validateRuleFile(text: string, options: ValidateOptions = {}): ValidationResult {
-  const parseErrors: ParseError[] = [];
-  const root = parseTree(text, parseErrors, { allowTrailingComma: false, disallowComments: true });
-  const positions = new PositionMap(text, root);
   const file = options.fileName;
+  // Positions cost a full parse with offsets: build them only when there is something to report.
+  let positions: PositionMap | undefined;
+  const parseErrors: ParseError[] = [];
+  const positionsOf = () => {
+    positions ??= new PositionMap(
+      text,
+      parseTree(text, parseErrors, { allowTrailingComma: false, disallowComments: true }),
+    );
+    return positions;
+  };
   const issue = (pointer: string, message: string, hint: string): RuleIssue => ({
     ...(file === undefined ? {} : { file }),
     pointer,
-    ...positions.of(pointer),
+    ...positionsOf().of(pointer),
     message,
     hint,
   });
-  if (parseErrors.length > 0 || !root) {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    const map = positionsOf();
     const errors = parseErrors.map((e) => ({
       ...(file === undefined ? {} : { file }),
       pointer: '',
-      ...positions.at(e.offset),
+      ...map.at(e.offset),
       message: `Invalid JSON: ${printParseErrorCode(e.error)}`,
       hint: 'check for a missing comma, quote or bracket just before this point',
     }));
     if (errors.length === 0)
-      errors.push({ ...issue('', 'The file is empty', 'write a rule file: { "kind": …, "rules": [] }') });
+      errors.push(
+        issue('', 'The file is empty or not JSON', 'write a rule file: { "kind": …, "rules": [] }'),
+      );
     return { ok: false, errors };
   }
-  const data: unknown = JSON.parse(text);
   const validate = schemaValidator();
   if (!validate(data)) {
     const errors = dedupe(
