@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // Keep 'node:' specifiers: node:sqlite exists only under that name.
+  removeNodeProtocol: false,
 });

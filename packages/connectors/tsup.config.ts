@@ -8,5 +8,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node22',
+  // Keep 'node:' specifiers: node:sqlite exists only under that name.
+  removeNodeProtocol: false,
   external: ['@slack/web-api'],
 });

@@ -1,1 +1,3 @@
-export {};
+export type { DemoOptions, DemoSummary } from './demo/run.ts';
+export { runDemo } from './demo/run.ts';
+export { createProgram, main } from './main.ts';

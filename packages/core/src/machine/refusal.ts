@@ -100,7 +100,7 @@ export function checkEvent(env: LoopEnv, ctx: LoopContext, event: LoopEvent): Re
           return {
             reason: escalated
               ? `an escalated case moves only to the direct parent of "${c.segment}" or above, and "${segment}" is not among them`
-              : `a ${nextStatus} case moves only to a sibling of "${c.segment}" or a segment below it, and "${segment}" is neither`,
+              : `${nextStatus === 'open' ? 'an' : 'a'} ${nextStatus} case moves only to a sibling of "${c.segment}" or a segment below it, and "${segment}" is neither`,
             allowed,
           };
         }
