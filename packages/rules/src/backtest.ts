@@ -168,7 +168,9 @@ export function formatBacktest(report: BacktestReport): string {
   for (const f of report.fields) {
     lines.push(`  ${f.field}: ${f.count}`);
     for (const e of f.examples)
-      lines.push(`    e.g. ${e.feedbackId}: ${JSON.stringify(e.before)} -> ${JSON.stringify(e.after)}`);
+      lines.push(
+        `    e.g. ${e.feedbackId}: ${JSON.stringify(e.before) ?? 'none'} -> ${JSON.stringify(e.after) ?? 'none'}`,
+      );
   }
   if (report.rules.length > 0) lines.push('', 'Per rule (fired before -> after):');
   for (const r of report.rules) {

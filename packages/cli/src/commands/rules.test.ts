@@ -1,0 +1,154 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type RulesIo, registerRulesCommands } from './rules.ts';
+
+const examples = join(import.meta.dirname, '../../../../examples/rules');
+
+async function run(...args: string[]): Promise<{ out: string; err: string; exitCode: number | undefined }> {
+  let out = '';
+  let err = '';
+  const io: RulesIo = {
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+    progress: true,
+  };
+  const program = new Command('closedloop').exitOverride();
+  registerRulesCommands(program, io);
+  process.exitCode = undefined;
+  await program.parseAsync(['node', 'closedloop', 'rules', ...args]);
+  const exitCode = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strip colours for assertions
+  const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+  return { out: plain(out), err: plain(err), exitCode };
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('closedloop rules', () => {
+  it('validate passes the example rule set', async () => {
+    const r = await run('validate', join(examples, 'cx-program'));
+    expect(r.exitCode).toBeUndefined();
+    expect(r.out).toContain('route.json: 6 rule(s)');
+    expect(r.out).toMatch(/Valid: rule set rules-[0-9a-f]{12}/);
+  });
+
+  it('validate fails with file, line, column and hint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    writeFileSync(
+      join(dir, 'route.json'),
+      '{\n  "kind": "route",\n  "rules": [\n    { "id": "a", "conditions": { "all": [{ "fact": "nsp", "operator": "equal", "value": 1 }] },\n      "event": { "type": "openCase", "params": { "priority": "high" } } }\n  ]\n}\n',
+    );
+    const r = await run('validate', dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.out).toContain(`${join(dir, 'route.json')}:4:44 Unknown fact "nsp"`);
+    expect(r.out).toContain('hint: did you mean "nps"?');
+  });
+
+  it('test runs the fixtures and passes', async () => {
+    const r = await run('test', join(examples, 'cx-program'));
+    expect(r.exitCode).toBeUndefined();
+    expect(r.out).toContain('✔ an Italian detractor gets a medium case in its segment');
+    expect(r.out).toMatch(/all passed: \d+ passed, 0 failed/);
+  });
+
+  it('test fails when a fixture expects something else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    writeFileSync(
+      join(dir, 'alert.json'),
+      JSON.stringify({
+        kind: 'alert',
+        rules: [
+          {
+            id: 'low',
+            conditions: { all: [{ fact: 'nps', operator: 'lessThan', value: 3 }] },
+            event: { type: 'alert', params: { channel: 'slack', template: 'low' } },
+          },
+        ],
+      }),
+    );
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'fixtures'));
+    writeFileSync(
+      join(dir, 'fixtures', 'f.json'),
+      JSON.stringify({
+        cases: [{ name: 'nine alerts', feedback: { nps: 9 }, expect: { firedRules: ['low'] } }],
+      }),
+    );
+    const r = await run('test', dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.out).toContain('✘ nine alerts');
+    expect(r.out).toContain('firedRules: expected ["low"], got []');
+  });
+
+  it('explain shows why rules fired for one feedback', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    const facts = join(dir, 'feedback.json');
+    writeFileSync(
+      facts,
+      JSON.stringify({ nps: 2, comment: 'La fattura', customer: { email: 'a@example.it', segment: 'it' } }),
+    );
+    const r = await run(
+      'explain',
+      join(examples, 'cx-program'),
+      '--facts',
+      facts,
+      '--segments',
+      join(examples, 'segments.json'),
+      '--now',
+      '2026-11-20T10:00:00Z',
+    );
+    expect(r.exitCode).toBeUndefined();
+    expect(r.out).toContain('✔ fired: red-flag-score (Very low score), priority 1 -> flag {"flag":"red"}');
+    expect(r.out).toContain('✔ nps lessThanInclusive 3 (fact was 2)');
+    expect(r.out).toContain('"priority": "high"');
+  });
+
+  it('explain --kind evaluates one file over raw facts, as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    const facts = join(dir, 'facts.json');
+    writeFileSync(facts, JSON.stringify({ flags: ['red'] }));
+    const r = await run(
+      'explain',
+      join(examples, 'cx-program'),
+      '--facts',
+      facts,
+      '--kind',
+      'alert',
+      '--json',
+    );
+    expect(JSON.parse(r.out).fired).toEqual(['red-flag-alert']);
+  });
+
+  it('backtest reports what the new rules change, with a progress bar', async () => {
+    const r = await run(
+      'backtest',
+      '--old',
+      join(examples, 'cx-program'),
+      '--new',
+      join(examples, 'cx-program-next'),
+      '--feedback',
+      join(examples, 'sample-feedback.csv'),
+      '--segments',
+      join(examples, 'segments.json'),
+    );
+    expect(r.exitCode).toBeUndefined();
+    expect(r.err).toContain('100% 8/8');
+    expect(r.out).toMatch(/over 8 feedback: [1-9]\d* decision\(s\) would change/);
+    expect(r.out).toContain('priority:');
+  });
+
+  it('reports a missing directory as a failure', async () => {
+    const r = await run('validate', join(tmpdir(), 'does-not-exist-rules'));
+    expect(r.exitCode).toBe(1);
+  });
+});

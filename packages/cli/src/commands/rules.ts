@@ -1,0 +1,243 @@
+// `closedloop rules validate | test | explain | backtest`: the ops admin's rule tools.
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Segment } from '@closedloop/core';
+import { FeedbackSchema, SegmentTree } from '@closedloop/core';
+import {
+  backtest,
+  checkRuleTexts,
+  createRulesDecider,
+  createRulesEngine,
+  formatBacktest,
+  formatExplanation,
+  loadRuleSet,
+  RULE_KINDS,
+  type RuleIssue,
+  type RuleKind,
+  type RuleTexts,
+  readFeedbackFile,
+  readRuleTexts,
+  runFixtures,
+} from '@closedloop/rules';
+import type { Command } from 'commander';
+import pc from 'picocolors';
+
+/** Where command output goes; tests pass their own. */
+export interface RulesIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether to draw a progress bar on `err`. */
+  progress: boolean;
+}
+
+const processIo: RulesIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  progress: process.stderr.isTTY === true,
+};
+
+function fail(): void {
+  process.exitCode = 1;
+}
+
+/** Reads a rule directory, or a single rule file (its kind taken from its name or its content). */
+function textsOf(path: string): RuleTexts {
+  if (statSync(path).isDirectory()) return readRuleTexts(path);
+  const text = readFileSync(path, 'utf8');
+  const fromName = basename(path, '.json') as RuleKind;
+  let kind: RuleKind = fromName;
+  if (!RULE_KINDS.includes(fromName)) {
+    try {
+      kind = (JSON.parse(text) as { kind?: RuleKind }).kind ?? 'route';
+    } catch {
+      kind = 'route';
+    }
+  }
+  return { [kind]: { text, fileName: path } };
+}
+
+function formatIssue(e: RuleIssue): string {
+  return `${pc.red('✘')} ${e.file ?? ''}:${e.line}:${e.column} ${e.message}\n    ${pc.dim(`at ${e.pointer || '/'}`)}\n    ${pc.cyan('hint:')} ${e.hint}\n`;
+}
+
+function readSegments(file: string | undefined): SegmentTree {
+  if (!file) return new SegmentTree([{ id: 'default', name: 'Default', managers: ['owner'] }]);
+  return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
+}
+
+/** `rules validate <path>`: true when every file is valid. */
+export function validateCommand(path: string, io: RulesIo = processIo): boolean {
+  const texts = textsOf(path);
+  const check = checkRuleTexts(texts);
+  if (!check.ok) {
+    for (const e of check.errors) io.out(formatIssue(e));
+    io.out(`\n${pc.red(`${check.errors.length} error(s)`)} in ${path}\n`);
+    return false;
+  }
+  for (const kind of RULE_KINDS) {
+    const file = check.ruleSet.files[kind];
+    if (file)
+      io.out(`${pc.green('✔')} ${check.ruleSet.sources?.[kind] ?? kind}: ${file.rules.length} rule(s)\n`);
+  }
+  io.out(`Valid: rule set ${check.ruleSet.version}\n`);
+  return true;
+}
+
+/** `rules test <path>`: runs `<path>/fixtures/*.json`; true when all pass. */
+export function testCommand(path: string, io: RulesIo = processIo): boolean {
+  if (!validateCommand(path, { ...io, out: () => {} })) return validateCommand(path, io);
+  const ruleSet = loadRuleSet(path);
+  const results = runFixtures(ruleSet, path);
+  if (results.length === 0) {
+    io.out(`${pc.red('✘')} no fixtures in ${path}/fixtures: add a JSON file with "cases"\n`);
+    return false;
+  }
+  let current = '';
+  for (const r of results) {
+    if (r.file !== current) {
+      current = r.file;
+      io.out(`${basename(r.file)}\n`);
+    }
+    io.out(`  ${r.ok ? pc.green('✔') : pc.red('✘')} ${r.name}\n`);
+    for (const f of r.failures) io.out(`      ${f}\n`);
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  io.out(
+    `\n${failed === 0 ? pc.green('all passed') : pc.red(`${failed} failed`)}: ${results.length - failed} passed, ${failed} failed\n`,
+  );
+  return failed === 0;
+}
+
+export interface ExplainOptions {
+  facts: string;
+  kind?: string;
+  segments?: string;
+  now?: string;
+  json?: boolean;
+}
+
+/**
+ * `rules explain <path> --facts <file>`: with `--kind`, the file holds facts for that kind's rules;
+ * without, it holds one feedback and the whole rule set decides it.
+ */
+export function explainCommand(path: string, opts: ExplainOptions, io: RulesIo = processIo): boolean {
+  const ruleSet = loadRuleSet(statSync(path).isDirectory() ? path : textsOf(path));
+  const input = JSON.parse(readFileSync(opts.facts, 'utf8')) as Record<string, unknown>;
+  const segments = readSegments(opts.segments);
+  const now = new Date(opts.now ?? Date.now());
+  if (opts.kind) {
+    const file = ruleSet.files[opts.kind as RuleKind];
+    if (!file) {
+      io.err(`No ${opts.kind} rules in ${path}; kinds present: ${Object.keys(ruleSet.files).join(', ')}\n`);
+      return false;
+    }
+    const explained = createRulesEngine(file, { allowUndefinedFacts: true }).explain(input, {
+      now,
+      segments,
+    });
+    io.out(opts.json ? `${JSON.stringify(explained, null, 2)}\n` : `${formatExplanation(explained.rules)}\n`);
+    return true;
+  }
+  const feedback = FeedbackSchema.parse({
+    id: 'explain',
+    source: { tool: 'cli', responseId: 'explain' },
+    receivedAt: now.toISOString(),
+    ...input,
+  });
+  const { decision, traces } = createRulesDecider(ruleSet).explain(feedback, { segments, now });
+  if (opts.json) {
+    io.out(`${JSON.stringify({ decision, traces }, null, 2)}\n`);
+    return true;
+  }
+  for (const kind of RULE_KINDS) {
+    const t = traces[kind];
+    if (!t) continue;
+    io.out(`${pc.bold(`${kind}.json`)}\n${formatExplanation(t)}\n\n`);
+  }
+  io.out(`${pc.bold('decision')}\n${JSON.stringify(decision, null, 2)}\n`);
+  return true;
+}
+
+export interface BacktestCliOptions {
+  old: string;
+  new: string;
+  feedback: string;
+  segments?: string;
+  json?: boolean;
+}
+
+/** `rules backtest --old <dir> --new <dir> --feedback <file>`: what the new rules would change. */
+export function backtestCommand(opts: BacktestCliOptions, io: RulesIo = processIo): boolean {
+  const oldSet = loadRuleSet(opts.old);
+  const newSet = loadRuleSet(opts.new);
+  const feedbacks = readFeedbackFile(opts.feedback);
+  const segments = readSegments(opts.segments);
+  let lastDrawn = -1;
+  const report = backtest(oldSet, newSet, feedbacks, {
+    segments,
+    onProgress: (done, total) => {
+      if (!io.progress) return;
+      const pct = Math.floor((done / total) * 100);
+      if (pct === lastDrawn && done !== total) return;
+      lastDrawn = pct;
+      const width = 30;
+      const filled = Math.round((done / total) * width);
+      io.err(
+        `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct}% ${done}/${total}${done === total ? '\n' : ''}`,
+      );
+    },
+  });
+  io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatBacktest(report));
+  return true;
+}
+
+async function guard(io: RulesIo, run: () => boolean | Promise<boolean>): Promise<void> {
+  try {
+    if (!(await run())) fail();
+  } catch (e) {
+    const issues = (e as { issues?: RuleIssue[] }).issues;
+    if (issues && issues.length > 0) for (const i of issues) io.out(formatIssue(i));
+    else io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
+    fail();
+  }
+}
+
+/**
+ * Adds `rules validate | test | explain | backtest` to the `closedloop` program.
+ *
+ * @example
+ * const program = new Command('closedloop');
+ * registerRulesCommands(program);
+ * await program.parseAsync(process.argv);
+ */
+export function registerRulesCommands(program: Command, io: RulesIo = processIo): void {
+  const rules = program.command('rules').description('validate, test, explain and backtest JSON rule files');
+  rules
+    .command('validate <path>')
+    .description(
+      'check a rule directory (or one rule file): JSON, schema, facts, operators, dead and shadowed rules',
+    )
+    .action((path: string) => guard(io, () => validateCommand(path, io)));
+  rules
+    .command('test <path>')
+    .description('run the fixtures in <path>/fixtures/*.json against the rules in <path>')
+    .action((path: string) => guard(io, () => testCommand(path, io)));
+  rules
+    .command('explain <path>')
+    .description('show why each rule fired or not, with the fact values seen')
+    .requiredOption('--facts <file>', 'JSON: one feedback, or (with --kind) facts for one rule file')
+    .option('--kind <kind>', `evaluate only this rule file: ${RULE_KINDS.join(', ')}`)
+    .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
+    .option('--now <iso>', 'decision time (default: now)')
+    .option('--json', 'print JSON instead of text')
+    .action((path: string, opts: ExplainOptions) => guard(io, () => explainCommand(path, opts, io)));
+  rules
+    .command('backtest')
+    .description('run two versions of a rule set over stored feedback and report what would change')
+    .requiredOption('--old <dir>', 'the rules running today')
+    .requiredOption('--new <dir>', 'the changed rules')
+    .requiredOption('--feedback <file>', 'stored feedback: a JSON array or a CSV file')
+    .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
+    .option('--json', 'print JSON instead of text')
+    .action((opts: BacktestCliOptions) => guard(io, () => backtestCommand(opts, io)));
+}
