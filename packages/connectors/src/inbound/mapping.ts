@@ -1,0 +1,230 @@
+import { type FeedbackInput, FeedbackInputSchema } from '@closedloop/core';
+import { z } from 'zod';
+
+/**
+ * Which survey fields hold what. Each entry lists field keys: a question's id, its ref/custom id
+ * or its title, or a hidden field / custom variable name (matched without regard to case). Left
+ * out, sensible defaults apply: an NPS-type question or one whose key mentions NPS or
+ * "recommend"; a CSAT / "satisf…" question; the first free-text answer as the comment; a hidden
+ * field `email`, `name`, `customer_id`/`user_id`, `segment`, `language`/`lang`/`locale`.
+ */
+export const FieldMappingSchema = z.object({
+  nps: z.array(z.string()).optional(),
+  csat: z.array(z.string()).optional(),
+  comment: z.array(z.string()).optional(),
+  email: z.array(z.string()).optional(),
+  name: z.array(z.string()).optional(),
+  customerId: z.array(z.string()).optional(),
+  segment: z.array(z.string()).optional(),
+  language: z.array(z.string()).optional(),
+  touchpoint: z.array(z.string()).optional(),
+  /** Hidden fields copied into `customer.attributes` (default: all that are not mapped elsewhere). */
+  attributes: z.array(z.string()).optional(),
+});
+export type FieldMapping = z.input<typeof FieldMappingSchema>;
+
+/** An answer as an adapter normalises it. */
+export interface RawAnswer {
+  /** Keys the mapping can name it by: id, ref, title… */
+  keys: string[];
+  title?: string;
+  kind: 'number' | 'text' | 'email' | 'choice' | 'boolean' | 'other';
+  value: string | number | boolean;
+  /** The tool says this is an NPS (0–10) or CSAT question. */
+  scale?: 'nps' | 'csat';
+}
+
+/** A survey response as an adapter normalises it, before mapping. */
+export interface RawResponse {
+  responseId: string;
+  submittedAt?: string | undefined;
+  answers: RawAnswer[];
+  /** Hidden fields, custom variables, person properties: name → value. */
+  hidden: Record<string, string>;
+  /** What the tool states outright (Delighted's score, a contact's email…). */
+  known?: {
+    nps?: number | undefined;
+    csat?: number | undefined;
+    comment?: string | undefined;
+    email?: string | undefined;
+    name?: string | undefined;
+    customerId?: string | undefined;
+    language?: string | undefined;
+    segment?: string | undefined;
+  };
+}
+
+const DEFAULT_HIDDEN: Record<
+  'email' | 'name' | 'customerId' | 'segment' | 'language' | 'touchpoint',
+  string[]
+> = {
+  email: ['email', 'e-mail', 'email_address', 'recipientemail'],
+  name: ['name', 'full_name', 'customer_name'],
+  customerId: ['customer_id', 'customerid', 'user_id', 'userid', 'external_id', 'externaldatareference'],
+  segment: ['segment'],
+  language: ['language', 'lang', 'locale', 'userlanguage'],
+  touchpoint: ['touchpoint'],
+};
+
+const norm = (s: string) => s.trim().toLowerCase();
+
+function toNumber(v: string | number | boolean): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v)) return Number(v);
+  return undefined;
+}
+
+function normaliseLanguage(tag: string | undefined): string | undefined {
+  if (!tag) return undefined;
+  const t = tag.trim().replace(/_/g, '-');
+  const [base, ...rest] = t.split('-');
+  if (!base || !/^[A-Za-z]{2,3}$/.test(base)) return undefined;
+  const out = [base.toLowerCase(), ...rest].join('-');
+  return /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(out) ? out : base.toLowerCase();
+}
+
+export type MappingResult = { success: true; data: FeedbackInput } | { success: false; error: string };
+
+/**
+ * Maps a normalised response into `FeedbackInput` and checks it against core's schema; a
+ * failure names the field. Customers with neither email nor id become anonymous (R2).
+ */
+export function mapResponse(tool: string, raw: RawResponse, mapping: FieldMapping = {}): MappingResult {
+  const used = new Set<RawAnswer>();
+  const usedHidden = new Set<string>();
+  const hiddenEntries = Object.entries(raw.hidden);
+
+  const byKeys = (names: string[] | undefined): RawAnswer | undefined => {
+    if (!names?.length) return undefined;
+    const wanted = new Set(names.map(norm));
+    return raw.answers.find((a) => a.keys.some((k) => wanted.has(norm(k))));
+  };
+  const hiddenByKeys = (names: string[] | undefined): string | undefined => {
+    if (!names?.length) return undefined;
+    const wanted = new Set(names.map(norm));
+    const hit = hiddenEntries.find(([k, v]) => wanted.has(norm(k)) && v !== '');
+    if (hit) usedHidden.add(hit[0]);
+    return hit?.[1];
+  };
+  const take = (a: RawAnswer | undefined) => {
+    if (a) used.add(a);
+    return a;
+  };
+  const field = (names: string[] | undefined): string | undefined => {
+    const a = take(byKeys(names));
+    if (a) return String(a.value);
+    return hiddenByKeys(names);
+  };
+
+  const mentions = (a: RawAnswer, re: RegExp) =>
+    a.keys.some((k) => re.test(k)) || (a.title ? re.test(a.title) : false);
+  const scoreAnswer = (names: string[] | undefined, scale: 'nps' | 'csat', re: RegExp, max: number) =>
+    byKeys(names) ??
+    raw.answers.find((a) => a.scale === scale) ??
+    raw.answers.find((a) => {
+      const n = toNumber(a.value);
+      return n !== undefined && n <= max && mentions(a, re);
+    });
+
+  let nps = raw.known?.nps;
+  const npsAnswer = take(
+    mapping.nps
+      ? byKeys(mapping.nps)
+      : nps === undefined
+        ? scoreAnswer(undefined, 'nps', /\bnps\b|recommend|net.?promoter/i, 10)
+        : undefined,
+  );
+  if (npsAnswer) {
+    nps = toNumber(npsAnswer.value);
+    if (nps === undefined)
+      return { success: false, error: `nps: answer "${String(npsAnswer.value)}" is not a number` };
+  }
+
+  let csat = raw.known?.csat;
+  const csatAnswer = take(
+    mapping.csat
+      ? byKeys(mapping.csat)
+      : csat === undefined
+        ? scoreAnswer(undefined, 'csat', /csat|satisf/i, 5)
+        : undefined,
+  );
+  if (csatAnswer) {
+    csat = toNumber(csatAnswer.value);
+    if (csat === undefined)
+      return { success: false, error: `csat: answer "${String(csatAnswer.value)}" is not a number` };
+  }
+
+  const comment =
+    (mapping.comment ? field(mapping.comment) : undefined) ??
+    raw.known?.comment ??
+    take(
+      raw.answers.find((a) => !used.has(a) && a.kind === 'text' && String(a.value).trim() !== ''),
+    )?.value?.toString();
+
+  const email =
+    (mapping.email ? field(mapping.email) : undefined) ??
+    raw.known?.email ??
+    take(raw.answers.find((a) => a.kind === 'email'))?.value?.toString() ??
+    hiddenByKeys(DEFAULT_HIDDEN.email);
+  const name = field(mapping.name) ?? raw.known?.name ?? hiddenByKeys(DEFAULT_HIDDEN.name);
+  const customerId =
+    field(mapping.customerId) ?? raw.known?.customerId ?? hiddenByKeys(DEFAULT_HIDDEN.customerId);
+  const segment = field(mapping.segment) ?? raw.known?.segment ?? hiddenByKeys(DEFAULT_HIDDEN.segment);
+  const language = normaliseLanguage(
+    field(mapping.language) ?? raw.known?.language ?? hiddenByKeys(DEFAULT_HIDDEN.language),
+  );
+  const touchpoint = field(mapping.touchpoint) ?? hiddenByKeys(DEFAULT_HIDDEN.touchpoint);
+
+  const attrNames = mapping.attributes ? new Set(mapping.attributes.map(norm)) : undefined;
+  const attributes: Record<string, string> = {};
+  for (const [k, v] of hiddenEntries) {
+    if (usedHidden.has(k)) continue;
+    if (attrNames ? attrNames.has(norm(k)) : true) attributes[k] = v;
+  }
+
+  const identified = Boolean(email?.trim() || customerId?.trim());
+  const customer = identified
+    ? {
+        ...(email?.trim() ? { email: email.trim() } : {}),
+        ...(customerId?.trim() ? { id: customerId.trim() } : {}),
+        ...(name?.trim() ? { name: name.trim() } : {}),
+        ...(segment ? { segment } : {}),
+        ...(Object.keys(attributes).length ? { attributes } : {}),
+      }
+    : {
+        anonymous: true,
+        ...(segment ? { segment } : {}),
+        ...(Object.keys(attributes).length ? { attributes } : {}),
+      };
+
+  const answers = raw.answers
+    .filter((a) => !used.has(a))
+    .slice(0, 200)
+    .map((a) => ({
+      question: (a.title ?? a.keys[0] ?? 'question').slice(0, 500),
+      answer: typeof a.value === 'string' ? a.value.slice(0, 10_000) : a.value,
+    }));
+
+  const at = raw.submittedAt ? Date.parse(raw.submittedAt) : Number.NaN;
+  const receivedAt = Number.isNaN(at) ? undefined : new Date(at).toISOString();
+  const input = {
+    source: { tool, responseId: raw.responseId },
+    customer,
+    ...(nps !== undefined ? { nps } : {}),
+    ...(csat !== undefined ? { csat } : {}),
+    ...(comment?.trim() ? { comment: comment.trim() } : {}),
+    ...(answers.length ? { answers } : {}),
+    ...(touchpoint ? { touchpoint } : {}),
+    ...(language ? { language } : {}),
+    ...(receivedAt ? { receivedAt } : {}),
+  };
+  const parsed = FeedbackInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      success: false,
+      error: `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid feedback'}`,
+    };
+  }
+  return { success: true, data: input as FeedbackInput };
+}
