@@ -19,7 +19,12 @@ export async function runExample(dir = mkdtempSync(join(tmpdir(), 'closedloop-ex
       { id: 'spain', name: 'Spain', parent: 'europe', managers: ['ana', 'luis'] },
     ],
     // Emails as .eml files here; pass SMTP settings instead to send them for real.
-    connectors: [emailConnector({ from: 'Care <care@shop.example>', transport: { kind: 'directory', path: join(dir, 'mail') } })],
+    connectors: [
+      emailConnector({
+        from: 'Care <care@shop.example>',
+        transport: { kind: 'directory', path: join(dir, 'mail') },
+      }),
+    ],
   });
 
   // 2. A detractor answers the survey: a case opens for Ana, Luis in CC.
@@ -34,11 +39,16 @@ export async function runExample(dir = mkdtempSync(join(tmpdir(), 'closedloop-ex
 
   // 3. Ana works the case, resolves it with a root cause, and tells Marta what was done.
   await loop.cases.update(opened.id, { status: 'open' }, { actor: 'ana' });
-  await loop.cases.comment(opened.id, 'Llamé a Marta: el transportista perdió el paquete dos días.', { actor: 'ana' });
+  await loop.cases.comment(opened.id, 'Llamé a Marta: el transportista perdió el paquete dos días.', {
+    actor: 'ana',
+  });
   await loop.cases.resolve(opened.id, { rootCause: 'carrier delay' }, { actor: 'ana' });
   await loop.cases.inform(
     opened.id,
-    { message: 'Hemos cambiado de transportista en tu zona.', gesture: { description: '10% de descuento', code: 'GRACIAS10' } },
+    {
+      message: 'Hemos cambiado de transportista en tu zona.',
+      gesture: { description: '10% de descuento', code: 'GRACIAS10' },
+    },
     { actor: 'ana' },
   );
 
