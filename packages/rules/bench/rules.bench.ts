@@ -173,7 +173,7 @@ for (const size of [25, 250]) {
 }
 
 const md = [
-  '# @closedloop/rules benchmark',
+  '## Rules engine (rules)',
   '',
   `Routing rule sets over ${FACTS.toLocaleString('en')} generated facts; Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
   'json-rules-engine 7.3.1 is measured on a sample of the same facts (the first N), sequential `await engine.run(facts)`;',
