@@ -52,3 +52,5 @@ export {
   webhookConnector,
   webhookId,
 } from './webhook.ts';
+export type { ZendeskConnectorOptions } from './zendesk.ts';
+export { ZendeskConnectorConfigSchema, zendeskConnector } from './zendesk.ts';

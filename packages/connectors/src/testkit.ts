@@ -8,7 +8,10 @@ export type SimulatedFailure = 'transient' | 'permanent' | 'rateLimited';
 export interface ConnectorTestKitOptions {
   /** A fresh connector pointed at your test double (a local server). Called once per check. */
   create: () => Connector | Promise<Connector>;
-  /** Effects to deliver; default: `sampleEffects()` of the types the connector declares. */
+  /**
+   * Effects to deliver; default: `sampleEffects()` of the types the connector declares. The error
+   * checks deliver the first one, so put first an effect your connector always sends.
+   */
   effects?: readonly Effect[];
   /**
    * How many times the receiver kept this effect (after its own de-duplication, e.g. by

@@ -1,0 +1,180 @@
+import {
+  type CaseSummary,
+  type Connector,
+  DeliveryError,
+  type EffectOf,
+  type EffectType,
+  type HealthStatus,
+} from '@closedloop/core';
+import { z } from 'zod';
+import { httpCall } from './http.ts';
+import { DeliveryLedger } from './ledger.ts';
+import { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+
+export const ZendeskConnectorConfigSchema = z
+  .object({
+    name: z.string().min(1).optional(),
+    /** `acme` for acme.zendesk.com; or give `baseUrl`. */
+    subdomain: z
+      .string()
+      .regex(/^[a-z0-9-]+$/)
+      .optional(),
+    baseUrl: z.url().optional(),
+    /** Agent email and API token (Admin Center → Apps and integrations → Zendesk API). */
+    email: SecretSchema,
+    apiToken: SecretSchema,
+    /** `syncCase` creates/updates tickets; `notify` adds case comments to the ticket as internal notes. */
+    capabilities: z.array(z.enum(['syncCase', 'notify'])).optional(),
+    /** Extra tags on every ticket. */
+    tags: z.array(z.string()).optional(),
+    groupId: z.int().optional(),
+    timeoutMs: z.int().positive().optional(),
+  })
+  .refine((c) => c.subdomain || c.baseUrl, {
+    message: 'set subdomain (acme) or baseUrl',
+    path: ['subdomain'],
+  });
+export type ZendeskConnectorOptions = z.input<typeof ZendeskConnectorConfigSchema> & {
+  env?: NodeJS.ProcessEnv;
+};
+
+const PRIORITY: Record<string, string> = { low: 'low', medium: 'normal', high: 'high', critical: 'urgent' };
+const STATUS: Record<string, string> = { new: 'new', open: 'open', escalated: 'open', resolved: 'solved' };
+
+interface Ticket {
+  id: number;
+}
+
+/**
+ * Mirrors cases into Zendesk Support tickets (R25) over the REST API: one ticket per case, found
+ * again by `external_id` (the case id), so a retried or replayed effect updates instead of
+ * duplicating; creation also sends an `Idempotency-Key`. Case comments become internal notes.
+ *
+ * @example
+ * zendeskConnector({ subdomain: 'acme', email: { env: 'ZENDESK_EMAIL' }, apiToken: { env: 'ZENDESK_API_TOKEN' } });
+ */
+export function zendeskConnector(options: ZendeskConnectorOptions): Connector {
+  const name = options.name ?? 'zendesk';
+  const parsed = ZendeskConnectorConfigSchema.safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConnectorConfigError(
+      name,
+      issue?.path.join('.') || '(root)',
+      issue?.message ?? 'invalid options',
+    );
+  }
+  const cfg = parsed.data;
+  const email = resolveSecret(cfg.email, { connector: name, path: 'email' }, options.env);
+  const token = resolveSecret(cfg.apiToken, { connector: name, path: 'apiToken' }, options.env);
+  const base = (cfg.baseUrl ?? `https://${cfg.subdomain}.zendesk.com`).replace(/\/$/, '');
+  const auth = `Basic ${Buffer.from(`${email}/token:${token}`).toString('base64')}`;
+  const capabilities: readonly EffectType[] = cfg.capabilities ?? ['syncCase'];
+  const ledger = new DeliveryLedger();
+
+  const call = async (
+    method: string,
+    path: string,
+    signal: AbortSignal,
+    body?: unknown,
+    extra?: Record<string, string>,
+  ) => {
+    const res = await httpCall(`${name}: ${method} ${path.split('?')[0]}`, `${base}${path}`, {
+      method,
+      signal,
+      ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
+      headers: {
+        authorization: auth,
+        accept: 'application/json',
+        'content-type': 'application/json',
+        ...extra,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  };
+
+  const findTicket = async (caseId: string, signal: AbortSignal): Promise<Ticket | undefined> => {
+    const r = await call('GET', `/api/v2/tickets.json?external_id=${encodeURIComponent(caseId)}`, signal);
+    const tickets = Array.isArray(r.tickets) ? (r.tickets as Ticket[]) : [];
+    return tickets[0];
+  };
+
+  const fields = (c: CaseSummary) => ({
+    subject: `[Case ${c.id}] ${c.nps !== undefined ? `NPS ${c.nps}` : c.csat !== undefined ? `CSAT ${c.csat}` : 'Feedback'} from ${c.customerName ?? c.customerEmail}`,
+    priority: PRIORITY[c.priority] ?? 'normal',
+    status: STATUS[c.status] ?? 'open',
+    tags: [
+      'closedloop',
+      `segment_${c.segment.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}`,
+      ...(c.status === 'escalated' ? ['escalated'] : []),
+      ...(cfg.tags ?? []),
+    ],
+    external_id: c.id,
+    ...(cfg.groupId !== undefined ? { group_id: cfg.groupId } : {}),
+  });
+
+  const sync = async (e: EffectOf<'syncCase'>, signal: AbortSignal) => {
+    const c = e.case;
+    const existing = await findTicket(c.id, signal);
+    if (!existing) {
+      await call(
+        'POST',
+        '/api/v2/tickets.json',
+        signal,
+        {
+          ticket: {
+            ...fields(c),
+            requester: { email: c.customerEmail, ...(c.customerName ? { name: c.customerName } : {}) },
+            comment: { body: c.feedbackComment || '(no comment)', public: false },
+          },
+        },
+        { 'idempotency-key': e.key },
+      );
+      return;
+    }
+    await call('PUT', `/api/v2/tickets/${existing.id}.json`, signal, { ticket: fields(c) });
+  };
+
+  const note = async (e: EffectOf<'notify'>, signal: AbortSignal) => {
+    if (!e.comment && e.changes.length === 0) return;
+    const existing = await findTicket(e.case.id, signal);
+    if (!existing) {
+      throw new DeliveryError(`${name}: no ticket with external_id ${e.case.id} yet (syncCase first)`, {
+        retryable: true,
+        retryAfterMs: 5_000,
+      });
+    }
+    const lines = [
+      ...e.changes.map((ch) => `${ch.field}: ${ch.before ?? '—'} → ${ch.after ?? '—'}`),
+      ...(e.comment ? [e.comment] : []),
+    ];
+    await call('PUT', `/api/v2/tickets/${existing.id}.json`, signal, {
+      ticket: { comment: { body: `${e.actor}:\n${lines.join('\n')}`, public: false } },
+    });
+  };
+
+  return {
+    name,
+    capabilities,
+    async deliver(effect, ctx) {
+      if (!capabilities.includes(effect.type)) return;
+      if (effect.type === 'syncCase') await ledger.once(effect.key, () => sync(effect, ctx.signal));
+      else if (effect.type === 'notify' && effect.reason === 'caseUpdated') {
+        await ledger.once(effect.key, () => note(effect, ctx.signal));
+      }
+    },
+    async health(): Promise<HealthStatus> {
+      try {
+        const r = await call('GET', '/api/v2/users/me.json', AbortSignal.timeout(10_000));
+        const user = r.user as { email?: string; role?: string } | undefined;
+        if (!user || user.role === 'end-user')
+          return { ok: false, detail: 'the credentials are not an agent' };
+        return { ok: true, detail: `signed in as ${user.email} (${user.role})` };
+      } catch (err) {
+        return { ok: false, detail: (err as Error).message };
+      }
+    },
+  };
+}
