@@ -148,6 +148,14 @@ describe('createRulesEngine', () => {
     );
   });
 
+  it('explains a failed evaluation: no events, the error, and which condition failed', () => {
+    const engine = createRulesEngine([r('x', { all: [{ fact: 'missing', operator: 'equal', value: 1 }] })]);
+    const explained = engine.explain({});
+    expect(explained.fired).toEqual([]);
+    expect(explained.error).toEqual({ code: 'UNDEFINED_FACT', message: 'Undefined fact: missing' });
+    expect(formatExplanation(explained.rules)).toContain('missing equal 1 (error: Undefined fact: missing)');
+  });
+
   it('marks conditions a higher-priority condition short-circuited as skipped', () => {
     const engine = createRulesEngine([
       r('x', {

@@ -12,6 +12,8 @@ export type EvaluateContext = Partial<OperatorContext>;
 /** Explained evaluation: the events plus, per rule, which conditions held and the values seen. */
 export interface Explanation extends EvaluationResult {
   rules: RuleTrace[];
+  /** Set when the evaluation itself fails (an undefined fact, an operator error): no events then. */
+  error?: { code: string; message: string };
 }
 
 export interface RulesEngine {
@@ -42,13 +44,12 @@ export function createRulesEngine(
     rules: list,
     evaluate: (facts, context) => compiled.evaluate(facts, context),
     explain(facts, context) {
-      let result: EvaluationResult;
       try {
-        result = compiled.evaluate(facts, context);
-      } catch {
-        result = { events: [], groups: [], fired: [] };
+        return { ...compiled.evaluate(facts, context), rules: compiled.trace(facts, context) };
+      } catch (e) {
+        const error = { code: (e as { code?: string }).code ?? 'ERROR', message: (e as Error).message };
+        return { events: [], groups: [], fired: [], rules: compiled.trace(facts, context), error };
       }
-      return { ...result, rules: compiled.trace(facts, context) };
     },
   };
 }

@@ -27,7 +27,9 @@ export type ValidationResult =
 
 let validator: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, strict: false, verbose: true }).compile(RULES_JSON_SCHEMA);
+  validator ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(
+    RULES_JSON_SCHEMA,
+  );
   return validator;
 }
 
