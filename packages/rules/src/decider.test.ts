@@ -66,6 +66,14 @@ describe('createRulesDecider', () => {
     expect(decider.version).toBe('v1');
   });
 
+  it("opens the case in the first root segment when the customer's segment is unknown", () => {
+    const decision = createRulesDecider(set('v1', 'high')).decide(
+      feedback({ nps: 2, comment: 'caro', customer: { email: 'c@example.com', segment: 'mars' } }),
+      { segments, now },
+    );
+    expect(decision).toMatchObject({ classification: { segment: 'mars' }, case: { segment: 'emea' } });
+  });
+
   it('opens no case when no route rule fires', () => {
     const decision = createRulesDecider(set('v1', 'high')).decide(feedback({ nps: 9, comment: 'barato' }), {
       segments,

@@ -139,9 +139,11 @@ export function createRulesDecider(
     const open = first(routed, 'openCase');
     if (open) {
       const p = open.params;
+      // The rule's segment, else the classified one if the tree knows it, else the first root segment.
+      const known = segment !== undefined && context.segments.has(segment) ? segment : undefined;
       const caseSegment =
         (p.segment as string | undefined) ??
-        segment ??
+        known ??
         context.segments.all().find((s) => s.parent === undefined)?.id ??
         'default';
       const pool = p.pool as string[] | undefined;

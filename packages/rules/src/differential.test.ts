@@ -89,7 +89,13 @@ const valueFor = (op: string): fc.Arbitrary<unknown> => {
       return fc.oneof(
         { weight: 5, arbitrary: scalar },
         { weight: 3, arbitrary: fc.array(scalar, { maxLength: 4 }) },
-        { weight: 1, arbitrary: fc.record({ fact: fc.constantFrom(...FACT_IDS, 'missing') }) },
+        {
+          weight: 1,
+          arbitrary: fc.record(
+            { fact: fc.constantFrom(...FACT_IDS, 'missing'), path: fc.constantFrom('$.p', '$.q.r', '$[0]') },
+            { requiredKeys: ['fact'], noNullPrototype: true },
+          ),
+        },
       );
   }
 };
