@@ -34,6 +34,33 @@ interface CompiledRule {
   priority: number;
   root: Node;
   event: RuleEvent;
+  /**
+   * A cheap pre-check: the rule's top-level `all` requires `facts[gateFact] === gateValue`. Used only
+   * when every fact is present and nothing in the rule can throw, so skipping changes no outcome.
+   */
+  gateFact: string | undefined;
+  gateValue: unknown;
+}
+
+/** A top-level `all` leaf `{ fact, operator: 'equal', value: <primitive> }` without path: the rule's gate. */
+function gateOf(conditions: Rule['conditions'], root: Node): { fact: string; value: unknown } | undefined {
+  if (root.mayThrow || Object.hasOwn(conditions, 'any') || !Object.hasOwn(conditions, 'all'))
+    return undefined;
+  for (const c of (conditions as { all: Condition[] }).all) {
+    if (
+      !Object.hasOwn(c, 'fact') ||
+      Object.hasOwn(c, 'any') ||
+      Object.hasOwn(c, 'all') ||
+      Object.hasOwn(c, 'not')
+    )
+      continue;
+    const leaf = c as Extract<Condition, { fact: string }>;
+    const v = leaf.value;
+    if (leaf.operator === 'equal' && leaf.path === undefined && (v === null || typeof v !== 'object')) {
+      return { fact: leaf.fact, value: v };
+    }
+  }
+  return undefined;
 }
 
 /** Rules compiled to closures, grouped by priority. */
@@ -235,10 +262,14 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
     .filter((r) => r.enabled !== false)
     .map((rule) => {
       const priority = rulePriority(rule.priority);
+      const root = node(rule.conditions);
+      const gate = gateOf(rule.conditions, root);
       return {
         rule,
         priority,
-        root: node(rule.conditions),
+        root,
+        gateFact: gate?.fact,
+        gateValue: gate?.value,
         event: Object.freeze({
           ruleId: rule.id,
           type: rule.event.type,
@@ -270,6 +301,7 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
       for (const [priority, group] of ruleGroups) {
         let out: RuleEvent[] | undefined;
         for (const r of group) {
+          if (!full && r.gateFact !== undefined && facts[r.gateFact] !== r.gateValue) continue;
           if (r.root.eval(facts, full, ctx)) {
             out ??= [];
             out.push(r.event);
