@@ -326,6 +326,19 @@ describe('the compiled engine decides as json-rules-engine 7.3.1', () => {
       { a: { p: 1 } },
       false,
     ],
+    [
+      'a failing equality does not hide an operator error elsewhere in the rule',
+      [
+        rule({
+          all: [
+            { fact: 'a', operator: 'equal', value: 1 },
+            { fact: 'b', operator: 'in', value: 5 },
+          ],
+        }),
+      ],
+      { a: 2, b: 1 },
+      false,
+    ],
     ['any of nothing holds', [rule({ any: [] })], {}, false],
     [
       'a value read from another fact',
