@@ -15,9 +15,10 @@ test('the demo runs the whole loop: cases, an SLA escalation, .eml files, a read
 
   expect(summary.captured).toBe(120);
   expect(summary.cases).toBeGreaterThan(10);
+  // The two untouched cases climb the whole chain; cases left open may breach their resolution SLA too.
   expect(summary.escalated).toHaveLength(2);
-  expect(summary.breaches).toBeGreaterThanOrEqual(2);
-  expect(summary.countsByStatus.escalated).toBe(2);
+  expect(summary.breaches).toBeGreaterThanOrEqual(4);
+  expect(summary.countsByStatus.escalated).toBeGreaterThanOrEqual(2);
   expect(summary.countsByStatus.resolved).toBeGreaterThan(0);
 
   const emails = readdirSync(summary.mailDir).filter((f) => f.endsWith('.eml'));
@@ -29,7 +30,7 @@ test('the demo runs the whole loop: cases, an SLA escalation, .eml files, a read
 
   // The store on disk holds what the summary says.
   const store = sqliteStore({ path: summary.database });
-  expect((await store.listCases({ status: 'escalated' })).total).toBe(2);
+  expect((await store.listCases({ status: 'escalated' })).total).toBe(summary.countsByStatus.escalated);
   await store.close();
 
   for (const section of [

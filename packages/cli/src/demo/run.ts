@@ -6,16 +6,17 @@ import {
   type Case,
   ClosedLoopError,
   createClosedLoop,
-  defaultDecider,
   type FeedbackInput,
   npsCategory,
   scaledClock,
   sqliteStore,
 } from '@closedloop/core';
+import { createRulesDecider, loadRuleSet } from '@closedloop/rules';
 import pc from 'picocolors';
 import { heading, npsColour, table } from '../format.ts';
 import { demoPeople, demoSegments } from './org.ts';
 import { demoResponses, prng } from './responses.ts';
+import { demoRuleTexts } from './rules.ts';
 
 export interface DemoOptions {
   /** Folder for the SQLite file and the .eml files; default a new temp folder. */
@@ -69,7 +70,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const clock = scaledClock({ speed, start: Date.parse('2026-11-02T08:00:00Z') });
   const loop = createClosedLoop({
     store: sqliteStore({ path: database }),
-    decider: defaultDecider({ firstResponseMinutes: 120, resolutionMinutes: 8 * 60 }),
+    decider: createRulesDecider(loadRuleSet(demoRuleTexts)),
     directory: demoPeople,
     segments: demoSegments,
     connectors: [
@@ -97,7 +98,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   write(`${pc.bold('closedloop demo')} ${pc.dim('· embedded runtime · SQLite')} ${pc.dim(database)}`);
   write(
     pc.dim(
-      `demo clock: 1 real second = ${(speed / 3_600_000) * 1000} h; SLA: first response 2 h, resolution 8 h`,
+      `rules: topics, flags, value bands, routing, alerts, SLA, escalation · demo clock: 1 real second = ${(speed / 3_600_000) * 1000} h`,
     ),
   );
 
@@ -184,6 +185,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       `  ${pc.bold(c.id)}: ${c.sla.breaches.length} breach(es) (${c.sla.breaches.map((b) => b.kind).join(', ')}) → ${moves
         .map((m) => `${m.field} ${m.before} → ${m.after}`)
         .join(', ')}`,
+    );
+  }
+  const others = (await loop.cases.list()).cases.filter(
+    (c) => !untouched.has(c.id) && c.sla.breaches.length > 0,
+  );
+  if (others.length > 0) {
+    write(
+      `  ${others.length} more case(s) worked but not resolved in time breached their resolution SLA (${others.filter((c) => c.status === 'escalated').length} escalated).`,
     );
   }
 
