@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'machine/index': 'src/machine/index.ts' },
+  entry: { index: 'src/index.ts', 'machine/index': 'src/machine/index.ts', testing: 'src/testing.ts' },
+  external: ['vitest'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
