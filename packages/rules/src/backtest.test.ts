@@ -1,6 +1,6 @@
 import type { Feedback } from '@closedloop/core';
 import { FeedbackSchema, SegmentTree } from '@closedloop/core';
-import { backtest, formatBacktest, planRetroactive, type RuleSet } from '@closedloop/rules';
+import { backtest, backtestStream, formatBacktest, planRetroactive, type RuleSet } from '@closedloop/rules';
 import { describe, expect, it } from 'vitest';
 
 const segments = new SegmentTree([{ id: 'emea', name: 'EMEA', managers: ['lead'] }]);
@@ -65,6 +65,17 @@ describe('backtest', () => {
       { ruleId: 'detractor', firedOld: 2, firedNew: 3, gained: 1, lost: 0, examples: ['c'] },
     ]);
     expect(formatBacktest(report)).toContain('Cases: 2 -> 3. Alerts: 1 -> 1.');
+  });
+
+  it('reads feedback from an async source, as from a store', async () => {
+    async function* source() {
+      for (const f of feedbacks) yield f;
+    }
+    const streamed = await backtestStream(set('v1', 6, 'medium'), set('v2', 7, 'high'), source(), {
+      segments,
+      total: 4,
+    });
+    expect(streamed).toEqual(backtest(set('v1', 6, 'medium'), set('v2', 7, 'high'), feedbacks, { segments }));
   });
 
   it('reports nothing when the rule sets decide alike', () => {

@@ -89,6 +89,31 @@ export function backtest(
   feedbacks: readonly Feedback[],
   options: BacktestOptions,
 ): BacktestReport {
+  const run = backtestRun(oldSet, newSet, options);
+  for (const feedback of feedbacks) run.add(feedback, feedbacks.length);
+  return run.report();
+}
+
+/**
+ * Like {@link backtest}, over feedback that arrives one by one: pages read from a store, lines of
+ * a large export. Pass `total` when known so progress can show it.
+ *
+ * @example
+ * async function* fromStore() { for (const id of ids) yield (await store.getFeedback(id))!; }
+ * const report = await backtestStream(oldSet, newSet, fromStore(), { segments, total: ids.length });
+ */
+export async function backtestStream(
+  oldSet: RuleSet,
+  newSet: RuleSet,
+  feedbacks: AsyncIterable<Feedback> | Iterable<Feedback>,
+  options: BacktestOptions & { total?: number },
+): Promise<BacktestReport> {
+  const run = backtestRun(oldSet, newSet, options);
+  for await (const feedback of feedbacks) run.add(feedback, options.total);
+  return run.report();
+}
+
+function backtestRun(oldSet: RuleSet, newSet: RuleSet, options: BacktestOptions) {
   const keep = options.examples ?? 3;
   const before = createRulesDecider(oldSet, options);
   const after = createRulesDecider(newSet, options);
@@ -106,7 +131,8 @@ export function backtest(
   };
   const totals = { casesOld: 0, casesNew: 0, alertsOld: 0, alertsNew: 0 };
   let changed = 0;
-  feedbacks.forEach((feedback, i) => {
+  let done = 0;
+  const add = (feedback: Feedback, total: number | undefined) => {
     const context = { segments: options.segments, now: new Date(feedback.receivedAt) };
     const a = before.decide(feedback, context) as DecisionInput;
     const b = after.decide(feedback, context) as DecisionInput;
@@ -138,19 +164,21 @@ export function backtest(
       else r.lost++;
       if (r.examples.length < keep) r.examples.push(feedback.id);
     }
-    options.onProgress?.(i + 1, feedbacks.length);
-  });
-  return {
+    done++;
+    options.onProgress?.(done, total ?? done);
+  };
+  const report = (): BacktestReport => ({
     oldVersion: oldSet.version,
     newVersion: newSet.version,
-    total: feedbacks.length,
+    total: done,
     changed,
     totals,
     fields: [...fields.values()].filter((f) => f.count > 0),
     rules: [...rules.values()]
       .filter((r) => r.gained + r.lost > 0)
       .sort((x, y) => y.gained + y.lost - (x.gained + x.lost)),
-  };
+  });
+  return { add, report };
 }
 
 /**

@@ -8,7 +8,7 @@ export type {
   OpenCaseView,
   RetroactiveChange,
 } from './backtest.ts';
-export { BACKTEST_FIELDS, backtest, formatBacktest, planRetroactive } from './backtest.ts';
+export { BACKTEST_FIELDS, backtest, backtestStream, formatBacktest, planRetroactive } from './backtest.ts';
 export type { CompiledRules, CompileOptions } from './compile.ts';
 export { compileRules } from './compile.ts';
 export type { RulesDecider, RulesDeciderOptions } from './decider.ts';
