@@ -2,7 +2,13 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // One entry per `exports` subpath; vendor SDKs stay external (optional peer dependencies).
-  entry: { index: 'src/index.ts', slack: 'src/slack.ts' },
+  entry: {
+    index: 'src/index.ts',
+    slack: 'src/slack.ts',
+    salesforce: 'src/salesforce.ts',
+    hubspot: 'src/hubspot.ts',
+    jira: 'src/jira.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
@@ -10,5 +16,5 @@ export default defineConfig({
   target: 'node22',
   // Keep 'node:' specifiers: node:sqlite exists only under that name.
   removeNodeProtocol: false,
-  external: ['@slack/web-api'],
+  external: ['@slack/web-api', '@hubspot/api-client', 'jsforce', 'jira.js'],
 });
