@@ -125,7 +125,9 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
       ref !== undefined ||
       !builtIn ||
       registry.isDecorated(c.operator) ||
-      ((base === 'in' || base === 'notIn') && typeof literal !== 'string' && !Array.isArray(literal));
+      ((base === 'in' || base === 'notIn') && typeof literal !== 'string' && !Array.isArray(literal)) ||
+      // A literal the operator does not expect (a rule that skipped validation) may make it throw.
+      (base !== 'in' && base !== 'notIn' && registry.definition(base!)?.checkValue?.(literal) !== undefined);
     const compare = (fact: unknown, value: unknown, ctx: OperatorContext): boolean => {
       try {
         return op(fact, value, ctx);

@@ -106,6 +106,32 @@ describe('createRulesDecider', () => {
     expect(traces.route?.[0]?.fired).toBe(false);
   });
 
+  it('passes extra facts from code to the rules', () => {
+    const ruleSet: RuleSet = {
+      version: 'crm',
+      files: {
+        route: {
+          kind: 'route',
+          facts: { plan: { type: 'string' } },
+          rules: [
+            {
+              id: 'gold',
+              conditions: { all: [{ fact: 'plan', operator: 'equal', value: 'gold' }] },
+              event: { type: 'openCase', params: { priority: 'critical' } },
+            },
+          ],
+        },
+      },
+    };
+    const decider = createRulesDecider(ruleSet, {
+      facts: (f) => ({ plan: f.customer.email === 'c@example.com' ? 'gold' : 'basic' }),
+    });
+    expect(decider.decide(feedback({ nps: 9 }), { segments, now })).toMatchObject({
+      case: { priority: 'critical' },
+      firedRules: ['gold'],
+    });
+  });
+
   it('picks the least-loaded person of a pool when loads are known', () => {
     const ruleSet: RuleSet = {
       version: 'pool',

@@ -12,6 +12,11 @@ export interface RulesDeciderOptions {
   operators?: readonly OperatorDefinition[];
   /** Open cases per person, for `"assign": "leastLoaded"` pools; without it, least-loaded falls back to round-robin. */
   loadOf?: (personId: string) => number;
+  /**
+   * Extra facts for the rules (declared under "facts" in the rule files), e.g. from a CRM. They
+   * override catalogue facts of the same name.
+   */
+  facts?: (feedback: Feedback) => Record<string, unknown>;
 }
 
 /** A `Decider` backed by rule files, whose rules can be swapped while it runs. */
@@ -105,7 +110,8 @@ export function createRulesDecider(
     };
     const first = (events: RuleEvent[], type: string) => events.find((e) => e.type === type);
 
-    const base = feedbackFacts(feedback);
+    const extra = options.facts?.(feedback) ?? {};
+    const base = { ...feedbackFacts(feedback), ...extra };
     const classified = evaluate('classify', base);
     const topics = unique(classified.filter((e) => e.type === 'addTopic').map((e) => String(e.params.topic)));
     const flags = unique(
@@ -114,12 +120,15 @@ export function createRulesDecider(
     const segment =
       (first(classified, 'setSegment')?.params.segment as string | undefined) ?? feedback.customer.segment;
     const valueBand = first(classified, 'setValueBand')?.params.band as string | undefined;
-    const facts = feedbackFacts(feedback, {
-      topics,
-      flags,
-      ...(segment ? { segment } : {}),
-      ...(valueBand ? { valueBand } : {}),
-    });
+    const facts = {
+      ...feedbackFacts(feedback, {
+        topics,
+        flags,
+        ...(segment ? { segment } : {}),
+        ...(valueBand ? { valueBand } : {}),
+      }),
+      ...extra,
+    };
     const classification: DecisionInput['classification'] = {
       ...(base.npsCategory ? { npsCategory: base.npsCategory as 'promoter' } : {}),
       ...(base.csatCategory ? { csatCategory: base.csatCategory as 'satisfied' } : {}),

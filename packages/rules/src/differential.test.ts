@@ -327,6 +327,19 @@ describe('the compiled engine decides as json-rules-engine 7.3.1', () => {
       false,
     ],
     [
+      'a CX operator given a value it cannot use fails as it does in json-rules-engine',
+      [
+        rule({
+          all: [
+            { fact: 'a', operator: 'equal', value: 1 },
+            { fact: 'topics', operator: 'matchesTopic', value: [1] },
+          ],
+        }),
+      ],
+      { a: 2, topics: ['billing'] },
+      false,
+    ],
+    [
       'a failing equality does not hide an operator error elsewhere in the rule',
       [
         rule({
