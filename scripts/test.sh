@@ -11,6 +11,8 @@ step "lint (biome)"
 pnpm exec biome check .
 step "typecheck (tsc, strict)"
 pnpm exec tsc -p tsconfig.json --noEmit
+step "built packages as consumers see them (publint)"
+pnpm run check:packages >/dev/null
 step "tests (vitest: unit, stores incl. PostgreSQL, runtimes incl. Temporal, examples)"
 mkdir -p .closedloop
 status=0
