@@ -58,7 +58,12 @@ function csvRecords(text: string): Record<string, unknown>[] {
     });
 }
 
-/** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
+/**
+ * Parses RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF.
+ *
+ * @example
+ * parseCsv('id,comment\n1,"caro, muy caro"\n'); // [['id', 'comment'], ['1', 'caro, muy caro']]
+ */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];

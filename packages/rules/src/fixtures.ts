@@ -79,7 +79,12 @@ export function runFixtures(
   return results;
 }
 
-/** Runs the cases of one fixture file. */
+/**
+ * Runs the cases of one fixture file (already parsed).
+ *
+ * @example
+ * const results = runFixtureFile(ruleSet, { cases: [{ name: 'red', feedback: { nps: 1 }, expect: { firedRules: ['red'] } }] }, 'inline');
+ */
 export function runFixtureFile(
   ruleSet: RuleSet,
   fixture: FixtureFile,

@@ -15,7 +15,12 @@ export type RuleSetCheck = { ok: true; errors: []; ruleSet: RuleSet } | { ok: fa
 /** Rule-file texts by kind, as read from a directory or given in memory. */
 export type RuleTexts = Partial<Record<RuleKind, { text: string; fileName: string }>>;
 
-/** Reads `classify.json`, `route.json`, `alert.json`, `sla.json`, `escalate.json` (any may be missing) from a directory. */
+/**
+ * Reads `classify.json`, `route.json`, `alert.json`, `sla.json`, `escalate.json` (any may be missing) from a directory.
+ *
+ * @example
+ * const texts = readRuleTexts('rules'); // { route: { text, fileName: 'rules/route.json' }, … }
+ */
 export function readRuleTexts(dir: string): RuleTexts {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new RulesError('READ_FAILED', `Rule directory "${dir}" does not exist or is not a directory`);

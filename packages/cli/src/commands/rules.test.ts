@@ -42,6 +42,12 @@ describe('closedloop rules', () => {
     expect(r.out).toMatch(/Valid: rule set rules-[0-9a-f]{12}/);
   });
 
+  it('validate checks a single rule file too', async () => {
+    const r = await run('validate', join(examples, 'cx-program', 'alert.json'));
+    expect(r.exitCode).toBeUndefined();
+    expect(r.out).toContain('alert.json: 4 rule(s)');
+  });
+
   it('validate fails with file, line, column and hint', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
     writeFileSync(
