@@ -1,4 +1,3 @@
-import assert from 'node:assert/strict';
 import { type Connector, DeliveryError, EFFECT_TYPES, type Effect } from '@closedloop/core';
 import { sampleEffects } from './fixtures.ts';
 
@@ -36,16 +35,21 @@ function uniqueKeys(effects: readonly Effect[], tag: string): Effect[] {
   return effects.map((e) => ({ ...e, key: `${e.key}#${tag}-${run}` }));
 }
 
+/** Fails the check with exactly this message (node:assert would append a diff to it). */
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(message);
+}
+
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });
 
 async function expectDeliveryError(p: Promise<void>, what: string): Promise<DeliveryError> {
   try {
     await p;
   } catch (err) {
-    assert.ok(err instanceof DeliveryError, `${what}: expected a DeliveryError, got ${String(err)}`);
+    check(err instanceof DeliveryError, `${what}: expected a DeliveryError, got ${String(err)}`);
     return err;
   }
-  assert.fail(`${what}: deliver resolved, expected it to throw a DeliveryError`);
+  throw new Error(`${what}: deliver resolved, expected it to throw a DeliveryError`);
 }
 
 /**
@@ -77,21 +81,20 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
       name: 'declares a name and the effect types it handles',
       run: () =>
         withConnector(async (c) => {
-          assert.equal(typeof c.name, 'string');
-          assert.ok(c.name.length > 0, 'name must not be empty');
-          assert.ok(c.capabilities.length > 0, 'capabilities must not be empty');
-          for (const t of c.capabilities) assert.ok(EFFECT_TYPES.includes(t), `unknown capability ${t}`);
+          check(typeof c.name === 'string', 'name must be a string');
+          check(c.name.length > 0, 'name must not be empty');
+          check(c.capabilities.length > 0, 'capabilities must not be empty');
+          for (const t of c.capabilities) check(EFFECT_TYPES.includes(t), `unknown capability ${t}`);
         }, 'caps'),
     },
     {
       name: 'delivers every effect type it declares',
       run: () =>
         withConnector(async (c, effects) => {
-          assert.ok(effects.length > 0, 'no effects to deliver: pass options.effects');
+          check(effects.length > 0, 'no effects to deliver: pass options.effects');
           for (const e of effects) await c.deliver(e, ctx());
           if (options.received) {
-            for (const e of effects)
-              assert.ok((await options.received(e)) <= 1, `${e.type} kept more than once`);
+            for (const e of effects) check((await options.received(e)) <= 1, `${e.type} kept more than once`);
           }
         }, 'deliver'),
     },
@@ -105,7 +108,7 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
             try {
               await c.deliver(e, { attempt: 1, signal: ac.signal });
             } catch (err) {
-              assert.ok(err instanceof DeliveryError && err.retryable, `aborted ${e.type}: ${String(err)}`);
+              check(err instanceof DeliveryError && err.retryable, `aborted ${e.type}: ${String(err)}`);
             }
           }
         }, 'abort'),
@@ -126,7 +129,7 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
             for (const e of effects) {
               const n = await received(e);
               // An alert for another channel is legitimately ignored: 0 is fine, 2 never is.
-              assert.ok(n <= 1, `${e.type} ${e.key} was kept ${n} times`);
+              check(n <= 1, `${e.type} ${e.key} was kept ${n} times`);
             }
           }, 'twice'),
       },
@@ -142,7 +145,7 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
               await c.close?.();
             }
           }
-          for (const e of effects) assert.ok((await received(e)) <= 1, `${e.type} kept more than once`);
+          for (const e of effects) check((await received(e)) <= 1, `${e.type} kept more than once`);
         },
       },
     );
@@ -155,12 +158,18 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
         run: () =>
           withConnector(async (c, effects) => {
             const e = effects[0];
-            assert.ok(e, 'no effect to deliver');
+            check(e, 'no effect to deliver');
             await failNext('transient');
             const err = await expectDeliveryError(c.deliver(e, ctx(1)), 'transient failure');
-            assert.equal(err.retryable, true, `transient failure should be retryable: ${err.message}`);
+            check(err.retryable, `transient failure should be retryable: ${err.message}`);
             await c.deliver(e, ctx(2));
-            if (options.received) assert.equal(await options.received(e), 1);
+            if (options.received) {
+              const n = await options.received(e);
+              check(
+                n === 1,
+                `after a transient failure and a retry the receiver kept the effect ${n} times, not once`,
+              );
+            }
           }, 'transient'),
       },
       {
@@ -168,10 +177,10 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
         run: () =>
           withConnector(async (c, effects) => {
             const e = effects[0];
-            assert.ok(e, 'no effect to deliver');
+            check(e, 'no effect to deliver');
             await failNext('permanent');
             const err = await expectDeliveryError(c.deliver(e, ctx(1)), 'permanent failure');
-            assert.equal(err.retryable, false, `permanent failure should not be retryable: ${err.message}`);
+            check(!err.retryable, `permanent failure should not be retryable: ${err.message}`);
           }, 'permanent'),
       },
       {
@@ -179,11 +188,16 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
         run: () =>
           withConnector(async (c, effects) => {
             const e = effects[0];
-            assert.ok(e, 'no effect to deliver');
+            check(e, 'no effect to deliver');
             await failNext('rateLimited');
             const err = await expectDeliveryError(c.deliver(e, ctx(1)), 'rate limit');
-            assert.equal(err.retryable, true);
-            if (options.retryAfterMs !== undefined) assert.equal(err.retryAfterMs, options.retryAfterMs);
+            check(err.retryable, `a rate limit should be retryable: ${err.message}`);
+            if (options.retryAfterMs !== undefined) {
+              check(
+                err.retryAfterMs === options.retryAfterMs,
+                `retryAfterMs should be ${options.retryAfterMs} (the Retry-After sent), got ${err.retryAfterMs}`,
+              );
+            }
           }, 'ratelimit'),
       },
     );
@@ -194,8 +208,8 @@ export function connectorTestKit(options: ConnectorTestKitOptions): ConnectorChe
       const c = await options.create();
       if (c.health) {
         const h = await c.health();
-        assert.equal(typeof h.ok, 'boolean');
-        assert.equal(h.ok, true, `health against the test double: ${h.detail ?? ''}`);
+        check(typeof h.ok === 'boolean', 'health() must resolve to { ok: boolean }');
+        check(h.ok, `health against the test double: ${h.detail ?? ''}`);
       }
       await c.close?.();
       await c.close?.();
