@@ -109,13 +109,15 @@ function keyHash(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 40);
 }
 
+/** The bare address of `care@x.com`, `Care <care@x.com>` or `{ name, address }`. */
 function addressOf(a: z.output<typeof AddressSchema>): string {
-  return typeof a === 'string' ? a : a.address;
+  if (typeof a !== 'string') return a.address;
+  const m = /<([^<>\s]+@[^<>\s]+)>\s*$/.exec(a);
+  return (m?.[1] ?? a).trim();
 }
 
-function domainOf(a: string): string | undefined {
-  const m = /@([^>\s]+)>?\s*$/.exec(a);
-  return m?.[1];
+function domainOf(address: string): string | undefined {
+  return /@([^@\s]+)$/.exec(address)?.[1];
 }
 
 const NETWORK_CODES = new Set([

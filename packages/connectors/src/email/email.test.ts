@@ -355,3 +355,24 @@ describe('email connector writing .eml files to a folder', () => {
     expect(await a.health?.()).toMatchObject({ ok: true });
   });
 });
+
+describe('email connector sender forms', () => {
+  it('takes the bare address out of "Name <address>" for Message-IDs, unsubscribe and re-survey links', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'closedloop-eml-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const c = emailConnector({
+      transport: { kind: 'directory', path: dir },
+      from: 'Customer Care <care@shop.example>',
+    });
+    const e = sampleEffect('sendResurvey');
+    await c.deliver(e, ctx());
+    const mail = await simpleParser(await readFile(join(dir, c.fileName(e))));
+    expect(c.messageId(e)).toMatch(/@shop\.example>$/);
+    expect(mail.from?.value[0]).toEqual({ name: 'Customer Care', address: 'care@shop.example' });
+    expect(mail.text).toContain('mailto:care@shop.example?subject=Re-survey%20loop-7f3a');
+    const unsub = mail.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\r\n\s+/g, ' ');
+    expect(unsub).toBe(
+      'List-Unsubscribe: <mailto:care@shop.example?subject=unsubscribe%20marta.garcia%40example.com>',
+    );
+  });
+});
