@@ -1,6 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClosedLoop, sqliteStore } from '@closedloop/core';
+import { createRulesDecider } from '@closedloop/rules';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RulesIo, registerRulesCommands } from './rules.ts';
@@ -151,6 +153,76 @@ describe('closedloop rules', () => {
     expect(r.err).toContain('100% 8/8');
     expect(r.out).toMatch(/over 8 feedback: [1-9]\d* decision\(s\) would change/);
     expect(r.out).toContain('priority:');
+  });
+
+  it('apply re-prioritises open cases of a store under the new rules, logged on each case', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-apply-'));
+    const store = join(dir, 'closedloop.sqlite');
+    const segments = JSON.parse(readFileSync(join(examples, 'segments.json'), 'utf8'));
+    const people = ['cx-director', 'emea-lead', 'ana', 'luis', 'giulia', 'piotr'].map((id) => ({
+      id,
+      name: id,
+      email: `${id}@example.com`,
+    }));
+    writeFileSync(join(dir, 'people.json'), JSON.stringify(people));
+    const before = createClosedLoop({
+      store: sqliteStore({ path: store }),
+      decider: createRulesDecider(join(examples, 'cx-program')),
+      directory: people,
+      segments,
+      autoStart: false,
+    });
+    const captured = await before.capture({
+      source: { tool: 't', responseId: '1' },
+      customer: { email: 'jan@example.pl', segment: 'pl' },
+      nps: 2,
+    });
+    await before.capture({
+      source: { tool: 't', responseId: '2' },
+      customer: { email: 'ola@example.pl', segment: 'pl' },
+      nps: 9,
+    });
+    await before.close();
+    expect(captured.case?.priority).toBe('high');
+
+    const dry = await run(
+      'apply',
+      '--rules',
+      join(examples, 'cx-program-next'),
+      '--store',
+      store,
+      '--segments',
+      join(examples, 'segments.json'),
+      '--directory',
+      join(dir, 'people.json'),
+      '--dry-run',
+    );
+    expect(dry.out).toContain(`would change ${captured.case!.id}: priority high -> critical`);
+
+    const r = await run(
+      'apply',
+      '--rules',
+      join(examples, 'cx-program-next'),
+      '--store',
+      store,
+      '--segments',
+      join(examples, 'segments.json'),
+      '--directory',
+      join(dir, 'people.json'),
+      '--actor',
+      'cx-director',
+    );
+    expect(r.exitCode).toBeUndefined();
+    expect(r.out).toContain('1 open case(s) checked');
+    expect(r.out).toContain('1 change(s), 1 applied');
+
+    const after = sqliteStore({ path: store });
+    await after.init();
+    const c = await after.getCase(captured.case!.id);
+    await after.close();
+    expect(c?.priority).toBe('critical');
+    expect(c?.audit.at(-1)).toMatchObject({ actor: 'cx-director', before: 'high', after: 'critical' });
+    expect(JSON.stringify(c?.audit.at(-1))).toContain('detractor-red-flag');
   });
 
   it('reports a missing directory as a failure', async () => {

@@ -1,8 +1,8 @@
 // `closedloop rules validate | test | explain | backtest`: the ops admin's rule tools.
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { Segment } from '@closedloop/core';
-import { FeedbackSchema, SegmentTree } from '@closedloop/core';
+import type { Person, Segment } from '@closedloop/core';
+import { createClosedLoop, FeedbackSchema, SegmentTree, sqliteStore } from '@closedloop/core';
 import {
   backtest,
   checkRuleTexts,
@@ -11,6 +11,8 @@ import {
   formatBacktest,
   formatExplanation,
   loadRuleSet,
+  type OpenCaseView,
+  planRetroactive,
   RULE_KINDS,
   type RuleIssue,
   type RuleKind,
@@ -65,7 +67,12 @@ function readSegments(file: string | undefined): SegmentTree {
   return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
 }
 
-/** `rules validate <path>`: true when every file is valid. */
+/**
+ * `rules validate <path>`: true when every file is valid.
+ *
+ * @example
+ * validateCommand('rules'); // prints ✔ per file or ✘ file:line:column message + hint
+ */
 export function validateCommand(path: string, io: RulesIo = processIo): boolean {
   const texts = textsOf(path);
   const check = checkRuleTexts(texts);
@@ -191,6 +198,71 @@ export function backtestCommand(opts: BacktestCliOptions, io: RulesIo = processI
   return true;
 }
 
+export interface ApplyOptions {
+  rules: string;
+  store: string;
+  segments: string;
+  directory: string;
+  actor?: string;
+  dryRun?: boolean;
+}
+
+/**
+ * `rules apply`: re-decides the open cases of a SQLite store under a (changed) rule set and
+ * re-routes / re-prioritises them through the case API, so each change lands in the case's log.
+ */
+export async function applyCommand(opts: ApplyOptions, io: RulesIo = processIo): Promise<boolean> {
+  const ruleSet = loadRuleSet(opts.rules);
+  const segmentList = JSON.parse(readFileSync(opts.segments, 'utf8')) as Segment[];
+  const segments = new SegmentTree(segmentList);
+  const loop = createClosedLoop({
+    store: sqliteStore({ path: opts.store }),
+    decider: createRulesDecider(ruleSet),
+    directory: JSON.parse(readFileSync(opts.directory, 'utf8')) as Person[],
+    segments: segmentList,
+    autoStart: false,
+  });
+  const actor = opts.actor ?? 'rules';
+  let ok = true;
+  let changed = 0;
+  try {
+    const open: OpenCaseView[] = [];
+    for (let offset = 0; ; offset += 200) {
+      const page = await loop.cases.list({ status: ['new', 'open', 'escalated'], limit: 200, offset });
+      for (const c of page.cases) {
+        const feedback = await loop.store.getFeedback(c.feedbackId);
+        if (feedback)
+          open.push({ caseId: c.id, feedback, segment: c.segment, owner: c.owner, priority: c.priority });
+      }
+      if (offset + page.cases.length >= page.total || page.cases.length === 0) break;
+    }
+    const changes = planRetroactive(ruleSet, open, { segments });
+    for (const change of changes) {
+      const line = `${change.caseId}: ${change.field} ${change.before ?? 'none'} -> ${change.after}`;
+      if (opts.dryRun) {
+        io.out(`  would change ${line}\n`);
+        continue;
+      }
+      try {
+        const options = { actor, note: change.reason };
+        if (change.field === 'owner') await loop.cases.reassign(change.caseId, change.after!, options);
+        else await loop.cases.update(change.caseId, { [change.field]: change.after }, options);
+        changed++;
+        io.out(`  ${pc.green('✔')} ${line}\n`);
+      } catch (e) {
+        ok = false;
+        io.out(`  ${pc.red('✘')} ${line}: ${(e as Error).message}\n`);
+      }
+    }
+    io.out(
+      `${open.length} open case(s) checked against ${ruleSet.version}: ${changes.length} change(s)${opts.dryRun ? ' planned (dry run)' : `, ${changed} applied`}\n`,
+    );
+  } finally {
+    await loop.close();
+  }
+  return ok;
+}
+
 async function guard(io: RulesIo, run: () => boolean | Promise<boolean>): Promise<void> {
   try {
     if (!(await run())) fail();
@@ -240,4 +312,16 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
     .option('--json', 'print JSON instead of text')
     .action((opts: BacktestCliOptions) => guard(io, () => backtestCommand(opts, io)));
+  rules
+    .command('apply')
+    .description(
+      'apply a changed rule set to the open cases of a store: re-route and re-prioritise, logged on each case',
+    )
+    .requiredOption('--rules <dir>', 'the rule set to apply')
+    .requiredOption('--store <file>', 'the SQLite store of the embedded runtime')
+    .requiredOption('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
+    .requiredOption('--directory <file>', 'JSON array of people (id, name, email)')
+    .option('--actor <id>', 'who the case log names for the changes (default "rules")')
+    .option('--dry-run', 'list the changes without making them')
+    .action((opts: ApplyOptions) => guard(io, () => applyCommand(opts, io)));
 }
