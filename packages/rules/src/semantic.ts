@@ -161,6 +161,13 @@ export function checkRuleFile(
         other ? `move this rule to ${other}.json, or use ${allowed.join(', ')}` : `use ${allowed.join(', ')}`,
       );
     }
+    if (rule.priority !== undefined && rule.priority > 0 && rule.priority < 1) {
+      add(
+        [...at, 'priority'],
+        `Priority ${rule.priority} truncates to 0, which json-rules-engine refuses`,
+        'use a whole number of 1 or more (0 or no priority means 1)',
+      );
+    }
     const dead = whyNever(top);
     if (dead && rule.enabled !== false)
       add(

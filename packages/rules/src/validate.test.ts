@@ -120,6 +120,14 @@ describe('validateRuleFile', () => {
     });
   });
 
+  it('reports a priority between 0 and 1, which json-rules-engine refuses', () => {
+    const [e] = errorsOf(file([rule('a', { all: [] }, undefined, { priority: 0.5 })]));
+    expect(e).toMatchObject({
+      pointer: '/rules/0/priority',
+      message: 'Priority 0.5 truncates to 0, which json-rules-engine refuses',
+    });
+  });
+
   it('reports duplicate ids', () => {
     const errors = errorsOf(
       file([
