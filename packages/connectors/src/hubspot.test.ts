@@ -8,8 +8,8 @@ import { connectorTestKit } from './testkit.ts';
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });
 const TOKEN = 'pat-eu1-test';
 
-// A HubSpot CRM v3 stand-in: tickets (create, update, search), contacts search, notes.
-const tickets = new Map<string, { properties: Record<string, string>; associations: unknown[] }>();
+// A HubSpot CRM stand-in: ticket upsert by a unique property, contact search, v4 default associations, notes.
+const tickets = new Map<string, { properties: Record<string, string>; associations: string[] }>();
 const notes: { properties: Record<string, string>; associations: unknown[] }[] = [];
 let nextId = 1;
 type Search = { filterGroups: { filters: { propertyName: string; operator: string; value: string }[] }[] };
@@ -40,33 +40,67 @@ function hubspot(req: RecordedRequest): Reply {
         : [];
     return { status: 200, body: { total: results.length, results } };
   }
-  if (req.method === 'POST' && req.path === '/crm/v3/objects/tickets') {
-    const id = String(nextId++);
-    tickets.set(id, body as never);
-    return {
-      status: 201,
-      body: {
+  if (req.method === 'POST' && req.path === '/crm/v3/objects/tickets/batch/upsert') {
+    const inputs = (
+      body as { inputs: { idProperty: string; id: string; properties: Record<string, string> }[] }
+    ).inputs;
+    const results = inputs.map((input) => {
+      if (input.idProperty !== 'closedloop_case_id')
+        throw new Error(`unexpected idProperty ${input.idProperty}`);
+      const found = [...tickets.entries()].find(([, t]) => t.properties.closedloop_case_id === input.id);
+      if (found) {
+        Object.assign(found[1].properties, input.properties);
+        return {
+          id: found[0],
+          new: false,
+          properties: found[1].properties,
+          createdAt: '2026-03-02T09:15:00Z',
+          updatedAt: '2026-03-02T09:16:00Z',
+          archived: false,
+        };
+      }
+      const id = String(nextId++);
+      tickets.set(id, {
+        properties: { closedloop_case_id: input.id, ...input.properties },
+        associations: [],
+      });
+      return {
         id,
-        properties: (body as { properties: object }).properties,
+        new: true,
+        properties: input.properties,
         createdAt: '2026-03-02T09:15:00Z',
         updatedAt: '2026-03-02T09:15:00Z',
         archived: false,
-      },
-    };
-  }
-  const m = /^\/crm\/v3\/objects\/tickets\/(\d+)$/.exec(req.path);
-  if (req.method === 'PATCH' && m) {
-    const t = tickets.get(m[1]!);
-    if (!t) return { status: 404, body: { status: 'error', message: 'not found' } };
-    Object.assign(t.properties, (body as { properties: Record<string, string> }).properties);
+      };
+    });
     return {
       status: 200,
       body: {
-        id: m[1],
-        properties: t.properties,
-        createdAt: '2026-03-02T09:15:00Z',
-        updatedAt: '2026-03-02T09:16:00Z',
-        archived: false,
+        status: 'COMPLETE',
+        results,
+        startedAt: '2026-03-02T09:15:00Z',
+        completedAt: '2026-03-02T09:15:01Z',
+      },
+    };
+  }
+  const assoc = /^\/crm\/v4\/objects\/tickets\/(\d+)\/associations\/default\/contacts\/(\d+)$/.exec(req.path);
+  if (req.method === 'PUT' && assoc) {
+    const t = tickets.get(assoc[1]!);
+    if (!t) return { status: 404, body: { status: 'error', message: 'not found' } };
+    if (!t.associations.includes(assoc[2]!)) t.associations.push(assoc[2]!);
+    return {
+      status: 200,
+      body: {
+        status: 'COMPLETE',
+        results: [
+          {
+            from: { id: assoc[1] },
+            to: { id: assoc[2] },
+            associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 16 },
+          },
+        ],
+        startedAt: '2026-03-02T09:15:00Z',
+        completedAt: '2026-03-02T09:15:00Z',
       },
     };
   }
@@ -103,7 +137,7 @@ const ticketsFor = (caseId: string) =>
   [...tickets.values()].filter((t) => t.properties.closedloop_case_id === caseId);
 
 describe('hubspot connector (@hubspot/api-client)', () => {
-  it('creates a ticket on the contact found by email, notes the feedback, then updates the same ticket', async () => {
+  it('upserts a ticket on the contact found by email, notes the feedback once, then updates the same ticket', async () => {
     const c = connector();
     const e = EffectSchema.parse({
       ...sampleEffect('syncCase'),
@@ -120,9 +154,7 @@ describe('hubspot connector (@hubspot/api-client)', () => {
       hs_pipeline_stage: '1',
       hs_ticket_priority: 'HIGH',
     });
-    expect(t?.associations).toEqual([
-      { to: { id: '501' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 16 }] },
-    ]);
+    expect(t?.associations).toEqual(['501']);
     expect(notes.at(-1)).toMatchObject({
       properties: {
         hs_note_body:
@@ -142,6 +174,7 @@ describe('hubspot connector (@hubspot/api-client)', () => {
       ctx(),
     );
     expect(ticketsFor('CS-HS1')).toHaveLength(1);
+    expect(notes.filter((n) => n.properties.hs_note_body?.includes('CS-HS1'))).toHaveLength(1);
     expect(ticketsFor('CS-HS1')[0]?.properties).toMatchObject({
       hs_pipeline_stage: '4',
       hs_ticket_priority: 'URGENT',

@@ -10,7 +10,7 @@ export const HubSpotConnectorConfigSchema = z.object({
   accessToken: SecretSchema,
   /** API base URL (default HubSpot's), e.g. a test server. */
   basePath: z.url().optional(),
-  /** Ticket property holding the closedloop case id (create it as a single-line text property). */
+  /** Ticket property holding the closedloop case id: single-line text with "Require unique values". */
   caseIdProperty: z.string().min(1).optional(),
   pipeline: z.string().optional(),
   /** Pipeline stage ids for our statuses (default pipeline: 1 new, 2 waiting on contact, 3 waiting on us, 4 closed). */
@@ -24,9 +24,8 @@ export type HubSpotConnectorOptions = z.input<typeof HubSpotConnectorConfigSchem
 
 const STAGES: Record<string, string> = { new: '1', open: '3', escalated: '3', resolved: '4' };
 const PRIORITY: Record<string, string> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'URGENT' };
-// HubSpot-defined association types: note → contact 202, ticket → contact 16.
+// HubSpot-defined association type note → contact.
 const NOTE_TO_CONTACT = 202;
-const TICKET_TO_CONTACT = 16;
 
 /** A `@hubspot/api-client` error as a `DeliveryError`, by HTTP status (429 with Retry-After). */
 export function classifyHubSpotError(err: unknown): DeliveryError {
@@ -50,16 +49,22 @@ export function classifyHubSpotError(err: unknown): DeliveryError {
 interface SearchResult {
   results: { id: string }[];
 }
+interface UpsertResult {
+  results: { id: string; _new?: boolean; new?: boolean }[];
+  errors?: { message?: string; status?: string }[];
+}
 interface HubSpotLike {
   crm: {
     tickets: {
-      basicApi: {
-        create(input: unknown): Promise<{ id: string }>;
-        update(id: string, input: unknown): Promise<unknown>;
-      };
+      batchApi: { upsert(input: unknown): Promise<UpsertResult> };
       searchApi: { doSearch(input: unknown): Promise<SearchResult> };
     };
     contacts: { searchApi: { doSearch(input: unknown): Promise<SearchResult> } };
+    associations: {
+      v4: {
+        basicApi: { createDefault(from: string, fromId: string, to: string, toId: string): Promise<unknown> };
+      };
+    };
     objects: { notes: { basicApi: { create(input: unknown): Promise<{ id: string }> } } };
   };
 }
@@ -72,9 +77,9 @@ const eq = (propertyName: string, value: string) => ({
 
 /**
  * Mirrors cases into HubSpot tickets with the official `@hubspot/api-client` (an optional peer
- * dependency): the ticket is found again by a case-id property, so a replay updates it instead of
- * creating another; a new ticket is associated with the customer's contact (found by email) and,
- * with `noteOnContact`, a note with the customer's comment is added to that contact.
+ * dependency): an upsert by a unique case-id property, so a replay updates the ticket instead of
+ * creating another; the ticket is associated with the customer's contact (found by email) and,
+ * with `noteOnContact`, a note with the customer's comment is added to that contact once.
  *
  * @example
  * hubspotConnector({ accessToken: { env: 'HUBSPOT_TOKEN' }, noteOnContact: true });
@@ -136,25 +141,23 @@ export function hubspotConnector(options: HubSpotConnectorOptions): Connector {
         const h = await hubspot();
         const c = effect.case;
         try {
-          const found = await h.crm.tickets.searchApi.doSearch(eq(idProp, c.id));
-          const ticket = found.results[0];
-          if (ticket) {
-            await h.crm.tickets.basicApi.update(ticket.id, { properties: properties(c) });
-            return;
+          // Upsert by the unique case-id property: one ticket per case, whatever is replayed.
+          const { [idProp]: _id, ...props } = properties(c);
+          const upserted = await h.crm.tickets.batchApi.upsert({
+            inputs: [{ idProperty: idProp, id: c.id, properties: props }],
+          });
+          const ticket = upserted.results[0];
+          if (!ticket) {
+            const why = upserted.errors?.map((x) => x.message).join('; ') || 'no result';
+            throw new DeliveryError(`${name}: ticket upsert for ${c.id} failed: ${why}`, {
+              retryable: false,
+            });
           }
           const contact = (await h.crm.contacts.searchApi.doSearch(eq('email', c.customerEmail))).results[0];
-          await h.crm.tickets.basicApi.create({
-            properties: properties(c),
-            associations: contact
-              ? [
-                  {
-                    to: { id: contact.id },
-                    types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: TICKET_TO_CONTACT }],
-                  },
-                ]
-              : [],
-          });
-          if (contact && cfg.noteOnContact) {
+          if (!contact) return;
+          // Associating is idempotent (PUT), so it runs on every sync: a crash after the upsert is repaired.
+          await h.crm.associations.v4.basicApi.createDefault('tickets', ticket.id, 'contacts', contact.id);
+          if ((ticket._new ?? ticket.new) && cfg.noteOnContact) {
             await h.crm.objects.notes.basicApi.create({
               properties: {
                 hs_timestamp: c.createdAt,
