@@ -48,6 +48,14 @@ export function checkRuleFile(
 
   const checkLeaf = (c: Leaf, path: Path) => {
     checkFactName(c.fact, [...path, 'fact']);
+    const declared = known[c.fact]?.type;
+    if (c.path !== undefined && (declared === 'number' || declared === 'string' || declared === 'boolean')) {
+      add(
+        [...path, 'path'],
+        `Fact "${c.fact}" is ${article(declared)}, so "path" ${show(c.path)} reads nothing: the condition sees the whole fact`,
+        'remove "path", or use it on an object fact such as "customer" or "attributes"',
+      );
+    }
     if (c.path !== undefined && !parsePath(c.path)) {
       add(
         [...path, 'path'],

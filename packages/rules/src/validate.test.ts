@@ -83,6 +83,14 @@ describe('validateRuleFile', () => {
     });
   });
 
+  it('reports a path on a fact that is not an object', () => {
+    const [e] = errorsOf(file([rule('a', { all: [leaf('nps', 'equal', 3, { path: '$.value' })] })]));
+    expect(e).toMatchObject({
+      pointer: '/rules/0/conditions/all/0/path',
+      message: 'Fact "nps" is a number, so "path" "$.value" reads nothing: the condition sees the whole fact',
+    });
+  });
+
   it('warns that a string value for "in" means substring', () => {
     const [e] = errorsOf(file([rule('a', { all: [leaf('segment', 'in', 'gold')] })]));
     expect(e?.hint).toContain('write a list such as ["gold"]');
