@@ -69,6 +69,14 @@ describe('closedloop rules', () => {
     expect(r.out).toMatch(/all passed: \d+ passed, 0 failed/);
   });
 
+  it('test runs every rule set in a folder of rule sets', async () => {
+    const r = await run('test', examples);
+    expect(r.exitCode).toBeUndefined();
+    expect(r.out).toContain(join(examples, 'cx-program'));
+    expect(r.out).toContain(join(examples, 'cx-program-next'));
+    expect(r.out.match(/all passed/g)).toHaveLength(2);
+  });
+
   it('test fails when a fixture expects something else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
     writeFileSync(

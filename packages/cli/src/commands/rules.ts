@@ -1,6 +1,6 @@
 // `closedloop rules validate | test | explain | backtest`: the ops admin's rule tools.
-import { readFileSync, statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Person, Segment } from '@closedloop/core';
 import { createClosedLoop, FeedbackSchema, SegmentTree, sqliteStore } from '@closedloop/core';
 import {
@@ -92,6 +92,31 @@ export function validateCommand(path: string, io: RulesIo = processIo): boolean 
 
 /** `rules test <path>`: runs `<path>/fixtures/*.json`; true when all pass. */
 export function testCommand(path: string, io: RulesIo = processIo): boolean {
+  const sets = ruleSetDirs(path);
+  if (sets.length > 1 || (sets.length === 1 && sets[0] !== path)) {
+    // A folder of rule sets (e.g. examples/rules): test each one.
+    let ok = true;
+    for (const dir of sets) {
+      io.out(`${pc.bold(dir)}\n`);
+      if (!testOne(dir, io)) ok = false;
+      io.out('\n');
+    }
+    return ok;
+  }
+  return testOne(path, io);
+}
+
+/** `path` itself when it holds rule files, else its subfolders that do. */
+function ruleSetDirs(path: string): string[] {
+  const hasRules = (dir: string) => RULE_KINDS.some((k) => existsSync(join(dir, `${k}.json`)));
+  if (!statSync(path).isDirectory() || hasRules(path)) return [path];
+  return readdirSync(path)
+    .map((name) => join(path, name))
+    .filter((dir) => statSync(dir).isDirectory() && hasRules(dir))
+    .sort();
+}
+
+function testOne(path: string, io: RulesIo): boolean {
   if (!validateCommand(path, { ...io, out: () => {} })) return validateCommand(path, io);
   const ruleSet = loadRuleSet(path);
   const results = runFixtures(ruleSet, path);
