@@ -2,7 +2,7 @@ import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } fr
 import { z } from 'zod';
 import { isRetryableStatus, parseRetryAfter } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
-import { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+import { configError, resolveSecret, SecretSchema } from './secrets.ts';
 
 export const HubSpotConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -87,14 +87,7 @@ const eq = (propertyName: string, value: string) => ({
 export function hubspotConnector(options: HubSpotConnectorOptions): Connector {
   const name = options.name ?? 'hubspot';
   const parsed = HubSpotConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const cfg = parsed.data;
   const accessToken = resolveSecret(cfg.accessToken, { connector: name, path: 'accessToken' }, options.env);
   const idProp = cfg.caseIdProperty ?? 'closedloop_case_id';

@@ -2,7 +2,7 @@ import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } fr
 import { z } from 'zod';
 import { isRetryableStatus } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
-import { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+import { configError, resolveSecret, SecretSchema } from './secrets.ts';
 
 export const JiraConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -95,14 +95,7 @@ function adf(c: CaseSummary): Record<string, unknown> {
 export function jiraConnector(options: JiraConnectorOptions): Connector {
   const name = options.name ?? 'jira';
   const parsed = JiraConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const cfg = parsed.data;
   const email = resolveSecret(cfg.email, { connector: name, path: 'email' }, options.env);
   const apiToken = resolveSecret(cfg.apiToken, { connector: name, path: 'apiToken' }, options.env);

@@ -1,7 +1,7 @@
 import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
 import { z } from 'zod';
 import { DeliveryLedger } from './ledger.ts';
-import { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+import { configError, resolveSecret, SecretSchema } from './secrets.ts';
 
 export const SalesforceConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -74,14 +74,7 @@ interface ConnectionLike {
 export function salesforceConnector(options: SalesforceConnectorOptions): Connector {
   const name = options.name ?? 'salesforce';
   const parsed = SalesforceConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const cfg = parsed.data;
   const accessToken = resolveSecret(cfg.accessToken, { connector: name, path: 'accessToken' }, options.env);
   const extId = cfg.externalIdField ?? 'ClosedLoop_Case_Id__c';

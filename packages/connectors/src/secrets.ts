@@ -47,3 +47,34 @@ export function resolveSecret(
   }
   return value;
 }
+
+interface IssueLike {
+  code?: string;
+  path: PropertyKey[];
+  message: string;
+  errors?: IssueLike[][];
+}
+
+/**
+ * A `ConnectorConfigError` for the first problem in a zod error. For a value that matches none
+ * of a union's shapes it reports the problem of the closest shape, not just "Invalid input".
+ */
+export function configError(
+  connector: string,
+  error: { issues: readonly IssueLike[] },
+): ConnectorConfigError {
+  let issue = error.issues[0];
+  let path: PropertyKey[] = issue ? [...issue.path] : [];
+  for (let depth = 0; issue?.code === 'invalid_union' && issue.errors?.length && depth < 5; depth++) {
+    const closest = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
+    const inner = closest[0];
+    if (!inner) break;
+    path = [...path, ...inner.path];
+    issue = inner;
+  }
+  return new ConnectorConfigError(
+    connector,
+    path.map(String).join('.') || '(root)',
+    issue?.message ?? 'invalid options',
+  );
+}

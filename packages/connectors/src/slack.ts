@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { type ChatMessage, chatMessage } from './chat-format.ts';
 import { httpCall } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
-import { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+import { configError, resolveSecret, SecretSchema } from './secrets.ts';
 
 export const SlackConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -154,14 +154,7 @@ const quietLogger = {
 export function slackConnector(options: SlackConnectorOptions): Connector {
   const name = options.name ?? 'slack';
   const parsed = SlackConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const cfg = parsed.data;
   const capabilities: readonly EffectType[] = cfg.capabilities ?? ['alert', 'notify'];
   const channels = cfg.alertChannels ?? ['slack'];

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { type ChatMessage, chatMessage } from './chat-format.ts';
 import { httpCall } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
-import { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+import { configError, resolveSecret, SecretSchema } from './secrets.ts';
 
 export const TeamsConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -60,14 +60,7 @@ export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
 export function teamsConnector(options: TeamsConnectorOptions): Connector {
   const name = options.name ?? 'teams';
   const parsed = TeamsConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const cfg = parsed.data;
   const url = resolveSecret(cfg.url, { connector: name, path: 'url' }, options.env);
   const capabilities: readonly EffectType[] = cfg.capabilities ?? ['alert', 'notify'];

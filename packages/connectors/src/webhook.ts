@@ -3,7 +3,7 @@ import { type Connector, EFFECT_TYPES, type Effect, type EffectType } from '@clo
 import { z } from 'zod';
 import { httpCall } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
-import { ConnectorConfigError, resolveSecret, type Secret, SecretSchema } from './secrets.ts';
+import { configError, resolveSecret, type Secret, SecretSchema } from './secrets.ts';
 
 /** Config of the signed webhook connector (Standard Webhooks signing). */
 export const WebhookConnectorConfigSchema = z.object({
@@ -108,14 +108,7 @@ export function webhookId(key: string): string {
 export function webhookConnector(options: WebhookConnectorOptions): Connector {
   const name = options.name ?? 'webhook';
   const parsed = WebhookConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const cfg = parsed.data;
   const resolve = (s: Secret, path: string) => resolveSecret(s, { connector: name, path }, options.env);
   const url = resolve(cfg.url, 'url');

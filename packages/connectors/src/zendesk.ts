@@ -9,7 +9,7 @@ import {
 import { z } from 'zod';
 import { httpCall } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
-import { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
+import { configError, resolveSecret, SecretSchema } from './secrets.ts';
 
 export const ZendeskConnectorConfigSchema = z
   .object({
@@ -56,14 +56,7 @@ interface Ticket {
 export function zendeskConnector(options: ZendeskConnectorOptions): Connector {
   const name = options.name ?? 'zendesk';
   const parsed = ZendeskConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const cfg = parsed.data;
   const email = resolveSecret(cfg.email, { connector: name, path: 'email' }, options.env);
   const token = resolveSecret(cfg.apiToken, { connector: name, path: 'apiToken' }, options.env);

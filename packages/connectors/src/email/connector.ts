@@ -14,7 +14,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { z } from 'zod';
 import { DeliveryLedger } from '../ledger.ts';
 import { renderTemplate } from '../render.ts';
-import { ConnectorConfigError, resolveSecret, SecretSchema } from '../secrets.ts';
+import { configError, resolveSecret, SecretSchema } from '../secrets.ts';
 import { type ComposedEmail, composeEmail } from './compose.ts';
 import { type EmailTemplates, mergeTemplates } from './templates.ts';
 
@@ -180,14 +180,7 @@ export function emailConnector(options: EmailConnectorOptions): EmailConnector {
       : undefined,
     env: undefined,
   });
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConnectorConfigError(
-      name,
-      issue?.path.join('.') || '(root)',
-      issue?.message ?? 'invalid options',
-    );
-  }
+  if (!parsed.success) throw configError(name, parsed.error);
   const env = options.env ?? process.env;
   const templates = mergeTemplates(options.templates);
   const fromAddress = addressOf(options.from);
