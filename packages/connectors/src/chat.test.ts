@@ -119,6 +119,19 @@ describe('slack connector, chat.postMessage through @slack/web-api', () => {
     expect([gone.retryable, gone.message]).toEqual([false, 'slack: channel_not_found']);
   });
 
+  it('after a partial failure, retries only the channels not yet posted', async () => {
+    const c = connector();
+    const e = slackAlert({ key: 'two-channels', recipients: ['#care-team', 'C0SPAIN01', 'luis.martin'] });
+    const before = api.requests.length;
+    api.replyNext({ status: 200, body: { ok: true, channel: 'C0CARE001', ts: '1.1' } });
+    api.replyNext({ status: 500, body: 'oops' });
+    const err = (await c.deliver(e, ctx()).catch((x: unknown) => x)) as DeliveryError;
+    expect(err.retryable).toBe(true);
+    await c.deliver(e, ctx(2));
+    const channels = api.requests.slice(before).map((r) => parseArgs(r).channel);
+    expect(channels).toEqual(['#care-team', 'C0SPAIN01', 'C0SPAIN01']);
+  });
+
   it('checks its token in health', async () => {
     expect(await connector().health?.()).toEqual({ ok: true, detail: 'token works for closedloop in Shop' });
     const bad = slackConnector({

@@ -457,6 +457,14 @@ describe('CSV and JSON import of survey waves', () => {
     expect(issues).toEqual([{ row: 4, error: 'customer.email: Invalid email address' }]);
   });
 
+  it('names the field of an out-of-range score', () => {
+    const { feedback, issues } = parseFeedbackCsv(
+      'response_id,email,nps\nr9,ok@example.com,11\nr10,ok@example.com,7\n',
+    );
+    expect(feedback.map((f) => f.nps)).toEqual([7]);
+    expect(issues).toEqual([{ row: 2, error: 'nps: Too big: expected number to be <=10' }]);
+  });
+
   it('gives rows without an id a stable one, so importing a wave twice is idempotent', () => {
     const text = 'email,nps\na@example.com,9\nb@example.com,2\n';
     const a = parseFeedbackCsv(text).feedback.map((f) => f.source.responseId);
