@@ -37,6 +37,7 @@ export const AuditEntrySchema = z.object({
     'slaBreached',
     'customerInformed',
     'resurveyed',
+    'feedbackUpdated',
   ]),
   field: z.string().optional(),
   before: AuditValue.optional(),

@@ -396,6 +396,103 @@ describe('inform the customer and re-survey (R18, R20)', () => {
   });
 });
 
+describe('a later part of the same answer (FEEDBACK_UPDATED)', () => {
+  const later = (
+    over: Parameters<typeof feedback>[0],
+    d: Parameters<typeof decision>[0] = {},
+  ): LoopEvent => ({
+    type: 'FEEDBACK_UPDATED',
+    at: at(3),
+    feedback: feedback(over),
+    decision: decision(d),
+  });
+
+  test('updates the case’s answer and tells the owner, without a second case', () => {
+    const first = opened({}, feedback({ comment: undefined }));
+    const r = stepLoopOrThrow(
+      machine,
+      env,
+      first,
+      later({ comment: 'Nadie me llamó' }, { case: { segment: 'spain', priority: 'high' } }),
+    );
+    expect(r.snapshot.state).toBe('acting.new');
+    expect(r.snapshot.context.case).toMatchObject({
+      id: 'CS-1',
+      feedbackComment: 'Nadie me llamó',
+      priority: 'high',
+      version: 2,
+    });
+    expect(r.snapshot.context.case!.audit.slice(1).map((a) => `${a.action}:${a.field}`)).toEqual([
+      'feedbackUpdated:feedbackComment',
+      'priority:priority',
+    ]);
+    expect(r.effects.map((e) => e.type)).toEqual(['notify', 'syncCase']);
+  });
+
+  test('never lowers the priority the case already has', () => {
+    const s = send(opened(), update({ priority: 'critical' }));
+    const r = stepLoopOrThrow(
+      machine,
+      env,
+      s,
+      later({ comment: 'más' }, { case: { segment: 'spain', priority: 'low' } }),
+    );
+    expect(r.snapshot.context.case!.priority).toBe('critical');
+  });
+
+  test('a loop learned without a case opens one when the rest of the answer calls for it', () => {
+    const s0 = startLoop(machine, {
+      loopId: 'L1',
+      caseId: 'CS-1',
+      feedback: feedback({ nps: 7, comment: undefined }),
+    });
+    const learned = stepLoop(machine, s0, {
+      type: 'DECIDED',
+      decision: decision({ case: undefined }),
+      at: T0,
+    }).snapshot;
+    expect(learned.state).toBe('learned');
+    const r = stepLoopOrThrow(
+      machine,
+      env,
+      learned,
+      later({ nps: 7, comment: 'Voy a cancelar' }, { case: { segment: 'spain', priority: 'high' } }),
+    );
+    expect(r.snapshot.state).toBe('acting.new');
+    expect(r.snapshot.context.outcome).toBeUndefined();
+    expect(r.snapshot.context.case).toMatchObject({
+      id: 'CS-1',
+      feedbackComment: 'Voy a cancelar',
+      priority: 'high',
+    });
+  });
+
+  test('alerts and thanks already sent are not sent again', () => {
+    const alerts = [{ ruleId: 'red', channel: 'email', template: 't', recipients: ['x@y.z'], params: {} }];
+    const s0 = startLoop(machine, { loopId: 'L1', caseId: 'CS-1', feedback: feedback({ nps: 10 }) });
+    const d1 = { case: undefined, thankCustomer: { template: 'thankYou' }, alerts };
+    const first = stepLoop(machine, s0, { type: 'DECIDED', decision: decision(d1), at: T0 });
+    expect(first.effects.map((e) => e.type)).toEqual(['alert', 'informCustomer']);
+    const topic = { ruleId: 'topic', channel: 'email', template: 't', recipients: ['x@y.z'], params: {} };
+    const r = stepLoopOrThrow(
+      machine,
+      env,
+      first.snapshot,
+      later({ nps: 10, comment: 'Genial' }, { ...d1, alerts: [...alerts, topic] }),
+    );
+    expect(r.effects.map((e) => (e.type === 'alert' ? e.ruleId : e.type))).toEqual(['topic']);
+  });
+
+  test('a closed loop with a case refuses it', () => {
+    let s = send(opened(), { type: 'RESOLVE', actor: 'ana', at: at(5), rootCause: 'x' });
+    s = send(send(s, { type: 'INFORM_CUSTOMER', actor: 'ana', at: at(6) }), {
+      type: 'CUSTOMER_INFORMED',
+      at: at(7),
+    });
+    expect(() => send(s, later({ comment: 'otra cosa' }))).toThrow(/the loop is closed/);
+  });
+});
+
 describe('refusals agree with the machine', () => {
   const events: LoopEvent[] = [
     update({ status: 'open' }),
@@ -409,6 +506,8 @@ describe('refusals agree with the machine', () => {
     { type: 'INFORM_CUSTOMER', actor: 'ana', at: at(1) },
     { type: 'CUSTOMER_INFORMED', at: at(1) },
     { type: 'RESURVEY_ANSWERED', at: at(1), feedbackId: 'f', nps: 5 },
+    { type: 'FEEDBACK_UPDATED', at: at(1), feedback: feedback({ comment: 'más' }), decision: decision() },
+    { type: 'TIMER_FIRED', timer: 'resolution', at: at(1) },
   ];
 
   test('property: for any reachable state, refusalOf is undefined exactly when the machine takes the event', () => {

@@ -1,10 +1,11 @@
-import { assign, setup } from 'xstate';
+import { and, assign, setup } from 'xstate';
 import type { CaseStatus } from '../domain/case.ts';
 import { checkEvent } from './refusal.ts';
 import {
   applyBreach,
   applyComment,
   applyDecision,
+  applyFeedbackUpdate,
   applyInform,
   applyInformed,
   applyReassign,
@@ -58,6 +59,7 @@ export function createLoopMachine(env: LoopEnv) {
     ],
     REASSIGN: { guard: 'ok', actions: 'reassign' },
     COMMENT: { guard: 'ok', actions: 'comment' },
+    FEEDBACK_UPDATED: { actions: 'feedbackUpdated' },
   } as const;
 
   return setup({
@@ -65,10 +67,11 @@ export function createLoopMachine(env: LoopEnv) {
     guards: {
       ok,
       opensCase: ({ context, event }) => {
-        const d = as(event, 'DECIDED').decision;
-        const c = context.feedback.customer;
-        return d.case !== undefined && !c.anonymous && c.email !== undefined;
+        if (event.type !== 'DECIDED' && event.type !== 'FEEDBACK_UPDATED') return false;
+        const c = event.type === 'FEEDBACK_UPDATED' ? event.feedback.customer : context.feedback.customer;
+        return event.decision.case !== undefined && !c.anonymous && c.email !== undefined;
       },
+      hasNoCase: ({ context }) => context.case === undefined,
       updateToOpen: updateTo('open'),
       updateToEscalated: updateTo('escalated'),
       updateToResolved: updateTo('resolved'),
@@ -82,6 +85,10 @@ export function createLoopMachine(env: LoopEnv) {
     },
     actions: {
       decide: assign(({ context, event }) => applyDecision(env, context, as(event, 'DECIDED'))),
+      redecide: assign(({ context, event }) => applyDecision(env, context, as(event, 'FEEDBACK_UPDATED'))),
+      feedbackUpdated: assign(({ context, event }) =>
+        applyFeedbackUpdate(env, context, as(event, 'FEEDBACK_UPDATED')),
+      ),
       update: assign(({ context, event }) => applyUpdate(env, context, as(event, 'UPDATE'))),
       resolve: assign(({ context, event }) => applyResolve(env, context, as(event, 'RESOLVE'))),
       reassign: assign(({ context, event }) => applyReassign(env, context, as(event, 'REASSIGN'))),
@@ -156,6 +163,7 @@ export function createLoopMachine(env: LoopEnv) {
       informing: {
         on: {
           COMMENT: { guard: 'ok', actions: 'comment' },
+          FEEDBACK_UPDATED: { actions: 'feedbackUpdated' },
           CUSTOMER_INFORMED: [
             { guard: 'resurveys', target: 'awaitingResurvey', actions: 'informed' },
             { target: 'learned', actions: 'informed' },
@@ -165,6 +173,7 @@ export function createLoopMachine(env: LoopEnv) {
       awaitingResurvey: {
         on: {
           COMMENT: { guard: 'ok', actions: 'comment' },
+          FEEDBACK_UPDATED: { actions: 'feedbackUpdated' },
           RESURVEY_ANSWERED: { target: 'learned', actions: 'resurveyAnswered' },
           TIMER_FIRED: [
             { guard: 'resurveyDue', actions: 'resurveyDue' },
@@ -172,7 +181,16 @@ export function createLoopMachine(env: LoopEnv) {
           ],
         },
       },
-      learned: { type: 'final' },
+      // Not a final state: a loop that ended without a case may still get one when the survey
+      // tool sends the rest of the answer (FEEDBACK_UPDATED). With a case, nothing changes here.
+      learned: {
+        on: {
+          FEEDBACK_UPDATED: [
+            { guard: and(['hasNoCase', 'opensCase']), target: 'acting', actions: 'redecide' },
+            { guard: 'hasNoCase', actions: 'redecide' },
+          ],
+        },
+      },
     },
   });
 }

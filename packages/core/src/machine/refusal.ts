@@ -19,13 +19,15 @@ export const STATUS_MOVES: Readonly<Record<CaseStatus, readonly CaseStatus[]>> =
 /** Events each state accepts. */
 export const STATE_EVENTS: Readonly<Record<LoopState, readonly LoopEvent['type'][]>> = {
   captured: ['DECIDED'],
-  'acting.new': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED'],
-  'acting.open': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED'],
-  escalated: ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED'],
-  resolved: ['UPDATE', 'REASSIGN', 'COMMENT', 'INFORM_CUSTOMER', 'TIMER_FIRED'],
-  informing: ['COMMENT', 'CUSTOMER_INFORMED', 'TIMER_FIRED'],
-  awaitingResurvey: ['COMMENT', 'RESURVEY_ANSWERED', 'TIMER_FIRED'],
-  learned: [],
+  'acting.new': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
+  'acting.open': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
+  escalated: ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
+  resolved: ['UPDATE', 'REASSIGN', 'COMMENT', 'INFORM_CUSTOMER', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
+  informing: ['COMMENT', 'CUSTOMER_INFORMED', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
+  awaitingResurvey: ['COMMENT', 'RESURVEY_ANSWERED', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
+  // A loop that ended without a case still takes a later part of its answer (it may open one).
+  // (and drops a timer that outlived its loop).
+  learned: ['FEEDBACK_UPDATED', 'TIMER_FIRED'],
 };
 
 /**
@@ -39,15 +41,13 @@ export function refusalOf(
   ctx: LoopContext,
   event: LoopEvent,
 ): Refusal | undefined {
+  const late = event.type === 'FEEDBACK_UPDATED' && !ctx.case;
+  if (state === 'learned' && !late && event.type !== 'TIMER_FIRED') {
+    return { reason: 'the loop is closed (learned); nothing more can change', allowed: [] };
+  }
   const accepted = STATE_EVENTS[state];
   if (!accepted.includes(event.type)) {
-    return {
-      reason:
-        state === 'learned'
-          ? 'the loop is closed (learned); nothing more can change'
-          : `${event.type} is not possible while the loop is ${state}`,
-      allowed: [...accepted],
-    };
+    return { reason: `${event.type} is not possible while the loop is ${state}`, allowed: [...accepted] };
   }
   return checkEvent(env, ctx, event);
 }
@@ -128,6 +128,7 @@ export function checkEvent(env: LoopEnv, ctx: LoopContext, event: LoopEvent): Re
       return undefined;
     case 'INFORM_CUSTOMER':
       return undefined;
+    case 'FEEDBACK_UPDATED':
     case 'TIMER_FIRED':
     case 'DECIDED':
     case 'CUSTOMER_INFORMED':

@@ -4,8 +4,9 @@
 import { addBusinessTime } from '../domain/calendar.ts';
 import type { AuditEntry, Case, Priority } from '../domain/case.ts';
 import { PRIORITIES } from '../domain/case.ts';
-import { DEFAULT_ESCALATION, type RecipientRef } from '../domain/decision.ts';
+import { DEFAULT_ESCALATION, type Decision, type RecipientRef } from '../domain/decision.ts';
 import type { CaseSummary, Change, Effect, Recipient } from '../domain/effect.ts';
+import type { Feedback } from '../domain/feedback.ts';
 import type { LoopContext, LoopEnv, LoopEventOf, TimerName } from './types.ts';
 
 const MINUTE = 60_000;
@@ -94,41 +95,25 @@ function notifyCase(
   ];
 }
 
+/**
+ * A decision about the feedback: the first one (DECIDED), or a new one after the survey tool sent
+ * more of the same answer (FEEDBACK_UPDATED on a loop that has no case yet). Alerts and thanks
+ * already sent for an earlier decision are not sent again.
+ */
 export function applyDecision(
   env: LoopEnv,
   before: LoopContext,
-  ev: LoopEventOf<'DECIDED'>,
+  ev: { decision: Decision; at: string; feedback?: Feedback },
 ): Partial<LoopContext> {
   const d = ev.decision;
+  const previous = before.decision;
   // The SLA calendar comes from this decision, so due times are computed with it in context.
-  const ctx: LoopContext = { ...before, decision: d };
+  const ctx: LoopContext = { ...before, decision: d, feedback: ev.feedback ?? before.feedback };
   const version = ctx.version + 1;
   const f = ctx.feedback;
-  const effects: Effect[] = [];
-  for (const a of d.alerts) {
-    effects.push({
-      type: 'alert',
-      key: key(ctx, version, 'alert', a.ruleId, a.channel),
-      loopId: ctx.loopId,
-      createdAt: ev.at,
-      ruleId: a.ruleId,
-      channel: a.channel,
-      template: a.template,
-      recipients: a.recipients,
-      params: a.params,
-      summary: {
-        feedbackId: f.id,
-        nps: f.nps,
-        csat: f.csat,
-        comment: f.comment,
-        segment: d.classification.segment,
-        topics: d.classification.topics,
-        flags: d.classification.flags,
-      },
-    });
-  }
+  const effects: Effect[] = newAlerts(ctx, version, previous, ev.at);
   const customer = customerRecipient(ctx);
-  if (d.thankCustomer && customer) {
+  if (d.thankCustomer && !previous?.thankCustomer && customer) {
     effects.push({
       type: 'informCustomer',
       key: key(ctx, version, 'thank'),
@@ -140,7 +125,7 @@ export function applyDecision(
       vars: { customerName: f.customer.name ?? '', nps: f.nps === undefined ? '' : String(f.nps) },
     });
   }
-  const base = { decision: d, classification: d.classification, version };
+  const base = { decision: d, classification: d.classification, feedback: f, version };
   if (!d.case || !customer) {
     const reason = f.customer.anonymous ? 'anonymous' : !d.case ? 'noCase' : 'noContact';
     return { ...base, pending: effects, outcome: { reason } };
@@ -188,6 +173,110 @@ export function applyDecision(
     case: c,
     timers: withTimers(ctx, { firstResponse: firstResponseDue, resolution: resolutionDue }),
     pending: effects,
+    outcome: undefined,
+  };
+}
+
+/** Alert effects for the decision's alerts that an earlier decision did not already raise. */
+function newAlerts(ctx: LoopContext, version: number, previous: Decision | undefined, at: string): Effect[] {
+  const d = ctx.decision!;
+  const f = ctx.feedback;
+  const raised = new Set((previous?.alerts ?? []).map((a) => `${a.ruleId}\u0000${a.channel}`));
+  return d.alerts
+    .filter((a) => !raised.has(`${a.ruleId}\u0000${a.channel}`))
+    .map((a) => ({
+      type: 'alert' as const,
+      key: key(ctx, version, 'alert', a.ruleId, a.channel),
+      loopId: ctx.loopId,
+      caseId: ctx.case?.id,
+      createdAt: at,
+      ruleId: a.ruleId,
+      channel: a.channel,
+      template: a.template,
+      recipients: a.recipients,
+      params: a.params,
+      summary: {
+        feedbackId: f.id,
+        nps: f.nps,
+        csat: f.csat,
+        comment: f.comment,
+        segment: d.classification.segment,
+        topics: d.classification.topics,
+        flags: d.classification.flags,
+      },
+    }));
+}
+
+/**
+ * More of the same answer arrived (e.g. the comment after the score) for a loop with a case: the
+ * case gets the new answer and classification, its priority rises if the new decision says so
+ * (never falls), the owner is told, and new alerts go out. No second case is opened.
+ */
+export function applyFeedbackUpdate(
+  env: LoopEnv,
+  before: LoopContext,
+  ev: LoopEventOf<'FEEDBACK_UPDATED'>,
+): Partial<LoopContext> {
+  const d = ev.decision;
+  const ctx: LoopContext = {
+    ...before,
+    decision: d,
+    feedback: ev.feedback,
+    classification: d.classification,
+  };
+  const version = ctx.version + 1;
+  const old = before.case!;
+  const c: Case = {
+    ...old,
+    feedbackComment: ev.feedback.comment ?? old.feedbackComment,
+    nps: ev.feedback.nps,
+    csat: ev.feedback.csat,
+    audit: [...old.audit],
+    updatedAt: ev.at,
+    version: old.version + 1,
+  };
+  const changes: Change[] = [];
+  const track = (field: 'feedbackComment' | 'nps' | 'csat') => {
+    if (c[field] !== old[field]) {
+      changes.push({ field, before: old[field] ?? null, after: c[field] ?? null });
+      c.audit.push({
+        at: ev.at,
+        actor: 'system',
+        action: 'feedbackUpdated',
+        field,
+        before: old[field] ?? null,
+        after: c[field] ?? null,
+      });
+    }
+  };
+  track('nps');
+  track('csat');
+  track('feedbackComment');
+  const wanted = d.case?.priority;
+  if (wanted && PRIORITIES.indexOf(wanted) > PRIORITIES.indexOf(c.priority)) {
+    changes.push({ field: 'priority', before: c.priority, after: wanted });
+    c.audit.push({
+      at: ev.at,
+      actor: 'system',
+      action: 'priority',
+      field: 'priority',
+      before: c.priority,
+      after: wanted,
+      note: 'raised by the updated answer',
+    });
+    c.priority = wanted;
+  }
+  const withCase = { ...ctx, case: c };
+  return {
+    feedback: ev.feedback,
+    decision: d,
+    classification: d.classification,
+    case: c,
+    version,
+    pending: [
+      ...newAlerts(withCase, version, before.decision, ev.at),
+      ...notifyCase(env, ctx, version, c, 'caseUpdated', ev.at, 'system', changes),
+    ],
   };
 }
 

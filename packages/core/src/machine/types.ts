@@ -67,7 +67,9 @@ export type LoopEvent =
     }
   | { type: 'CUSTOMER_INFORMED'; at: string }
   | { type: 'TIMER_FIRED'; timer: TimerName; at: string }
-  | { type: 'RESURVEY_ANSWERED'; at: string; feedbackId: string; nps?: number; csat?: number };
+  | { type: 'RESURVEY_ANSWERED'; at: string; feedbackId: string; nps?: number; csat?: number }
+  /** The survey tool sent more of the same response (e.g. the comment after the score). */
+  | { type: 'FEEDBACK_UPDATED'; at: string; feedback: Feedback; decision: Decision };
 
 export type LoopEventType = LoopEvent['type'];
 export type LoopEventOf<T extends LoopEventType> = Extract<LoopEvent, { type: T }>;

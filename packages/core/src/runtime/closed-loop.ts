@@ -349,22 +349,10 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   const timers = new TimerRunner(
     store,
     clock,
-    (t) =>
-      withLock(t.loopId, async () => {
-        const rec = await store.getLoop(t.loopId);
-        if (!rec) return;
-        const event: LoopEvent = { type: 'TIMER_FIRED', timer: t.name, at: iso(t.dueAt) };
-        const result = stepLoop(machine, rec.snapshot, event);
-        if (result.accepted) {
-          await commit(rec.version, result.snapshot, result.effects);
-          announce(rec.snapshot, result.snapshot, event);
-          return;
-        }
-        // The loop is over (learned): drop the timer so it does not fire again.
-        const { [t.name]: _dropped, ...rest } = rec.snapshot.context.timers;
-        const snapshot = { ...rec.snapshot, context: { ...rec.snapshot.context, timers: rest } };
-        await commit(rec.version, snapshot, []);
-      }),
+    // Every state takes a timer; one that no longer means anything is dropped by the machine.
+    async (t) => {
+      await step(t.loopId, () => ({ type: 'TIMER_FIRED', timer: t.name, at: iso(t.dueAt) }), false);
+    },
     onError,
   );
 
