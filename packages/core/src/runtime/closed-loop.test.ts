@@ -66,6 +66,45 @@ describe('embedded runtime', () => {
     await loop.close();
   });
 
+  test('the rest of an answer (comment after score) updates the same case and the stored feedback', async () => {
+    const { loop, connector } = setup();
+    const first = await loop.capture(detractor('d1', { comment: undefined, nps: 5 }));
+    expect(first.case).toMatchObject({ feedbackComment: '', priority: 'medium' });
+    const again = await loop.capture(detractor('d1', { comment: undefined, nps: 5 }), {
+      onDuplicate: 'update',
+    });
+    expect(again).toMatchObject({ duplicate: true, updated: false });
+    const later = await loop.capture(detractor('d1', { nps: 2, comment: 'Nadie me llamó' }), {
+      onDuplicate: 'update',
+    });
+    expect(later).toMatchObject({ duplicate: true, updated: true });
+    expect(later.case).toMatchObject({
+      id: first.case!.id,
+      feedbackComment: 'Nadie me llamó',
+      nps: 2,
+      priority: 'high',
+    });
+    expect((await loop.cases.list()).total).toBe(1);
+    expect(await loop.store.getFeedback(first.feedbackId)).toMatchObject({
+      nps: 2,
+      comment: 'Nadie me llamó',
+    });
+    await loop.idle();
+    expect(
+      connector.calls.filter((e) => e.type === 'notify').map((e) => (e.type === 'notify' ? e.reason : '')),
+    ).toEqual(['caseCreated', 'caseUpdated']);
+    await loop.close();
+  });
+
+  test('a promoter who adds a comment later is not thanked twice', async () => {
+    const { loop, connector } = setup();
+    await loop.capture(detractor('p1', { nps: 10, comment: undefined }));
+    await loop.capture(detractor('p1', { nps: 10, comment: '¡Genial!' }), { onDuplicate: 'update' });
+    await loop.idle();
+    expect(connector.calls.filter((e) => e.type === 'informCustomer')).toHaveLength(1);
+    await loop.close();
+  });
+
   test('invalid feedback is refused with every bad field named, and nothing is stored', async () => {
     const { loop } = setup();
     const bad = { source: { tool: 'x', responseId: '' }, customer: { email: 'not-an-email' }, nps: 11 };

@@ -4,6 +4,9 @@ import { type Case, CaseStatusSchema, PrioritySchema } from '../domain/case.ts';
 import { type Decider, type Decision, DecisionSchema } from '../domain/decision.ts';
 import { defaultDecider } from '../domain/default-decider.ts';
 import { type Feedback, type FeedbackInput, FeedbackInputSchema } from '../domain/feedback.ts';
+
+type FeedbackInputParsed = ReturnType<typeof FeedbackInputSchema.parse>;
+
 import { parseOrThrow } from '../domain/parse.ts';
 import { Directory, type Person, type Segment, SegmentTree } from '../domain/people.ts';
 import { ClosedLoopError } from '../errors.ts';
@@ -19,6 +22,7 @@ import { idsFor } from './ids.ts';
 import { TimerRunner } from './timers.ts';
 import type {
   ActorOptions,
+  CaptureOptions,
   CaptureResult,
   ClosedLoop,
   ClosedLoopEventName,
@@ -255,35 +259,73 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     }
   }
 
-  function resultOf(rec: { snapshot: LoopSnapshot }, duplicate: boolean, feedbackId: string): CaptureResult {
+  function resultOf(
+    rec: { snapshot: LoopSnapshot },
+    duplicate: boolean,
+    feedbackId: string,
+    updated = false,
+  ): CaptureResult {
     const ctx = rec.snapshot.context;
     return {
       loopId: ctx.loopId,
       feedbackId,
       duplicate,
+      updated,
       state: rec.snapshot.state,
       classification: ctx.classification,
       case: ctx.case,
     };
   }
 
-  async function capture(input: FeedbackInput): Promise<CaptureResult> {
+  async function decide(feedback: Feedback, now: number): Promise<Decision> {
+    const decided = await decider.decide(feedback, { segments, now: new Date(now) });
+    const decision = parseOrThrow(
+      DecisionSchema,
+      decided,
+      'INVALID_DECISION',
+      `decision from decider ${decider.version}`,
+    );
+    checkDecision(decision);
+    return decision;
+  }
+
+  /** The same response again, with more in it: store it and let the loop classify it again. */
+  async function updateFeedback(
+    existing: LoopRecord,
+    parsed: FeedbackInputParsed,
+    feedbackId: string,
+  ): Promise<CaptureResult> {
+    const before = existing.snapshot.context.feedback;
+    const feedback: Feedback = { ...parsed, id: before.id, receivedAt: before.receivedAt };
+    if (JSON.stringify(feedback) === JSON.stringify(before)) return resultOf(existing, true, feedbackId);
+    const now = clock.now();
+    const event: LoopEvent = {
+      type: 'FEEDBACK_UPDATED',
+      at: iso(now),
+      feedback,
+      decision: await decide(feedback, now),
+    };
+    const result = stepLoop(machine, existing.snapshot, event);
+    if (!result.accepted) return resultOf(existing, true, feedbackId);
+    await commit(existing.version, result.snapshot, result.effects, feedback);
+    announce(existing.snapshot, result.snapshot, event);
+    return resultOf(result, true, feedbackId, true);
+  }
+
+  async function capture(input: FeedbackInput, options: CaptureOptions = {}): Promise<CaptureResult> {
     ensureOpen();
     const parsed = parseOrThrow(FeedbackInputSchema, input, 'INVALID_FEEDBACK', 'feedback');
     const ids = idsFor(parsed.source);
     const result = await withLock(ids.loopId, async () => {
       const existing = await store.getLoop(ids.loopId);
-      if (existing) return resultOf(existing, true, ids.feedbackId);
+      if (existing) {
+        return options.onDuplicate === 'update'
+          ? updateFeedback(existing, parsed, ids.feedbackId)
+          : resultOf(existing, true, ids.feedbackId);
+      }
       const now = clock.now();
       const feedback: Feedback = { ...parsed, id: ids.feedbackId, receivedAt: parsed.receivedAt ?? iso(now) };
-      const decided = await decider.decide(feedback, { segments, now: new Date(now) });
-      const decision = parseOrThrow(
-        DecisionSchema,
-        decided,
-        'INVALID_DECISION',
-        `decision from decider ${decider.version}`,
-      );
-      checkDecision(decision);
+      const decision = await decide(feedback, now);
       const start = startLoop(machine, { loopId: ids.loopId, caseId: ids.caseId, feedback });
       const event: LoopEvent = { type: 'DECIDED', decision, at: iso(now) };
       const stepped = stepLoop(machine, start, event);

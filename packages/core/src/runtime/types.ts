@@ -5,11 +5,22 @@ import type { FeedbackInput } from '../domain/feedback.ts';
 import type { LoopState } from '../machine/types.ts';
 import type { CasePage, CaseQuery } from '../stores/store.ts';
 
+export interface CaptureOptions {
+  /**
+   * What to do when the response was captured before: `ignore` it (default: a redelivery), or
+   * `update` the stored answer with this one (a survey tool sending the rest of the same answer,
+   * e.g. the comment after the score) and classify it again. An update never opens a second case.
+   */
+  onDuplicate?: 'ignore' | 'update';
+}
+
 export interface CaptureResult {
   loopId: string;
   feedbackId: string;
-  /** True when this response was captured before: nothing new happened. */
+  /** True when this response was captured before. */
   duplicate: boolean;
+  /** True when a duplicate updated the stored answer (`onDuplicate: 'update'` and it differed). */
+  updated: boolean;
   state: LoopState;
   classification?: Classification;
   case?: Case;
@@ -63,7 +74,7 @@ export interface CaseApi {
 
 /** A running closed loop: what `createClosedLoop` (embedded) and the Temporal client both return. */
 export interface ClosedLoop {
-  capture(input: FeedbackInput): Promise<CaptureResult>;
+  capture(input: FeedbackInput, options?: CaptureOptions): Promise<CaptureResult>;
   /** Records the answer to a re-survey (R20) for the loop it was sent from. */
   recordResurvey(loopId: string, answer: { feedbackId: string; nps?: number; csat?: number }): Promise<void>;
   readonly cases: CaseApi;

@@ -47,9 +47,6 @@ export function memoryStore(): Store {
           `Loop ${step.loop.loopId} changed meanwhile (stored version ${current?.version ?? 'none'}, expected ${step.expectedVersion ?? 'none'}); retry`,
         );
       }
-      if (step.feedback && feedback.has(step.feedback.id)) {
-        throw new ClosedLoopError('CONFLICT', `Feedback ${step.feedback.id} is stored already`);
-      }
       loops.set(step.loop.loopId, step.loop);
       if (step.feedback) feedback.set(step.feedback.id, step.feedback);
       if (step.case) cases.set(step.case.id, step.case);

@@ -117,7 +117,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     if (f) {
       stmt(
         `INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET nps = excluded.nps, csat = excluded.csat, segment = excluded.segment,
+         touchpoint = excluded.touchpoint, language = excluded.language, anonymous = excluded.anonymous, data = excluded.data`,
       ).run(
         f.id,
         f.source.tool,
@@ -369,9 +371,5 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
 
 function toStoreError(e: unknown): unknown {
   if (e instanceof ClosedLoopError) return e;
-  const message = String(e);
-  if (message.includes('UNIQUE constraint failed: feedback')) {
-    return new ClosedLoopError('CONFLICT', 'This feedback is stored already', { cause: e });
-  }
-  return new ClosedLoopError('STORE', `SQLite write failed: ${message}`, { cause: e });
+  return new ClosedLoopError('STORE', `SQLite write failed: ${String(e)}`, { cause: e });
 }

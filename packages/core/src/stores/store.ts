@@ -41,7 +41,8 @@ export interface TimerRow {
 export interface StepWrite {
   loop: LoopRecord;
   expectedVersion: number | undefined;
-  /** Present when the step captured new feedback. */
+  /** Present when the step captured feedback, or updated it (a later part of the same answer):
+   * inserted, or replacing the stored feedback with the same id. */
   feedback?: Feedback;
   /** The loop's case after the step, when it has one. */
   case?: Case;
