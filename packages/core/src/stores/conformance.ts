@@ -1,0 +1,943 @@
+// The behaviour every store must share (memory, SQLite, PostgreSQL): one suite, run against each.
+// A store test file calls `storeConformance(name, makeStore, { reopen })`; `makeStore` returns a
+// fresh, empty store (its own file, its own schema), and `reopen`, when given, opens a new store
+// over the data of a closed one, to prove that commits survive a restart.
+import fc from 'fast-check';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { Case, CaseStatus, Priority } from '../domain/case.ts';
+import { CASE_STATUSES, PRIORITIES } from '../domain/case.ts';
+import type { Effect } from '../domain/effect.ts';
+import type { Feedback } from '../domain/feedback.ts';
+import { ClosedLoopError } from '../errors.ts';
+import type { LoopSnapshot } from '../machine/loop.ts';
+import type { LoopState, TimerName } from '../machine/types.ts';
+import type { CaseQuery, Delivery, LoopRecord, StepWrite, Store, TimerRow } from './store.ts';
+
+export interface StoreConformanceOptions {
+  /** Given a closed store, opens a new one over the same data (omit for stores that keep nothing). */
+  reopen?: (closed: Store) => Promise<Store>;
+}
+
+const BASE = Date.parse('2026-03-01T00:00:00.000Z');
+/** An ISO time `minutes` after the suite's base time (always the same length, so it sorts as text). */
+export const at = (minutes: number): string => new Date(BASE + minutes * 60_000).toISOString();
+
+/** A feedback record for a loop. */
+export function feedbackFor(loopId: string, over: Partial<Feedback> = {}): Feedback {
+  return {
+    id: `fb-${loopId}`,
+    source: { tool: 'conformance', responseId: `resp-${loopId}` },
+    customer: { anonymous: false, email: `${loopId}@example.com`, name: 'Lucía Ñúñez', segment: 'spain' },
+    nps: 3,
+    comment: 'El pedido llegó roto 📦 — "quoted" \\ back\\slash',
+    answers: [{ question: 'Why?', answer: 'late' }],
+    touchpoint: 'delivery',
+    language: 'es',
+    receivedAt: at(0),
+    ...over,
+  };
+}
+
+/** A valid case for a loop (case id `case-<loopId>`). */
+export function caseFor(loopId: string, over: Partial<Case> = {}): Case {
+  return {
+    id: `case-${loopId}`,
+    loopId,
+    feedbackId: `fb-${loopId}`,
+    customerEmail: `${loopId}@example.com`,
+    customerName: 'Lucía',
+    segment: 'spain',
+    owner: 'ana',
+    priority: 'high',
+    status: 'new',
+    feedbackComment: 'El pedido llegó roto',
+    nps: 3,
+    language: 'es',
+    comments: [{ id: 'c1', author: 'ana', body: 'Calling the customer', at: at(1) }],
+    audit: [{ at: at(0), actor: 'system', action: 'created' }],
+    sla: { firstResponseDue: at(60), breaches: [], escalationLevel: 0 },
+    ruleIds: ['detractor'],
+    createdAt: at(0),
+    updatedAt: at(0),
+    version: 1,
+    ...over,
+  };
+}
+
+/** A loop record at a version (the snapshot is plain JSON; stores must not interpret it). */
+export function loopRecord(loopId: string, version: number, state: LoopState = 'acting.new'): LoopRecord {
+  const snapshot = {
+    state,
+    context: {
+      loopId,
+      caseId: `case-${loopId}`,
+      feedback: feedbackFor(loopId),
+      timers: { firstResponse: at(60) },
+      version,
+      pending: [],
+      nested: { unicode: 'żółć ✓', nothing: null, list: [1, 2.5, -3, true, 'x'] },
+    },
+  } as unknown as LoopSnapshot;
+  return { loopId, snapshot, version, updatedAt: at(version) };
+}
+
+/** An outbox row for a loop; its id starts with the loop id, as the runtime's ids do. */
+export function deliveryFor(loopId: string, key: string, over: Partial<Delivery> = {}): Delivery {
+  const effect: Effect = {
+    key: `${loopId}:${key}`,
+    loopId,
+    caseId: `case-${loopId}`,
+    createdAt: at(0),
+    type: 'informCustomer',
+    template: 'thanks',
+    to: { email: `${loopId}@example.com`, name: 'Lucía' },
+    language: 'es',
+    vars: { name: 'Lucía' },
+  };
+  return {
+    id: `${effect.key}@email`,
+    connector: 'email',
+    effect,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: BASE,
+    ...over,
+  };
+}
+
+export function timer(loopId: string, name: TimerName, dueAt: number): TimerRow {
+  return { loopId, name, dueAt };
+}
+
+/** The first step of a new loop: loop at version 1, feedback, case, no timers, no deliveries. */
+export function firstStep(loopId: string, over: Partial<StepWrite> = {}): StepWrite {
+  return {
+    loop: loopRecord(loopId, 1),
+    expectedVersion: undefined,
+    feedback: feedbackFor(loopId),
+    case: caseFor(loopId),
+    timers: [],
+    deliveries: [],
+    ...over,
+  };
+}
+
+/** The next step of a loop stored at `from`. */
+export function nextStep(loopId: string, from: number, over: Partial<StepWrite> = {}): StepWrite {
+  return { loop: loopRecord(loopId, from + 1), expectedVersion: from, timers: [], deliveries: [], ...over };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<ClosedLoopError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected a ${code} error`).toBeInstanceOf(ClosedLoopError);
+  expect((error as ClosedLoopError).code).toBe(code);
+  return error as ClosedLoopError;
+}
+
+/** JSON equality: what a store hands back equals what it was given, as JSON. */
+const json = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** The model of listCases, written independently of the stores. */
+function modelList(cases: Case[], q: CaseQuery): { ids: string[]; total: number } {
+  const list = <T>(v: T | T[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+  const rank: Record<Priority, number> = { low: 0, medium: 1, high: 2, critical: 3 };
+  const s = q.search?.toLowerCase();
+  const matching = cases.filter(
+    (c) =>
+      (list(q.status)?.includes(c.status) ?? true) &&
+      (list(q.priority)?.includes(c.priority) ?? true) &&
+      (list(q.segment)?.includes(c.segment) ?? true) &&
+      (list(q.owner)?.includes(c.owner) ?? true) &&
+      (!s || c.id.toLowerCase() === s || c.customerEmail.toLowerCase().includes(s)),
+  );
+  const key = (c: Case): string | number =>
+    q.sort === 'priority' ? rank[c.priority] : q.sort === 'createdAt' ? c.createdAt : c.updatedAt;
+  const sign = q.order === 'asc' ? 1 : -1;
+  matching.sort((a, b) => {
+    const ka = key(a);
+    const kb = key(b);
+    if (ka !== kb) return (ka < kb ? -1 : 1) * sign;
+    return (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * sign;
+  });
+  const offset = q.offset ?? 0;
+  const page = matching.slice(offset, q.limit === undefined ? undefined : offset + q.limit);
+  return { ids: page.map((c) => c.id), total: matching.length };
+}
+
+/**
+ * Declares the store conformance suite for one store.
+ *
+ * @example
+ * storeConformance('sqlite', async () => sqliteStore({ path: join(tmp, `${n++}.sqlite`) }), {
+ *   reopen: async (closed) => sqliteStore({ path: pathOf(closed) }),
+ * });
+ */
+export function storeConformance(
+  name: string,
+  makeStore: () => Promise<Store>,
+  options: StoreConformanceOptions = {},
+): void {
+  describe(`store conformance: ${name}`, () => {
+    const open: Store[] = [];
+    const fresh = async (): Promise<Store> => {
+      const store = await makeStore();
+      open.push(store);
+      await store.init();
+      return store;
+    };
+    afterEach(async () => {
+      for (const s of open.splice(0)) await s.close();
+    });
+
+    describe('init and close', () => {
+      test('init is idempotent and an empty store has nothing', async () => {
+        const store = await fresh();
+        await store.init();
+        await store.init();
+        expect(typeof store.kind).toBe('string');
+        expect(await store.getLoop('nope')).toBeUndefined();
+        expect(await store.getFeedback('nope')).toBeUndefined();
+        expect(await store.getCase('nope')).toBeUndefined();
+        expect(await store.listCases()).toEqual({ cases: [], total: 0 });
+        expect(await store.countCasesByStatus()).toEqual({ new: 0, open: 0, resolved: 0, escalated: 0 });
+        expect(await store.dueTimers(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+        expect(await store.nextTimerDueAt()).toBeUndefined();
+        expect(await store.dueDeliveries(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+        expect(await store.nextDeliveryAt()).toBeUndefined();
+        expect(await store.listDeliveries()).toEqual([]);
+      });
+
+      test('close is idempotent, and a closed store refuses work with CLOSED', async () => {
+        const store = await fresh();
+        await store.close();
+        await store.close();
+        await rejectsWith(store.getCase('x'), 'CLOSED');
+        await rejectsWith(store.commit(firstStep('l1')), 'CLOSED');
+      });
+    });
+
+    describe('commit and read back', () => {
+      test('a first step round-trips the loop, feedback, case, timers and deliveries as JSON', async () => {
+        const store = await fresh();
+        const step = firstStep('l1', {
+          timers: [timer('l1', 'firstResponse', BASE + 60_000), timer('l1', 'resolution', BASE + 120_000)],
+          deliveries: [
+            deliveryFor('l1', 'a'),
+            deliveryFor('l1', 'b', { connector: 'slack', id: 'l1:b@slack' }),
+          ],
+        });
+        await store.commit(step);
+        expect(await store.getLoop('l1')).toEqual(json(step.loop));
+        expect(await store.getFeedback('fb-l1')).toEqual(json(step.feedback));
+        expect(await store.getCase('case-l1')).toEqual(json(step.case));
+        expect(await store.dueTimers(BASE + 1_000_000, 10)).toEqual(step.timers);
+        expect(await store.listDeliveries()).toEqual(json(step.deliveries));
+        expect(await store.listDeliveries({ loopId: 'l1' })).toEqual(json(step.deliveries));
+      });
+
+      test('what a store hands out is a copy: editing it changes nothing stored', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1', { deliveries: [deliveryFor('l1', 'a')] }));
+        const c = (await store.getCase('case-l1'))!;
+        c.status = 'resolved';
+        c.comments.push({ id: 'x', author: 'eve', body: 'edited', at: at(2) });
+        const f = (await store.getFeedback('fb-l1'))!;
+        f.nps = 10;
+        const [d] = await store.listDeliveries();
+        d!.status = 'dead';
+        expect(await store.getCase('case-l1')).toEqual(caseFor('l1'));
+        expect((await store.getFeedback('fb-l1'))!.nps).toBe(3);
+        expect((await store.listDeliveries())[0]!.status).toBe('pending');
+      });
+
+      test('a step without feedback or case writes only the loop', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1', { feedback: undefined, case: undefined }));
+        expect((await store.getLoop('l1'))?.version).toBe(1);
+        expect(await store.getFeedback('fb-l1')).toBeUndefined();
+        expect(await store.getCase('case-l1')).toBeUndefined();
+        expect((await store.listCases()).total).toBe(0);
+      });
+
+      test('the next step replaces the loop and upserts the case', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1'));
+        const updated = caseFor('l1', {
+          status: 'open',
+          priority: 'critical',
+          owner: 'bob',
+          segment: 'italy',
+          customerEmail: 'new@example.com',
+          updatedAt: at(5),
+          version: 2,
+        });
+        const step = nextStep('l1', 1, { case: updated });
+        step.loop = loopRecord('l1', 2, 'acting.open');
+        await store.commit(step);
+        expect(await store.getLoop('l1')).toEqual(json(step.loop));
+        expect(await store.getCase('case-l1')).toEqual(json(updated));
+        const page = await store.listCases({
+          status: 'open',
+          owner: 'bob',
+          segment: 'italy',
+          priority: 'critical',
+        });
+        expect(page.cases.map((c) => c.id)).toEqual(['case-l1']);
+        expect((await store.listCases({ search: 'new@' })).total).toBe(1);
+        expect((await store.listCases({ status: 'new' })).total).toBe(0);
+        expect((await store.listCases()).total).toBe(1);
+      });
+
+      test('feedback with the same id is replaced (a later part of the same answer)', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1'));
+        const more = feedbackFor('l1', { nps: 9, csat: 4, comment: 'Actually fine', touchpoint: 'support' });
+        await store.commit(nextStep('l1', 1, { feedback: more }));
+        expect(await store.getFeedback('fb-l1')).toEqual(json(more));
+      });
+
+      test('anonymous feedback without email round-trips', async () => {
+        const store = await fresh();
+        const f = feedbackFor('l1', { customer: { anonymous: true }, nps: undefined, csat: 5 });
+        delete f.nps;
+        await store.commit(firstStep('l1', { feedback: f, case: undefined }));
+        expect(await store.getFeedback('fb-l1')).toEqual(json(f));
+      });
+    });
+
+    describe('optimistic concurrency', () => {
+      test('a new loop that exists already is a CONFLICT', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1'));
+        const error = await rejectsWith(store.commit(firstStep('l1')), 'CONFLICT');
+        expect(error.message).toContain('l1');
+      });
+
+      test('a stale or future expected version is a CONFLICT; the right one commits', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1'));
+        await store.commit(nextStep('l1', 1));
+        await rejectsWith(store.commit(nextStep('l1', 1)), 'CONFLICT');
+        await rejectsWith(store.commit(nextStep('l1', 7)), 'CONFLICT');
+        await rejectsWith(store.commit(nextStep('nope', 1)), 'CONFLICT');
+        await store.commit(nextStep('l1', 2));
+        expect((await store.getLoop('l1'))?.version).toBe(3);
+        expect(await store.getLoop('nope')).toBeUndefined();
+      });
+
+      test('a CONFLICT writes nothing of its step: no feedback, case, timers or deliveries', async () => {
+        const store = await fresh();
+        const first = firstStep('l1', {
+          timers: [timer('l1', 'firstResponse', BASE + 10)],
+          deliveries: [deliveryFor('l1', 'a')],
+        });
+        await store.commit(first);
+        const loser = nextStep('l1', 5, {
+          feedback: feedbackFor('l1', { id: 'fb-other', source: { tool: 't', responseId: 'other' } }),
+          case: caseFor('l1', { id: 'case-other', status: 'resolved', updatedAt: at(9) }),
+          timers: [timer('l1', 'resolution', BASE + 20)],
+          deliveries: [deliveryFor('l1', 'b')],
+        });
+        await rejectsWith(store.commit(loser), 'CONFLICT');
+        expect(await store.getLoop('l1')).toEqual(json(first.loop));
+        expect(await store.getFeedback('fb-other')).toBeUndefined();
+        expect(await store.getCase('case-other')).toBeUndefined();
+        expect(await store.getCase('case-l1')).toEqual(json(first.case));
+        expect(await store.dueTimers(Number.MAX_SAFE_INTEGER, 10)).toEqual(first.timers);
+        expect((await store.listDeliveries()).map((d) => d.id)).toEqual([first.deliveries[0]!.id]);
+        // A conflicting first step of a new loop writes nothing either.
+        await rejectsWith(store.commit(firstStep('l2', { expectedVersion: 1 })), 'CONFLICT');
+        expect(await store.getLoop('l2')).toBeUndefined();
+        expect(await store.getCase('case-l2')).toBeUndefined();
+        expect(await store.getFeedback('fb-l2')).toBeUndefined();
+      });
+
+      test('concurrent commits from the same version: exactly one wins', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1'));
+        const results = await Promise.allSettled(
+          [1, 2, 3, 4].map((i) =>
+            store.commit(nextStep('l1', 1, { case: caseFor('l1', { owner: `owner${i}`, version: 2 }) })),
+          ),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(3);
+        for (const r of lost) expect((r.reason as ClosedLoopError).code).toBe('CONFLICT');
+        const winner = results.findIndex((r) => r.status === 'fulfilled') + 1;
+        expect((await store.getCase('case-l1'))?.owner).toBe(`owner${winner}`);
+        expect((await store.getLoop('l1'))?.version).toBe(2);
+      });
+
+      test('concurrent commits to different loops all succeed', async () => {
+        const store = await fresh();
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.commit(firstStep(`l${i}`))));
+        expect((await store.listCases()).total).toBe(20);
+      });
+    });
+
+    describe('timers', () => {
+      test("a step replaces the loop's whole set of timers, leaving other loops' alone", async () => {
+        const store = await fresh();
+        await store.commit(
+          firstStep('l1', {
+            timers: [timer('l1', 'firstResponse', BASE + 10), timer('l1', 'resolution', BASE + 20)],
+          }),
+        );
+        await store.commit(firstStep('l2', { timers: [timer('l2', 'firstResponse', BASE + 15)] }));
+        await store.commit(nextStep('l1', 1, { timers: [timer('l1', 'resurvey', BASE + 30)] }));
+        expect(await store.dueTimers(BASE + 100, 10)).toEqual([
+          timer('l2', 'firstResponse', BASE + 15),
+          timer('l1', 'resurvey', BASE + 30),
+        ]);
+        await store.commit(nextStep('l1', 2, { timers: [] }));
+        expect(await store.dueTimers(BASE + 100, 10)).toEqual([timer('l2', 'firstResponse', BASE + 15)]);
+        expect(await store.nextTimerDueAt()).toBe(BASE + 15);
+      });
+
+      test('dueTimers: due at or before now, earliest first, at most limit; nextTimerDueAt is the earliest', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('a', { timers: [timer('a', 'resolution', BASE + 300)] }));
+        await store.commit(
+          firstStep('b', {
+            timers: [timer('b', 'firstResponse', BASE + 100), timer('b', 'resolution', BASE + 500)],
+          }),
+        );
+        await store.commit(firstStep('c', { timers: [timer('c', 'resurvey', BASE + 200)] }));
+        expect(await store.nextTimerDueAt()).toBe(BASE + 100);
+        expect(await store.dueTimers(BASE + 99, 10)).toEqual([]);
+        expect(await store.dueTimers(BASE + 100, 10)).toEqual([timer('b', 'firstResponse', BASE + 100)]);
+        expect(await store.dueTimers(BASE + 300, 10)).toEqual([
+          timer('b', 'firstResponse', BASE + 100),
+          timer('c', 'resurvey', BASE + 200),
+          timer('a', 'resolution', BASE + 300),
+        ]);
+        expect(await store.dueTimers(BASE + 1000, 2)).toEqual([
+          timer('b', 'firstResponse', BASE + 100),
+          timer('c', 'resurvey', BASE + 200),
+        ]);
+        expect(await store.dueTimers(BASE + 1000, 10)).toHaveLength(4);
+      });
+
+      test('timers keep epoch milliseconds beyond 32 bits exactly', async () => {
+        const store = await fresh();
+        const far = Date.parse('2199-12-31T23:59:59.999Z');
+        await store.commit(firstStep('l1', { timers: [timer('l1', 'resurveyExpiry', far)] }));
+        expect(await store.nextTimerDueAt()).toBe(far);
+        expect(await store.dueTimers(far, 1)).toEqual([timer('l1', 'resurveyExpiry', far)]);
+      });
+    });
+
+    describe('outbox', () => {
+      test('a delivery whose id exists already is ignored, even with other content', async () => {
+        const store = await fresh();
+        const d = deliveryFor('l1', 'a');
+        await store.commit(firstStep('l1', { deliveries: [d] }));
+        await store.updateDelivery({ id: d.id, status: 'delivered', attempts: 1 });
+        await store.commit(
+          nextStep('l1', 1, {
+            deliveries: [{ ...d, connector: 'other', attempts: 0 }, deliveryFor('l1', 'b')],
+          }),
+        );
+        const all = await store.listDeliveries();
+        expect(all.map((x) => [x.id, x.status, x.connector])).toEqual([
+          [d.id, 'delivered', 'email'],
+          [deliveryFor('l1', 'b').id, 'pending', 'email'],
+        ]);
+      });
+
+      test('a duplicate id inside one step is written once', async () => {
+        const store = await fresh();
+        const d = deliveryFor('l1', 'a');
+        await store.commit(firstStep('l1', { deliveries: [d, { ...d, connector: 'slack' }] }));
+        expect(await store.listDeliveries()).toEqual([json(d)]);
+      });
+
+      test('dueDeliveries: pending and due, oldest first, at most limit; nextDeliveryAt ignores non-pending', async () => {
+        const store = await fresh();
+        await store.commit(
+          firstStep('l1', {
+            deliveries: [
+              deliveryFor('l1', 'late', { nextAttemptAt: BASE + 300 }),
+              deliveryFor('l1', 'early', { nextAttemptAt: BASE + 100 }),
+              deliveryFor('l1', 'mid', { nextAttemptAt: BASE + 200 }),
+            ],
+          }),
+        );
+        await store.commit(
+          firstStep('l2', { deliveries: [deliveryFor('l2', 'x', { nextAttemptAt: BASE + 50 })] }),
+        );
+        const ids = (ds: Delivery[]) => ds.map((d) => d.id);
+        expect(await store.nextDeliveryAt()).toBe(BASE + 50);
+        expect(await store.dueDeliveries(BASE + 49, 10)).toEqual([]);
+        expect(ids(await store.dueDeliveries(BASE + 200, 10))).toEqual([
+          'l2:x@email',
+          'l1:early@email',
+          'l1:mid@email',
+        ]);
+        expect(ids(await store.dueDeliveries(BASE + 1000, 2))).toEqual(['l2:x@email', 'l1:early@email']);
+        await store.updateDelivery({ id: 'l2:x@email', status: 'delivered', attempts: 1 });
+        await store.updateDelivery({
+          id: 'l1:early@email',
+          status: 'dead',
+          attempts: 5,
+          lastError: 'HTTP 410',
+        });
+        expect(await store.nextDeliveryAt()).toBe(BASE + 200);
+        expect(ids(await store.dueDeliveries(BASE + 1000, 10))).toEqual(['l1:mid@email', 'l1:late@email']);
+        await store.updateDelivery({ id: 'l1:mid@email', status: 'delivered', attempts: 1 });
+        await store.updateDelivery({ id: 'l1:late@email', status: 'delivered', attempts: 2 });
+        expect(await store.nextDeliveryAt()).toBeUndefined();
+        expect(await store.dueDeliveries(BASE + 1000, 10)).toEqual([]);
+      });
+
+      test('deliveries due at the same time come in the order they were queued', async () => {
+        const store = await fresh();
+        const keys = ['z', 'a', 'm', 'b', 'y'];
+        await store.commit(firstStep('l1', { deliveries: keys.map((k) => deliveryFor('l1', k)) }));
+        await store.commit(nextStep('l1', 1, { deliveries: [deliveryFor('l1', 'c')] }));
+        const expected = [...keys, 'c'].map((k) => `l1:${k}@email`);
+        expect((await store.dueDeliveries(BASE, 10)).map((d) => d.id)).toEqual(expected);
+        expect((await store.listDeliveries()).map((d) => d.id)).toEqual(expected);
+      });
+
+      test('updateDelivery: a retry moves the attempt time and keeps the error; dead keeps its error', async () => {
+        const store = await fresh();
+        const d = deliveryFor('l1', 'a');
+        await store.commit(firstStep('l1', { deliveries: [d] }));
+        await store.updateDelivery({
+          id: d.id,
+          status: 'pending',
+          attempts: 1,
+          nextAttemptAt: BASE + 5_000,
+          lastError: 'HTTP 503: try later',
+        });
+        expect(await store.listDeliveries()).toEqual([
+          json({ ...d, attempts: 1, nextAttemptAt: BASE + 5_000, lastError: 'HTTP 503: try later' }),
+        ]);
+        expect(await store.dueDeliveries(BASE + 4_999, 10)).toEqual([]);
+        expect(await store.nextDeliveryAt()).toBe(BASE + 5_000);
+        await store.updateDelivery({ id: d.id, status: 'dead', attempts: 2, lastError: 'HTTP 400' });
+        const [dead] = await store.listDeliveries({ status: 'dead' });
+        expect(dead).toMatchObject({ id: d.id, status: 'dead', attempts: 2, lastError: 'HTTP 400' });
+        expect(dead!.effect).toEqual(json(d.effect));
+      });
+
+      test('updateDelivery of an unknown id is a STORE error', async () => {
+        const store = await fresh();
+        await rejectsWith(store.updateDelivery({ id: 'nope', status: 'delivered', attempts: 1 }), 'STORE');
+      });
+
+      test('listDeliveries filters by loop and by status, in queue order', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1', { deliveries: [deliveryFor('l1', 'a'), deliveryFor('l1', 'b')] }));
+        await store.commit(firstStep('l10', { deliveries: [deliveryFor('l10', 'a')] }));
+        await store.commit(firstStep('l2', { deliveries: [deliveryFor('l2', 'a')] }));
+        await store.updateDelivery({ id: 'l1:b@email', status: 'delivered', attempts: 1 });
+        const ids = (ds: Delivery[]) => ds.map((d) => d.id);
+        expect(ids(await store.listDeliveries({ loopId: 'l1' }))).toEqual(['l1:a@email', 'l1:b@email']);
+        expect(ids(await store.listDeliveries({ loopId: 'l10' }))).toEqual(['l10:a@email']);
+        expect(ids(await store.listDeliveries({ loopId: 'nope' }))).toEqual([]);
+        expect(ids(await store.listDeliveries({ status: 'pending' }))).toEqual([
+          'l1:a@email',
+          'l10:a@email',
+          'l2:a@email',
+        ]);
+        expect(ids(await store.listDeliveries({ loopId: 'l1', status: 'delivered' }))).toEqual([
+          'l1:b@email',
+        ]);
+        expect(ids(await store.listDeliveries({ status: 'dead' }))).toEqual([]);
+      });
+    });
+
+    describe('listCases and countCasesByStatus', () => {
+      // Six cases with distinct dates, two segments, three owners, every status.
+      const seed: Case[] = [
+        caseFor('a', {
+          status: 'new',
+          priority: 'low',
+          segment: 'spain',
+          owner: 'ana',
+          createdAt: at(1),
+          updatedAt: at(16),
+          customerEmail: 'Alice@Example.com',
+        }),
+        caseFor('b', {
+          status: 'open',
+          priority: 'critical',
+          segment: 'spain',
+          owner: 'bob',
+          createdAt: at(2),
+          updatedAt: at(12),
+          customerEmail: 'bob@corp.io',
+        }),
+        caseFor('c', {
+          status: 'escalated',
+          priority: 'high',
+          segment: 'italy',
+          owner: 'ana',
+          createdAt: at(3),
+          updatedAt: at(14),
+          customerEmail: 'carla@example.it',
+        }),
+        caseFor('d', {
+          status: 'resolved',
+          priority: 'medium',
+          segment: 'italy',
+          owner: 'carl',
+          createdAt: at(4),
+          updatedAt: at(11),
+          customerEmail: 'dan@corp.io',
+        }),
+        caseFor('e', {
+          status: 'open',
+          priority: 'high',
+          segment: 'spain',
+          owner: 'carl',
+          createdAt: at(5),
+          updatedAt: at(15),
+          customerEmail: 'eve@example.com',
+        }),
+        caseFor('f', {
+          status: 'new',
+          priority: 'critical',
+          segment: 'italy',
+          owner: 'bob',
+          createdAt: at(6),
+          updatedAt: at(13),
+          customerEmail: 'frank_100%@example.com',
+        }),
+      ];
+      const seeded = async () => {
+        const store = await fresh();
+        for (const c of seed) await store.commit(firstStep(c.loopId, { case: c }));
+        return store;
+      };
+      const ids = (p: { cases: Case[] }) => p.cases.map((c) => c.id);
+
+      test('default order is updatedAt descending; cases round-trip as JSON', async () => {
+        const store = await seeded();
+        const page = await store.listCases();
+        expect(ids(page)).toEqual(['case-a', 'case-e', 'case-c', 'case-f', 'case-b', 'case-d']);
+        expect(page.total).toBe(6);
+        expect(page.cases[0]).toEqual(json(seed[0]));
+      });
+
+      test('sort by createdAt, updatedAt and priority rank, ascending and descending', async () => {
+        const store = await seeded();
+        expect(ids(await store.listCases({ sort: 'createdAt', order: 'asc' }))).toEqual(
+          ['a', 'b', 'c', 'd', 'e', 'f'].map((x) => `case-${x}`),
+        );
+        expect(ids(await store.listCases({ sort: 'createdAt' }))).toEqual(
+          ['f', 'e', 'd', 'c', 'b', 'a'].map((x) => `case-${x}`),
+        );
+        expect(ids(await store.listCases({ sort: 'updatedAt', order: 'asc' }))).toEqual(
+          ['d', 'b', 'f', 'c', 'e', 'a'].map((x) => `case-${x}`),
+        );
+        // By rank (not alphabetically), ties broken by case id in the same direction.
+        expect(ids(await store.listCases({ sort: 'priority', order: 'desc' }))).toEqual(
+          ['f', 'b', 'e', 'c', 'd', 'a'].map((x) => `case-${x}`),
+        );
+        expect(ids(await store.listCases({ sort: 'priority', order: 'asc' }))).toEqual(
+          ['a', 'd', 'c', 'e', 'b', 'f'].map((x) => `case-${x}`),
+        );
+      });
+
+      test('ties on the sort key are broken by case id, so pages are stable', async () => {
+        const store = await fresh();
+        for (const id of ['m', 'c', 'x', 'a']) {
+          await store.commit(firstStep(id, { case: caseFor(id, { updatedAt: at(1), createdAt: at(1) }) }));
+        }
+        expect(ids(await store.listCases({ order: 'asc' }))).toEqual([
+          'case-a',
+          'case-c',
+          'case-m',
+          'case-x',
+        ]);
+        expect(ids(await store.listCases())).toEqual(['case-x', 'case-m', 'case-c', 'case-a']);
+        expect(ids(await store.listCases({ limit: 2, offset: 2 }))).toEqual(['case-c', 'case-a']);
+      });
+
+      test('filters: one value or a list, combined with AND; an empty list matches nothing', async () => {
+        const store = await seeded();
+        const q = async (query: CaseQuery) =>
+          ids(await store.listCases({ ...query, sort: 'createdAt', order: 'asc' }));
+        expect(await q({ status: 'open' })).toEqual(['case-b', 'case-e']);
+        expect(await q({ status: ['new', 'resolved'] })).toEqual(['case-a', 'case-d', 'case-f']);
+        expect(await q({ priority: 'critical' })).toEqual(['case-b', 'case-f']);
+        expect(await q({ priority: ['low', 'medium'] })).toEqual(['case-a', 'case-d']);
+        expect(await q({ segment: 'italy' })).toEqual(['case-c', 'case-d', 'case-f']);
+        expect(await q({ segment: ['italy', 'spain'] })).toHaveLength(6);
+        expect(await q({ owner: 'carl' })).toEqual(['case-d', 'case-e']);
+        expect(await q({ owner: ['ana', 'bob'] })).toEqual(['case-a', 'case-b', 'case-c', 'case-f']);
+        expect(await q({ segment: 'spain', owner: 'ana' })).toEqual(['case-a']);
+        expect(await q({ status: 'open', priority: 'critical', segment: 'spain', owner: 'bob' })).toEqual([
+          'case-b',
+        ]);
+        expect(await q({ status: 'open', segment: 'italy' })).toEqual([]);
+        expect(await q({ status: [] })).toEqual([]);
+        expect(await q({ owner: 'nobody' })).toEqual([]);
+      });
+
+      test('search: an exact case id, or part of the customer email in any case', async () => {
+        const store = await seeded();
+        const q = async (search: string) =>
+          ids(await store.listCases({ search, sort: 'createdAt', order: 'asc' }));
+        expect(await q('case-c')).toEqual(['case-c']);
+        expect(await q('case-')).toEqual([]); // a case id matches exactly, not as a prefix
+        expect(await q('corp.io')).toEqual(['case-b', 'case-d']);
+        expect(await q('ALICE@example')).toEqual(['case-a']);
+        expect(await q('EXAMPLE.COM')).toEqual(['case-a', 'case-e', 'case-f']);
+        // LIKE wildcards are plain characters in a search.
+        expect(await q('_100%')).toEqual(['case-f']);
+        expect(await q('%')).toEqual(['case-f']);
+        expect(await q('_')).toEqual(['case-f']);
+        expect(await q("'; DROP TABLE cases; --")).toEqual([]);
+        expect(await q('')).toHaveLength(6);
+        expect(
+          ids(await store.listCases({ search: 'example', status: 'new', sort: 'createdAt', order: 'asc' })),
+        ).toEqual(['case-a', 'case-f']);
+        expect((await store.listCases()).total).toBe(6);
+      });
+
+      test('limit and offset page through; total ignores them', async () => {
+        const store = await seeded();
+        const all = ids(await store.listCases({ sort: 'createdAt', order: 'asc' }));
+        const pages: string[] = [];
+        for (let offset = 0; offset < 8; offset += 4) {
+          const page = await store.listCases({ sort: 'createdAt', order: 'asc', limit: 4, offset });
+          expect(page.total).toBe(6);
+          pages.push(...ids(page));
+        }
+        expect(pages).toEqual(all);
+        expect(await store.listCases({ limit: 0 })).toEqual({ cases: [], total: 6 });
+        expect(await store.listCases({ offset: 10 })).toEqual({ cases: [], total: 6 });
+        expect(ids(await store.listCases({ offset: 4, sort: 'createdAt', order: 'asc' }))).toEqual([
+          'case-e',
+          'case-f',
+        ]);
+        const filtered = await store.listCases({ segment: 'spain', limit: 1 });
+        expect(filtered.total).toBe(3);
+        expect(ids(filtered)).toEqual(['case-a']);
+      });
+
+      test('countCasesByStatus has every status, zero when none, and takes the other filters', async () => {
+        const store = await seeded();
+        expect(await store.countCasesByStatus()).toEqual({ new: 2, open: 2, resolved: 1, escalated: 1 });
+        expect(await store.countCasesByStatus({ segment: 'italy' })).toEqual({
+          new: 1,
+          open: 0,
+          resolved: 1,
+          escalated: 1,
+        });
+        expect(await store.countCasesByStatus({ owner: ['bob'], priority: 'critical' })).toEqual({
+          new: 1,
+          open: 1,
+          resolved: 0,
+          escalated: 0,
+        });
+        expect(await store.countCasesByStatus({ search: 'corp.io' })).toEqual({
+          new: 0,
+          open: 1,
+          resolved: 1,
+          escalated: 0,
+        });
+        expect(await store.countCasesByStatus({ owner: 'nobody' })).toEqual({
+          new: 0,
+          open: 0,
+          resolved: 0,
+          escalated: 0,
+        });
+      });
+    });
+
+    if (options.reopen) {
+      const reopen = options.reopen;
+      test('everything committed survives closing and reopening the store', async () => {
+        const store = await fresh();
+        const first = firstStep('l1', {
+          timers: [timer('l1', 'firstResponse', BASE + 100)],
+          deliveries: [deliveryFor('l1', 'a'), deliveryFor('l1', 'b', { nextAttemptAt: BASE + 50 })],
+        });
+        await store.commit(first);
+        const second = nextStep('l1', 1, {
+          case: caseFor('l1', { status: 'open', updatedAt: at(3), version: 2 }),
+          timers: [timer('l1', 'resolution', BASE + 200)],
+        });
+        await store.commit(second);
+        await store.updateDelivery({ id: 'l1:a@email', status: 'delivered', attempts: 1 });
+        await store.commit(firstStep('l2', { case: caseFor('l2', { status: 'escalated' }) }));
+        await store.close();
+
+        const again = await reopen(store);
+        open.push(again);
+        await again.init();
+        expect(await again.getLoop('l1')).toEqual(json(second.loop));
+        expect(await again.getFeedback('fb-l1')).toEqual(json(first.feedback));
+        expect(await again.getCase('case-l1')).toEqual(json(second.case));
+        expect(await again.countCasesByStatus()).toEqual({ new: 0, open: 1, resolved: 0, escalated: 1 });
+        expect(await again.dueTimers(BASE + 1000, 10)).toEqual([timer('l1', 'resolution', BASE + 200)]);
+        expect((await again.listDeliveries()).map((d) => [d.id, d.status])).toEqual([
+          ['l1:a@email', 'delivered'],
+          ['l1:b@email', 'pending'],
+        ]);
+        expect(await again.nextDeliveryAt()).toBe(BASE + 50);
+        // Versions carry on across the reopen, and new deliveries queue after the old ones.
+        await rejectsWith(again.commit(nextStep('l1', 1)), 'CONFLICT');
+        await again.commit(nextStep('l1', 2, { deliveries: [deliveryFor('l1', 'c')] }));
+        expect((await again.listDeliveries()).map((d) => d.id)).toEqual([
+          'l1:a@email',
+          'l1:b@email',
+          'l1:c@email',
+        ]);
+      });
+    }
+
+    describe('properties (fast-check)', () => {
+      const statusArb = fc.constantFrom<CaseStatus>(...CASE_STATUSES);
+      const priorityArb = fc.constantFrom<Priority>(...PRIORITIES);
+      const segmentArb = fc.constantFrom('spain', 'italy', 'poland');
+      const ownerArb = fc.constantFrom('ana', 'bob', 'carl');
+      const caseArb = fc.record({
+        status: statusArb,
+        priority: priorityArb,
+        segment: segmentArb,
+        owner: ownerArb,
+        email: fc.constantFrom('ana@example.com', 'Bob@Corp.io', 'carla@example.it', 'dan@EXAMPLE.com'),
+        created: fc.integer({ min: 0, max: 5 }),
+        updated: fc.integer({ min: 0, max: 5 }),
+      });
+      const oneOrMany = <T>(arb: fc.Arbitrary<T>) =>
+        fc.option(fc.oneof(arb, fc.uniqueArray(arb, { maxLength: 3 })), { nil: undefined });
+      const queryArb: fc.Arbitrary<CaseQuery> = fc.record(
+        {
+          status: oneOrMany(statusArb),
+          priority: oneOrMany(priorityArb),
+          segment: oneOrMany(segmentArb),
+          owner: oneOrMany(ownerArb),
+          search: fc.option(fc.constantFrom('example', 'CORP', 'case-l3', 'case-l0', 'it', 'x'), {
+            nil: undefined,
+          }),
+          sort: fc.option(fc.constantFrom('createdAt' as const, 'updatedAt' as const, 'priority' as const), {
+            nil: undefined,
+          }),
+          order: fc.option(fc.constantFrom('asc' as const, 'desc' as const), { nil: undefined }),
+          limit: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
+          offset: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
+        },
+        { requiredKeys: [] },
+      );
+
+      test('listCases and countCasesByStatus agree with a filter over the model', async () => {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(caseArb, { minLength: 0, maxLength: 12 }),
+            fc.array(queryArb, { minLength: 1, maxLength: 6 }),
+            async (specs, queries) => {
+              const store = await fresh();
+              const model: Case[] = [];
+              for (const [i, s] of specs.entries()) {
+                const c = caseFor(`l${i}`, {
+                  status: s.status,
+                  priority: s.priority,
+                  segment: s.segment,
+                  owner: s.owner,
+                  customerEmail: s.email,
+                  createdAt: at(s.created),
+                  updatedAt: at(s.created + s.updated),
+                });
+                model.push(c);
+                await store.commit(firstStep(`l${i}`, { case: c }));
+              }
+              for (const q of queries) {
+                const page = await store.listCases(q);
+                const expected = modelList(model, q);
+                expect({ ids: page.cases.map((c) => c.id), total: page.total }).toEqual(expected);
+                const { status: _, ...rest } = q;
+                const counts = await store.countCasesByStatus(rest);
+                const all = modelList(model, { ...rest, limit: undefined, offset: undefined });
+                const byId = new Map(model.map((c) => [c.id, c]));
+                const want = { new: 0, open: 0, resolved: 0, escalated: 0 };
+                for (const id of all.ids) want[byId.get(id)!.status]++;
+                expect(counts).toEqual(want);
+              }
+              await store.close();
+            },
+          ),
+          { numRuns: 25 },
+        );
+      });
+
+      test('random commit sequences: CONFLICT exactly when the version is wrong, and state matches the model', async () => {
+        const stepArb = fc.record({
+          loop: fc.integer({ min: 0, max: 2 }),
+          /** 0: the right version; otherwise off by this much (undefined when the loop exists, etc.). */
+          skew: fc.constantFrom(0, 0, 0, 1, -1, 'missing' as const),
+          status: statusArb,
+          timerAt: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }),
+          delivery: fc.option(fc.constantFrom('a', 'b', 'c'), { nil: undefined }),
+        });
+        await fc.assert(
+          fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 15 }), async (steps) => {
+            const store = await fresh();
+            const versions = new Map<string, number>();
+            const cases = new Map<string, CaseStatus>();
+            const timers = new Map<string, TimerRow[]>();
+            const deliveries: string[] = [];
+            for (const s of steps) {
+              const loopId = `p${s.loop}`;
+              const current = versions.get(loopId);
+              const expectedVersion =
+                s.skew === 'missing'
+                  ? current === undefined
+                    ? 1
+                    : undefined
+                  : current === undefined
+                    ? s.skew === 0
+                      ? undefined
+                      : Math.abs(s.skew)
+                    : current + s.skew;
+              const next = (expectedVersion ?? 0) + 1;
+              const step: StepWrite = {
+                loop: loopRecord(loopId, next),
+                expectedVersion,
+                feedback: feedbackFor(loopId, { nps: next % 11 }),
+                case: caseFor(loopId, { status: s.status, version: next }),
+                timers: s.timerAt === undefined ? [] : [timer(loopId, 'resolution', BASE + s.timerAt)],
+                deliveries: s.delivery === undefined ? [] : [deliveryFor(loopId, s.delivery)],
+              };
+              const ok = expectedVersion === current;
+              if (ok) {
+                await store.commit(step);
+                versions.set(loopId, next);
+                cases.set(loopId, s.status);
+                timers.set(loopId, step.timers);
+                for (const d of step.deliveries) if (!deliveries.includes(d.id)) deliveries.push(d.id);
+              } else {
+                await rejectsWith(store.commit(step), 'CONFLICT');
+              }
+            }
+            for (const loop of [0, 1, 2].map((i) => `p${i}`)) {
+              expect((await store.getLoop(loop))?.version).toBe(versions.get(loop));
+              expect((await store.getCase(`case-${loop}`))?.status).toBe(cases.get(loop));
+              expect((await store.getFeedback(`fb-${loop}`))?.nps).toBe(
+                versions.has(loop) ? versions.get(loop)! % 11 : undefined,
+              );
+            }
+            const wantTimers = [...timers.values()]
+              .flat()
+              .sort((a, b) => a.dueAt - b.dueAt || (a.loopId < b.loopId ? -1 : 1));
+            expect(await store.dueTimers(BASE + 1000, 100)).toEqual(wantTimers);
+            expect((await store.listDeliveries()).map((d) => d.id)).toEqual(deliveries);
+            await store.close();
+          }),
+          { numRuns: 25 },
+        );
+      });
+    });
+  });
+}
