@@ -1,0 +1,254 @@
+import pg from 'pg';
+import { afterAll, describe, expect, inject, test } from 'vitest';
+import { ClosedLoopError } from '../errors.ts';
+import {
+  caseFor,
+  deliveryFor,
+  feedbackFor,
+  firstStep,
+  nextStep,
+  storeConformance,
+  timer,
+} from './conformance.ts';
+import { postgresStore, redactConnectionString } from './postgres.ts';
+import type { Store } from './store.ts';
+
+const url = inject('pgUrl');
+const schemas = new WeakMap<Store, string>();
+let n = 0;
+const runId = `${process.pid}_${Date.now().toString(36)}`;
+const nextSchema = () => `t_${runId}_${n++}`;
+
+function make(schema = nextSchema()): Store {
+  const store = postgresStore({ connectionString: url, schema, max: 4 });
+  schemas.set(store, schema);
+  return store;
+}
+
+storeConformance('postgres', async () => make(), {
+  reopen: async (closed) => make(schemas.get(closed)!),
+});
+
+describe('postgresStore', () => {
+  const admin = new pg.Pool({ connectionString: url, max: 2 });
+  afterAll(async () => {
+    await admin.end();
+  });
+
+  const errorOf = async (p: Promise<unknown>): Promise<ClosedLoopError> => {
+    const e = await p.then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(ClosedLoopError);
+    return e as ClosedLoopError;
+  };
+
+  test('two stores (two pools) committing to the same loop: exactly one wins, the others get CONFLICT', async () => {
+    const schema = nextSchema();
+    const stores = [make(schema), make(schema), make(schema)];
+    try {
+      await Promise.all(stores.map((s) => s.init()));
+      // A new loop created from three processes at once.
+      const created = await Promise.allSettled(stores.map((s) => s.commit(firstStep('l1'))));
+      expect(created.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of created) {
+        if (r.status === 'rejected') expect((r.reason as ClosedLoopError).code).toBe('CONFLICT');
+      }
+      // Then the same step from version 1, many times over.
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          stores[i % 3]!.commit(
+            nextStep('l1', 1, {
+              case: caseFor('l1', { owner: `o${i}`, version: 2 }),
+              timers: [timer('l1', 'resolution', 1_000 + i)],
+              deliveries: [deliveryFor('l1', `k${i}`)],
+            }),
+          ),
+        ),
+      );
+      const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      for (const r of results) {
+        if (r.status === 'rejected') expect((r.reason as ClosedLoopError).code).toBe('CONFLICT');
+      }
+      const w = winners[0]!;
+      const reader = stores[0]!;
+      expect((await reader.getCase('case-l1'))?.owner).toBe(`o${w}`);
+      expect(await reader.dueTimers(Number.MAX_SAFE_INTEGER, 10)).toEqual([
+        timer('l1', 'resolution', 1_000 + w),
+      ]);
+      expect((await reader.listDeliveries()).map((d) => d.id)).toEqual([`l1:k${w}@email`]);
+      expect((await reader.getLoop('l1'))?.version).toBe(2);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
+  test('a commit failing mid-way (a constraint violation) leaves nothing of its step', async () => {
+    const store = make();
+    try {
+      await store.commit(firstStep('l1', { deliveries: [deliveryFor('l1', 'a')] }));
+      // Another feedback id for the same survey response breaks UNIQUE (tool, response_id),
+      // after the loop row was already written in the transaction.
+      const clash = feedbackFor('l2', { source: feedbackFor('l1').source });
+      const e1 = await errorOf(
+        store.commit(
+          firstStep('l2', {
+            feedback: clash,
+            timers: [timer('l2', 'firstResponse', 5)],
+            deliveries: [deliveryFor('l2', 'a')],
+          }),
+        ),
+      );
+      expect(e1.code).toBe('STORE');
+      expect(await store.getLoop('l2')).toBeUndefined();
+      expect(await store.getCase('case-l2')).toBeUndefined();
+      expect(await store.dueTimers(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      expect((await store.listDeliveries()).map((d) => d.id)).toEqual(['l1:a@email']);
+
+      // The last write of a step (a delivery with an impossible status) fails: the loop's new
+      // version, its case, feedback and timers are rolled back too.
+      const bad = deliveryFor('l1', 'b', { status: 'lost' as never });
+      const e2 = await errorOf(
+        store.commit(
+          nextStep('l1', 1, {
+            feedback: feedbackFor('l1', { nps: 10 }),
+            case: caseFor('l1', { status: 'resolved', version: 2 }),
+            timers: [timer('l1', 'resurvey', 9)],
+            deliveries: [deliveryFor('l1', 'c'), bad],
+          }),
+        ),
+      );
+      expect(e2.code).toBe('STORE');
+      expect((await store.getLoop('l1'))?.version).toBe(1);
+      expect((await store.getCase('case-l1'))?.status).toBe('new');
+      expect((await store.getFeedback('fb-l1'))?.nps).toBe(3);
+      expect(await store.dueTimers(Number.MAX_SAFE_INTEGER, 10)).toEqual([]);
+      expect((await store.listDeliveries()).map((d) => d.id)).toEqual(['l1:a@email']);
+      // The pool's connections are still good afterwards.
+      await store.commit(nextStep('l1', 1));
+      expect((await store.getLoop('l1'))?.version).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('tables have columns for reporting in SQL, in the chosen schema', async () => {
+    const schema = nextSchema();
+    const store = make(schema);
+    try {
+      await store.commit(firstStep('l1', { deliveries: [deliveryFor('l1', 'a')] }));
+      const f = await admin.query(
+        `SELECT tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data->>'comment' AS comment
+         FROM "${schema}".feedback`,
+      );
+      expect(f.rows).toEqual([
+        {
+          tool: 'conformance',
+          response_id: 'resp-l1',
+          received_at: new Date(feedbackFor('l1').receivedAt),
+          nps: 3,
+          csat: null,
+          segment: 'spain',
+          touchpoint: 'delivery',
+          language: 'es',
+          anonymous: false,
+          comment: feedbackFor('l1').comment,
+        },
+      ]);
+      const c = await admin.query(
+        `SELECT status, priority, segment, owner, customer_email, created_at FROM "${schema}".cases`,
+      );
+      expect(c.rows).toEqual([
+        {
+          status: 'new',
+          priority: 'high',
+          segment: 'spain',
+          owner: 'ana',
+          customer_email: 'l1@example.com',
+          created_at: new Date(caseFor('l1').createdAt),
+        },
+      ]);
+      const l = await admin.query(`SELECT state, version FROM "${schema}".loops`);
+      expect(l.rows).toEqual([{ state: 'acting.new', version: 1 }]);
+      const d = await admin.query(`SELECT loop_id, connector, status FROM "${schema}".deliveries`);
+      expect(d.rows).toEqual([{ loop_id: 'l1', connector: 'email', status: 'pending' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('tables are created on first use, without init()', async () => {
+    const store = make();
+    try {
+      await store.commit(firstStep('l1'));
+      expect((await store.getLoop('l1'))?.version).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('stores initialising the same schema at once do not collide', async () => {
+    const schema = nextSchema();
+    const stores = Array.from({ length: 5 }, () => make(schema));
+    try {
+      await Promise.all(stores.map((s) => s.init()));
+      await stores[3]!.commit(firstStep('l1'));
+      expect((await stores[1]!.getLoop('l1'))?.version).toBe(1);
+    } finally {
+      for (const s of stores) await s.close();
+    }
+  });
+
+  test('a pool you pass in is used and left open on close()', async () => {
+    const pool = new pg.Pool({ connectionString: url, max: 2 });
+    try {
+      const store = postgresStore({ pool, schema: nextSchema() });
+      await store.commit(firstStep('l1'));
+      await store.close();
+      await errorOf(store.getLoop('l1'));
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  test('options are checked: schema names and a way to connect', () => {
+    for (const schema of ['bad-name', 'x"; DROP SCHEMA public; --', '', '1abc']) {
+      expect(() => postgresStore({ connectionString: url, schema })).toThrow(/schema name/);
+    }
+    expect(() => postgresStore({})).toThrow(/connectionString or a pool/);
+  });
+
+  test('errors never show the password of the connection string', async () => {
+    const secretUrl = 'postgres://alice:s3cr%40t-pw@127.0.0.1:1/db?sslmode=disable';
+    const store = postgresStore({ connectionString: secretUrl, schema: nextSchema() });
+    try {
+      const e = await errorOf(store.getCase('x'));
+      expect(e.code).toBe('STORE');
+      expect(e.message).toContain('127.0.0.1:1');
+      expect(e.message).not.toMatch(/s3cr/);
+      expect(String(e.stack)).not.toMatch(/s3cr/);
+    } finally {
+      await store.close();
+    }
+    expect(redactConnectionString(secretUrl)).toBe('postgres://alice:***@127.0.0.1:1/db?sslmode=disable');
+    expect(redactConnectionString('postgres://bob:pw@host/db?password=other')).not.toMatch(/pw|other/);
+    expect(redactConnectionString('not a url user:hunter2@host')).not.toMatch(/hunter2/);
+  });
+
+  test('epoch milliseconds and JSON with unusual characters survive', async () => {
+    const store = make();
+    try {
+      const f = feedbackFor('l1', { comment: 'tab\t, newline\n, emoji 🧪, quote " and \\ backslash, 漢字' });
+      await store.commit(
+        firstStep('l1', { feedback: f, timers: [timer('l1', 'resurvey', 8_640_000_000_000_000)] }),
+      );
+      expect(await store.getFeedback('fb-l1')).toEqual(f);
+      expect(await store.nextTimerDueAt()).toBe(8_640_000_000_000_000);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,536 @@
+import pg from 'pg';
+import type { Case, CaseStatus } from '../domain/case.ts';
+import type { Feedback } from '../domain/feedback.ts';
+import { ClosedLoopError } from '../errors.ts';
+import type { LoopSnapshot } from '../machine/loop.ts';
+import type { TimerName } from '../machine/types.ts';
+import { asList, emptyCounts } from './query.ts';
+import {
+  type CasePage,
+  type CaseQuery,
+  type Delivery,
+  type DeliveryUpdate,
+  type LoopRecord,
+  PRIORITY_RANK,
+  type StepWrite,
+  type Store,
+  type TimerRow,
+} from './store.ts';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:5432/database`; ignored when `pool` is given. */
+  connectionString?: string;
+  /** A pool you own: the store uses it and leaves it open on `close()`. */
+  pool?: pg.Pool;
+  /** The schema holding closedloop's tables, created if needed. Default `closedloop`. */
+  schema?: string;
+  /** Most connections the store's own pool opens. Default 10. */
+  max?: number;
+}
+
+type Row = Record<string, unknown>;
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+function ddl(s: string): string {
+  return `
+CREATE SCHEMA IF NOT EXISTS ${s};
+CREATE TABLE IF NOT EXISTS ${s}.loops (
+  loop_id text PRIMARY KEY,
+  state text NOT NULL,
+  version integer NOT NULL,
+  snapshot jsonb NOT NULL,
+  updated_at text NOT NULL);
+CREATE TABLE IF NOT EXISTS ${s}.feedback (
+  id text PRIMARY KEY,
+  tool text NOT NULL,
+  response_id text NOT NULL,
+  received_at timestamptz NOT NULL,
+  nps smallint,
+  csat smallint,
+  segment text,
+  touchpoint text,
+  language text,
+  anonymous boolean NOT NULL,
+  data jsonb NOT NULL,
+  UNIQUE (tool, response_id));
+CREATE INDEX IF NOT EXISTS feedback_received ON ${s}.feedback (received_at);
+CREATE TABLE IF NOT EXISTS ${s}.cases (
+  id text PRIMARY KEY,
+  loop_id text NOT NULL,
+  status text NOT NULL,
+  priority text NOT NULL,
+  priority_rank smallint NOT NULL,
+  segment text NOT NULL,
+  owner text NOT NULL,
+  customer_email text NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  data jsonb NOT NULL);
+CREATE INDEX IF NOT EXISTS cases_status ON ${s}.cases (status);
+CREATE INDEX IF NOT EXISTS cases_segment ON ${s}.cases (segment, status);
+CREATE INDEX IF NOT EXISTS cases_owner ON ${s}.cases (owner, status);
+CREATE INDEX IF NOT EXISTS cases_updated ON ${s}.cases (updated_at, id COLLATE "C");
+CREATE INDEX IF NOT EXISTS cases_created ON ${s}.cases (created_at, id COLLATE "C");
+CREATE INDEX IF NOT EXISTS cases_loop ON ${s}.cases (loop_id);
+CREATE TABLE IF NOT EXISTS ${s}.timers (
+  loop_id text NOT NULL,
+  name text NOT NULL,
+  due_at bigint NOT NULL,
+  PRIMARY KEY (loop_id, name));
+CREATE INDEX IF NOT EXISTS timers_due ON ${s}.timers (due_at, loop_id);
+CREATE TABLE IF NOT EXISTS ${s}.deliveries (
+  id text PRIMARY KEY,
+  seq bigserial NOT NULL,
+  loop_id text NOT NULL,
+  connector text NOT NULL,
+  status text NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+  attempts integer NOT NULL,
+  next_attempt_at bigint NOT NULL,
+  last_error text,
+  effect jsonb NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_due ON ${s}.deliveries (status, next_attempt_at, seq);
+CREATE INDEX IF NOT EXISTS deliveries_loop ON ${s}.deliveries (loop_id, seq);
+`;
+}
+
+/** A connection string without its password, for messages. */
+export function redactConnectionString(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) {
+      if (/pass|secret|key/i.test(key)) u.searchParams.set(key, '***');
+    }
+    return u.toString();
+  } catch {
+    return url.replace(/([^\s:/@]+:)[^\s@]*@/, '$1***@').replace(/(password=)[^&\s]*/gi, '$1***');
+  }
+}
+
+/**
+ * A store in PostgreSQL (the `pg` driver): each step is one transaction on one pooled connection,
+ * with optimistic concurrency on the loop's version. Tables live in their own schema (default
+ * `closedloop`) and are created on first use; cases and feedback keep queryable columns next to
+ * their JSON, for reporting in SQL.
+ *
+ * @example
+ * const loop = createClosedLoop({
+ *   store: postgresStore({ connectionString: process.env.DATABASE_URL }),
+ *   segments,
+ *   directory,
+ * });
+ */
+export function postgresStore(options: PostgresStoreOptions = {}): Store {
+  const schemaName = options.schema ?? 'closedloop';
+  if (!SCHEMA_NAME.test(schemaName)) {
+    throw new ClosedLoopError(
+      'INVALID_INPUT',
+      `Invalid PostgreSQL schema name "${schemaName}": use letters, digits and underscores, starting with a letter or underscore`,
+    );
+  }
+  if (!options.pool && !options.connectionString) {
+    throw new ClosedLoopError('INVALID_INPUT', 'postgresStore needs a connectionString or a pool');
+  }
+  const s = `"${schemaName}"`;
+  const secret = passwordOf(options.connectionString);
+  const where = options.connectionString
+    ? redactConnectionString(options.connectionString)
+    : 'the given pool';
+  const ownPool = !options.pool;
+  const pool =
+    options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
+  // An idle client's error (the server restarted) must not crash the process; the next query fails.
+  const onPoolError = () => {};
+  pool.on('error', onPoolError);
+
+  let closed = false;
+  let ready: Promise<void> | undefined;
+
+  const storeError = (what: string, cause: unknown): ClosedLoopError => {
+    if (cause instanceof ClosedLoopError) return cause;
+    let message = cause instanceof Error ? cause.message : String(cause);
+    if (secret) message = message.split(secret).join('***');
+    return new ClosedLoopError(
+      'STORE',
+      `PostgreSQL ${what} failed (${where}, schema ${schemaName}): ${message}`,
+      {
+        cause,
+      },
+    );
+  };
+  const check = () => {
+    if (closed) throw new ClosedLoopError('CLOSED', `The PostgreSQL store (${where}) is closed`);
+  };
+
+  async function init(): Promise<void> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Two processes creating the same tables at once would collide in the catalog: take turns.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`closedloop:${schemaName}`]);
+      await client.query(ddl(s));
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Runs once tables exist; the first call creates them. */
+  async function ensure(): Promise<void> {
+    check();
+    if (!ready) {
+      ready = init().catch((e: unknown) => {
+        ready = undefined;
+        throw storeError('init', e);
+      });
+    }
+    await ready;
+  }
+
+  async function query(what: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    await ensure();
+    try {
+      return await pool.query<Row>(sql, params);
+    } catch (e) {
+      throw storeError(what, e);
+    }
+  }
+
+  async function write(client: pg.PoolClient, step: StepWrite): Promise<void> {
+    const { loop } = step;
+    const snapshot = JSON.stringify(loop.snapshot);
+    const res =
+      step.expectedVersion === undefined
+        ? await client.query(
+            `INSERT INTO ${s}.loops (loop_id, state, version, snapshot, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (loop_id) DO NOTHING`,
+            [loop.loopId, loop.snapshot.state, loop.version, snapshot, loop.updatedAt],
+          )
+        : await client.query(
+            `UPDATE ${s}.loops SET state = $2, version = $3, snapshot = $4, updated_at = $5
+             WHERE loop_id = $1 AND version = $6`,
+            [loop.loopId, loop.snapshot.state, loop.version, snapshot, loop.updatedAt, step.expectedVersion],
+          );
+    if (res.rowCount !== 1) {
+      const current = await client.query<Row>(`SELECT version FROM ${s}.loops WHERE loop_id = $1`, [
+        loop.loopId,
+      ]);
+      const stored = current.rows[0]?.version;
+      throw new ClosedLoopError(
+        'CONFLICT',
+        `Loop ${loop.loopId} changed meanwhile (stored version ${stored ?? 'none'}, expected ${step.expectedVersion ?? 'none'}); retry`,
+        { details: { loopId: loop.loopId, storedVersion: stored, expectedVersion: step.expectedVersion } },
+      );
+    }
+    const f = step.feedback;
+    if (f) {
+      await client.query(
+        `INSERT INTO ${s}.feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (id) DO UPDATE SET nps = excluded.nps, csat = excluded.csat, segment = excluded.segment,
+           touchpoint = excluded.touchpoint, language = excluded.language, anonymous = excluded.anonymous,
+           data = excluded.data`,
+        [
+          f.id,
+          f.source.tool,
+          f.source.responseId,
+          f.receivedAt,
+          f.nps ?? null,
+          f.csat ?? null,
+          f.customer.segment ?? null,
+          f.touchpoint ?? null,
+          f.language ?? null,
+          f.customer.anonymous,
+          JSON.stringify(f),
+        ],
+      );
+    }
+    const c = step.case;
+    if (c) {
+      await client.query(
+        `INSERT INTO ${s}.cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
+           priority_rank = excluded.priority_rank, segment = excluded.segment, owner = excluded.owner,
+           customer_email = excluded.customer_email, updated_at = excluded.updated_at, data = excluded.data`,
+        [
+          c.id,
+          c.loopId,
+          c.status,
+          c.priority,
+          PRIORITY_RANK[c.priority],
+          c.segment,
+          c.owner,
+          c.customerEmail,
+          c.createdAt,
+          c.updatedAt,
+          JSON.stringify(c),
+        ],
+      );
+    }
+    if (step.expectedVersion !== undefined) {
+      await client.query(`DELETE FROM ${s}.timers WHERE loop_id = $1`, [loop.loopId]);
+    }
+    if (step.timers.length > 0) {
+      await client.query(
+        `INSERT INTO ${s}.timers (loop_id, name, due_at)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])`,
+        [
+          step.timers.map((t) => t.loopId),
+          step.timers.map((t) => t.name),
+          step.timers.map((t) => String(t.dueAt)),
+        ],
+      );
+    }
+    for (const d of step.deliveries) {
+      await client.query(
+        `INSERT INTO ${s}.deliveries (id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        [
+          d.id,
+          d.effect.loopId,
+          d.connector,
+          d.status,
+          d.attempts,
+          String(d.nextAttemptAt),
+          d.lastError ?? null,
+          JSON.stringify(d.effect),
+        ],
+      );
+    }
+  }
+
+  function filters(query: Omit<CaseQuery, 'sort' | 'order' | 'limit' | 'offset'>): {
+    sql: string;
+    params: unknown[];
+  } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    const inList = (column: string, values: string[] | undefined) => {
+      if (!values) return;
+      params.push(values);
+      clauses.push(`${column} = ANY($${params.length}::text[])`);
+    };
+    inList('status', asList(query.status));
+    inList('priority', asList(query.priority));
+    inList('segment', asList(query.segment));
+    inList('owner', asList(query.owner));
+    if (query.search !== undefined && query.search !== '') {
+      params.push(query.search.toLowerCase());
+      const n = params.length;
+      clauses.push(`(lower(id) = $${n} OR strpos(lower(customer_email), $${n}) > 0)`);
+    }
+    return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+
+  const rowToDelivery = (r: Row): Delivery => {
+    const d: Delivery = {
+      id: String(r.id),
+      connector: String(r.connector),
+      effect: r.effect as Delivery['effect'],
+      status: r.status as Delivery['status'],
+      attempts: Number(r.attempts),
+      nextAttemptAt: Number(r.next_attempt_at),
+    };
+    if (r.last_error !== null && r.last_error !== undefined) d.lastError = String(r.last_error);
+    return d;
+  };
+  const DELIVERY_COLUMNS = 'id, connector, effect, status, attempts, next_attempt_at, last_error';
+
+  return {
+    kind: 'postgres',
+    async init() {
+      await ensure();
+    },
+
+    async commit(step) {
+      await ensure();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (e) {
+        throw storeError('connect', e);
+      }
+      try {
+        await client.query('BEGIN');
+        await write(client, step);
+        await client.query('COMMIT');
+        client.release();
+      } catch (e) {
+        try {
+          await client.query('ROLLBACK');
+          client.release();
+        } catch (rollbackError) {
+          // The connection is broken: drop it from the pool rather than reuse it.
+          client.release(rollbackError instanceof Error ? rollbackError : true);
+        }
+        throw storeError('commit', e);
+      }
+    },
+
+    async getLoop(loopId): Promise<LoopRecord | undefined> {
+      const r = (
+        await query('getLoop', `SELECT version, snapshot, updated_at FROM ${s}.loops WHERE loop_id = $1`, [
+          loopId,
+        ])
+      ).rows[0];
+      if (!r) return undefined;
+      return {
+        loopId,
+        snapshot: r.snapshot as LoopSnapshot,
+        version: Number(r.version),
+        updatedAt: String(r.updated_at),
+      };
+    },
+
+    async getFeedback(id) {
+      const r = (await query('getFeedback', `SELECT data FROM ${s}.feedback WHERE id = $1`, [id])).rows[0];
+      return r ? (r.data as Feedback) : undefined;
+    },
+
+    async getCase(caseId) {
+      const r = (await query('getCase', `SELECT data FROM ${s}.cases WHERE id = $1`, [caseId])).rows[0];
+      return r ? (r.data as Case) : undefined;
+    },
+
+    async listCases(q: CaseQuery = {}): Promise<CasePage> {
+      const w = filters(q);
+      const column = { createdAt: 'created_at', updatedAt: 'updated_at', priority: 'priority_rank' }[
+        q.sort ?? 'updatedAt'
+      ];
+      const dir = (q.order ?? 'desc') === 'asc' ? 'ASC' : 'DESC';
+      const params = [...w.params, q.limit ?? null, q.offset ?? 0];
+      // One round trip: the page, each row carrying the total (a window over the filtered set).
+      const rows = (
+        await query(
+          'listCases',
+          `SELECT data, count(*) OVER () AS total FROM ${s}.cases ${w.sql}
+           ORDER BY ${column} ${dir}, id COLLATE "C" ${dir}
+           LIMIT $${params.length - 1} OFFSET $${params.length}`,
+          params,
+        )
+      ).rows;
+      if (rows.length > 0) return { cases: rows.map((r) => r.data as Case), total: Number(rows[0]!.total) };
+      const total = (await query('listCases', `SELECT count(*) AS n FROM ${s}.cases ${w.sql}`, w.params))
+        .rows[0]!;
+      return { cases: [], total: Number(total.n) };
+    },
+
+    async countCasesByStatus(q = {}) {
+      const { status: _ignored, ...rest } = q as CaseQuery;
+      const w = filters(rest);
+      const counts: Record<CaseStatus, number> = emptyCounts();
+      const rows = (
+        await query(
+          'countCasesByStatus',
+          `SELECT status, count(*) AS n FROM ${s}.cases ${w.sql} GROUP BY status`,
+          w.params,
+        )
+      ).rows;
+      for (const r of rows) counts[r.status as CaseStatus] = Number(r.n);
+      return counts;
+    },
+
+    async dueTimers(now, limit) {
+      const rows = (
+        await query(
+          'dueTimers',
+          `SELECT loop_id, name, due_at FROM ${s}.timers WHERE due_at <= $1
+           ORDER BY due_at, loop_id COLLATE "C", name COLLATE "C" LIMIT $2`,
+          [String(now), limit],
+        )
+      ).rows;
+      return rows.map(
+        (r): TimerRow => ({ loopId: String(r.loop_id), name: r.name as TimerName, dueAt: Number(r.due_at) }),
+      );
+    },
+
+    async nextTimerDueAt() {
+      const r = (await query('nextTimerDueAt', `SELECT min(due_at) AS t FROM ${s}.timers`)).rows[0];
+      return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
+    },
+
+    async dueDeliveries(now, limit) {
+      const rows = (
+        await query(
+          'dueDeliveries',
+          `SELECT ${DELIVERY_COLUMNS} FROM ${s}.deliveries
+           WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, seq LIMIT $2`,
+          [String(now), limit],
+        )
+      ).rows;
+      return rows.map(rowToDelivery);
+    },
+
+    async nextDeliveryAt() {
+      const r = (
+        await query(
+          'nextDeliveryAt',
+          `SELECT min(next_attempt_at) AS t FROM ${s}.deliveries WHERE status = 'pending'`,
+        )
+      ).rows[0];
+      return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
+    },
+
+    async updateDelivery(u: DeliveryUpdate) {
+      const res = await query(
+        'updateDelivery',
+        `UPDATE ${s}.deliveries SET status = $2, attempts = $3,
+           next_attempt_at = COALESCE($4::bigint, next_attempt_at), last_error = COALESCE($5, last_error)
+         WHERE id = $1`,
+        [
+          u.id,
+          u.status,
+          u.attempts,
+          'nextAttemptAt' in u ? String(u.nextAttemptAt) : null,
+          'lastError' in u ? u.lastError : null,
+        ],
+      );
+      if (res.rowCount === 0) throw new ClosedLoopError('STORE', `Unknown delivery ${u.id}`);
+    },
+
+    async listDeliveries(filter = {}) {
+      const clauses: string[] = [];
+      const params: unknown[] = [];
+      if (filter.loopId !== undefined) {
+        params.push(filter.loopId);
+        clauses.push(`loop_id = $${params.length}`);
+      }
+      if (filter.status !== undefined) {
+        params.push(filter.status);
+        clauses.push(`status = $${params.length}`);
+      }
+      const rows = (
+        await query(
+          'listDeliveries',
+          `SELECT ${DELIVERY_COLUMNS} FROM ${s}.deliveries ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY seq`,
+          params,
+        )
+      ).rows;
+      return rows.map(rowToDelivery);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Let a running init finish, so its connection goes back to the pool before the pool ends.
+      await ready?.catch(() => {});
+      if (ownPool) await pool.end();
+    },
+  };
+}
+
+function passwordOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const p = decodeURIComponent(new URL(url).password);
+    return p === '' ? undefined : p;
+  } catch {
+    // A keyword/value string: `host=db user=app password=…`.
+    return /(?:^|\s)password=(\S+)/i.exec(url)?.[1];
+  }
+}

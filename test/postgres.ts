@@ -1,0 +1,166 @@
+// A throwaway PostgreSQL server for the test run: Debian's server binaries, a fresh data folder
+// and a fresh loopback port each run, trust authentication, no fsync. Stopped and deleted at the end.
+import { execFile } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const PREFIX = 'closedloop-pg-';
+
+export interface TestPostgres {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The newest `/usr/lib/postgresql/<version>/bin` that has initdb, pg_ctl and postgres. */
+export function findPostgresBin(root = '/usr/lib/postgresql'): string {
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((v) => ['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(join(root, v, 'bin', b))))
+        .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))
+    : [];
+  const newest = versions[0];
+  if (newest === undefined) {
+    throw new Error(
+      `The PostgreSQL store tests need a PostgreSQL server (initdb, pg_ctl) under ${root}/<version>/bin, and none was found. ` +
+        'Install it with: CLOSEDLOOP_NEED_PG=1 bash scripts/tools.sh',
+    );
+  }
+  return join(root, newest, 'bin');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** The uid and gid of the `postgres` system user (initdb refuses to run as root). */
+function postgresUser(): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
+  if (!line) {
+    throw new Error(
+      'Running as root, the PostgreSQL tests run the server as the "postgres" user, which does not exist. ' +
+        'Install the server with: CLOSEDLOOP_NEED_PG=1 bash scripts/tools.sh',
+    );
+  }
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Deletes data folders of earlier runs that died before their teardown (their server is gone). */
+function removeStale(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      if (Date.now() - statSync(dir).mtimeMs < 60 * 60_000) continue;
+      const pidFile = join(dir, 'data', 'postmaster.pid');
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+      if (pid > 0 && alive(pid)) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run's folder, or not ours to delete: leave it.
+    }
+  }
+}
+
+export async function startPostgres(): Promise<TestPostgres> {
+  const bin = findPostgresBin();
+  removeStale();
+  const asRoot = process.getuid?.() === 0;
+  const dir = mkdtempSync(join(tmpdir(), PREFIX));
+  const data = join(dir, 'data');
+  const log = join(dir, 'server.log');
+  if (asRoot) {
+    const { uid, gid } = postgresUser();
+    chownSync(dir, uid, gid);
+  }
+  const exec = async (tool: string, args: string[]) => {
+    const [file, argv] = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
+      : [join(bin, tool), args];
+    try {
+      return await run(file, argv, { cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+    } catch (e) {
+      const err = e as { stderr?: string; stdout?: string; message: string };
+      const serverLog = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
+      throw new Error(
+        `PostgreSQL test server: ${tool} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}${serverLog}`,
+      );
+    }
+  };
+
+  try {
+    await exec('initdb', [
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '-A',
+      'trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]);
+    let port = 0;
+    for (let attempt = 0; ; attempt++) {
+      port = await freePort();
+      const options = [
+        "-c listen_addresses='127.0.0.1'",
+        `-p ${port}`,
+        `-k ${dir}`,
+        '-c fsync=off',
+        '-c synchronous_commit=off',
+        '-c full_page_writes=off',
+        '-c max_connections=300',
+      ].join(' ');
+      try {
+        await exec('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', '-t', '30', 'start']);
+        break;
+      } catch (e) {
+        if (attempt >= 2) throw e; // the port was taken meanwhile: try another
+      }
+    }
+    let stopped = false;
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        try {
+          await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    };
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
