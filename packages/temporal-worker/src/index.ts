@@ -1,1 +1,19 @@
-export {};
+// @closedloop/temporal-worker: the closed loop on Temporal.
+export type { ActivityDeps, LoopActivities } from './activities.ts';
+export { createActivities } from './activities.ts';
+export type { TemporalClosedLoopOptions } from './client.ts';
+export { createTemporalClosedLoop, workflowIdOf } from './client.ts';
+export type { EncryptionKeys } from './codec.ts';
+export { aesGcmCodec } from './codec.ts';
+export type { ClosedLoopWorkerOptions } from './worker.ts';
+export { bundleLoopWorkflows, bundlerOptions, createClosedLoopWorker, workflowsPath } from './worker.ts';
+export type { CaptureReply, LoopCommand, LoopWorkflowInput, Org } from './workflows/definitions.ts';
+export {
+  captureUpdate,
+  commandSignal,
+  commandUpdate,
+  LOOP_WORKFLOW_TYPE,
+  SA,
+  SEARCH_ATTRIBUTE_NAMES,
+  snapshotQuery,
+} from './workflows/definitions.ts';

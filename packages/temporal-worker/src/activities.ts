@@ -1,0 +1,87 @@
+// Activities: the decision (rules) and the delivery of effects through connectors. They run in
+// the worker process with full Node.js; the workflow imports their types only.
+import {
+  type Connector,
+  type Decider,
+  type Decision,
+  DecisionSchema,
+  DeliveryError,
+  Directory,
+  defaultDecider,
+  type Effect,
+  type Feedback,
+  type Person,
+  type Segment,
+  SegmentTree,
+} from '@closedloop/core';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, type Org } from './workflows/definitions.ts';
+
+export interface ActivityDeps {
+  /** Classifies and routes feedback; its `version` is recorded with the decision in history. */
+  decider?: Decider;
+  connectors?: readonly Connector[];
+  directory: readonly Person[];
+  segments: readonly Segment[];
+}
+
+export interface LoopActivities {
+  /** Decides what to do with the feedback; returns the organisation the machine routes with. */
+  decide(feedback: Feedback, now: string): Promise<{ decision: Decision; org: Org }>;
+  /** Hands an effect to every connector that handles its type. Connectors dedupe by `effect.key`. */
+  deliver(effect: Effect): Promise<{ connectors: string[] }>;
+}
+
+/**
+ * The loop's activities, with their dependencies injected (Temporal samples' `createActivities`).
+ *
+ * @example
+ * const activities = createActivities({ directory, segments, connectors: [email] });
+ * await Worker.create({ taskQueue: 'closedloop', activities, workflowsPath });
+ */
+export function createActivities(deps: ActivityDeps): LoopActivities {
+  const directory = new Directory(deps.directory);
+  const segments = new SegmentTree(deps.segments, directory);
+  const decider = deps.decider ?? defaultDecider();
+  const connectors = deps.connectors ?? [];
+  const org: Org = { people: [...deps.directory], segments: [...deps.segments] };
+
+  return {
+    async decide(feedback, now) {
+      const raw = await decider.decide(feedback, { segments, now: new Date(now) });
+      const parsed = DecisionSchema.safeParse(raw);
+      const invalid = (message: string) =>
+        ApplicationFailure.create({ type: FailureType.INVALID_DECISION, message, nonRetryable: true });
+      if (!parsed.success)
+        throw invalid(`Decider ${decider.version} returned an invalid decision: ${parsed.error.message}`);
+      const c = parsed.data.case;
+      if (c && !segments.has(c.segment))
+        throw invalid(`Decider ${decider.version} routed to unknown segment "${c.segment}"`);
+      if (c?.owner !== undefined && !directory.has(c.owner))
+        throw invalid(`Decider ${decider.version} assigned unknown owner "${c.owner}"`);
+      return { decision: parsed.data, org };
+    },
+    async deliver(effect) {
+      const ctx = Context.current();
+      const targets = connectors.filter((c) => c.capabilities.includes(effect.type));
+      for (const connector of targets) {
+        try {
+          await connector.deliver(effect, { attempt: ctx.info.attempt, signal: ctx.cancellationSignal });
+        } catch (e) {
+          const message = `${connector.name} could not deliver ${effect.type} ${effect.key}: ${e instanceof Error ? e.message : String(e)}`;
+          if (e instanceof DeliveryError) {
+            throw ApplicationFailure.create({
+              type: 'DELIVERY_FAILED',
+              message,
+              nonRetryable: !e.retryable,
+              nextRetryDelay: e.retryAfterMs,
+            });
+          }
+          throw ApplicationFailure.create({ type: 'DELIVERY_FAILED', message });
+        }
+      }
+      return { connectors: targets.map((c) => c.name) };
+    },
+  };
+}

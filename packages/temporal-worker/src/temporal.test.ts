@@ -1,0 +1,201 @@
+// The closed loop on a real Temporal dev server (the project's Temporal CLI, started here).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ClosedLoopError } from '@closedloop/core';
+import { detractor, runtimeConformance } from '@closedloop/core/testing';
+import { Client } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTemporalClosedLoop, workflowIdOf } from './client.ts';
+import { dedupingReceiver, eventually, startDevServer, testCodec, testDecider, testOrg } from './test-kit.ts';
+import { bundleLoopWorkflows, createClosedLoopWorker } from './worker.ts';
+
+const TASK_QUEUE = 'closedloop-test';
+const FIXTURE = new URL('./fixtures/happy-path.history.json', import.meta.url);
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let bundle: { code: string };
+const receiver = dedupingReceiver();
+let loop: ReturnType<typeof createTemporalClosedLoop>;
+
+beforeAll(async () => {
+  env = await startDevServer();
+  bundle = await bundleLoopWorkflows();
+  worker = await createClosedLoopWorker({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    dataConverter: { payloadCodecs: [testCodec()] },
+    workflowBundle: bundle,
+    decider: testDecider(),
+    connectors: [receiver],
+    ...testOrg,
+  });
+  running = worker.run();
+  loop = createTemporalClosedLoop({
+    connection: env.connection,
+    taskQueue: TASK_QUEUE,
+    dataConverter: { payloadCodecs: [testCodec()] },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+/** Waits until no delivery happened for a moment. */
+async function settle() {
+  let last = -1;
+  await eventually(async () => {
+    const n = receiver.calls.length;
+    if (n === last) return true;
+    last = n;
+    await new Promise((r) => setTimeout(r, 300));
+    return false;
+  });
+}
+
+runtimeConformance(
+  'temporal (dev server)',
+  async () => ({
+    loop,
+    settle,
+    deliveredKeys: () => [...receiver.applied.keys()],
+    dispose: async () => {},
+  }),
+  { timeout: 60_000 },
+);
+
+describe('closed loop on Temporal', { timeout: 60_000 }, () => {
+  test('a loop runs from capture to learned, each effect applied once, and its workflow completes', async () => {
+    const { case: c, loopId } = await loop.capture(
+      detractor({ source: { tool: 'happy', responseId: 'fixture-1' } }),
+    );
+    await loop.cases.update(c!.id, { status: 'open' }, { actor: 'ana' });
+    await loop.cases.resolve(c!.id, { rootCause: 'packaging' }, { actor: 'ana' });
+    await loop.cases.inform(c!.id, { message: 'Cambiamos el embalaje' }, { actor: 'ana' });
+    const handle = env.client.workflow.getHandle(workflowIdOf({ loopId }));
+    const end = await eventually(async () => {
+      const d = await handle.describe();
+      return d.status.name === 'COMPLETED' ? d : undefined;
+    });
+    expect(end.status.name).toBe('COMPLETED');
+    const informed = await loop.cases.get(c!.id);
+    expect(informed.customerInformedAt).toBeDefined();
+    const keys = receiver.calls.filter((e) => e.loopId === loopId).map((e) => e.key);
+    expect(keys).toContain(`${loopId}:v1:notify`);
+    expect(keys.some((k) => k.endsWith(':inform'))).toBe(true);
+    // Record the history once: replaying it is the determinism check below.
+    if (!existsSync(FIXTURE)) {
+      const history = await handle.fetchHistory();
+      writeFileSync(FIXTURE, `${historyToJSON(history)}\n`);
+    }
+  });
+
+  test('a redelivered capture starts no second workflow', async () => {
+    const input = detractor();
+    const a = await loop.capture(input);
+    const b = await loop.capture(input);
+    expect(b.duplicate).toBe(true);
+    expect(b.case?.id).toBe(a.case?.id);
+    const handle = env.client.workflow.getHandle(workflowIdOf({ loopId: a.loopId }));
+    const d = await handle.describe();
+    expect(d.runId).toBe((await handle.describe()).runId);
+    const runs: string[] = [];
+    for await (const wf of env.client.workflow.list({
+      query: `WorkflowId = '${workflowIdOf({ loopId: a.loopId })}'`,
+    })) {
+      runs.push(wf.runId);
+    }
+    expect(runs.length).toBeLessThanOrEqual(1);
+  });
+
+  test('a refused update is rejected with its reason and leaves no trace in history', async () => {
+    const { case: c, loopId } = await loop.capture(detractor());
+    const handle = env.client.workflow.getHandle(workflowIdOf({ loopId }));
+    const accepted = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      ).length;
+    const before = await accepted();
+    const error = (await loop.cases
+      .update(c!.id, { status: 'new' }, { actor: 'ana' })
+      .catch((e: unknown) => e)) as ClosedLoopError;
+    expect(error).toBeInstanceOf(ClosedLoopError);
+    expect(error.code).toBe('MOVE_REFUSED');
+    expect(error.message).toContain('changes nothing');
+    expect(await accepted()).toBe(before);
+    expect((await loop.cases.get(c!.id)).version).toBe(c!.version);
+  });
+
+  test('an SLA breach fires a Temporal timer and runs the escalation chain', async () => {
+    const { case: c, loopId } = await loop.capture(detractor({ comment: 'Nadie contesta [fast-sla]' }));
+    const breached = await eventually(async () => {
+      const now = await loop.cases.get(c!.id);
+      return now.version > c!.version ? now : undefined;
+    });
+    expect(breached.priority).not.toBe(c!.priority);
+    await eventually(() =>
+      receiver.calls.some((e) => e.loopId === loopId && e.type === 'notify' && e.reason === 'slaBreached'),
+    );
+    const history = await env.client.workflow.getHandle(workflowIdOf({ loopId })).fetchHistory();
+    expect(history.events?.some((e) => e.timerFiredEventAttributes)).toBe(true);
+  });
+
+  test('search attributes list cases through Temporal visibility', async () => {
+    const { case: c } = await loop.capture(
+      detractor({ customer: { email: 'sa@example.it', segment: 'italy' } }),
+    );
+    const ids = await eventually(async () => {
+      const found: string[] = [];
+      for await (const wf of env.client.workflow.list({
+        query: `ClosedLoopSegment = 'italy' AND ClosedLoopStatus = 'new'`,
+      })) {
+        found.push(wf.workflowId);
+      }
+      return found.includes(workflowIdOf({ caseId: c!.id })) ? found : undefined;
+    });
+    expect(ids).toContain(workflowIdOf({ caseId: c!.id }));
+  });
+
+  test('customer data never reaches the server in plain text', async () => {
+    const { loopId } = await loop.capture(
+      detractor({ customer: { email: 'secret.person@example.es', name: 'Secreta', segment: 'spain' } }),
+    );
+    const raw = new Client({ connection: env.connection });
+    const history = await raw.workflow.getHandle(workflowIdOf({ loopId })).fetchHistory();
+    const text = JSON.stringify(history);
+    expect(text).not.toContain('secret.person');
+    expect(text).not.toContain('Secreta');
+  });
+
+  test('recorded histories replay on the current workflow code (a non-deterministic change fails)', async () => {
+    expect(existsSync(FIXTURE)).toBe(true);
+    const history = historyFromJSON(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+    const results = Worker.runReplayHistories(
+      { workflowBundle: bundle, dataConverter: { payloadCodecs: [testCodec()] } },
+      [{ workflowId: 'fixture', history }],
+    );
+    for await (const r of results) expect(r.error).toBeUndefined();
+  });
+
+  test('a workflow change that breaks determinism fails the replay', async () => {
+    const history = historyFromJSON(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+    const broken = await bundleLoopWorkflows({
+      workflowsPath: fileURLToPath(new URL('./fixtures/broken.workflow.ts', import.meta.url)),
+    });
+    const results = Worker.runReplayHistories(
+      { workflowBundle: broken, dataConverter: { payloadCodecs: [testCodec()] } },
+      [{ workflowId: 'fixture', history }],
+    );
+    const errors: unknown[] = [];
+    for await (const r of results) errors.push(r.error);
+    expect(errors[0]).toBeInstanceOf(DeterminismViolationError);
+  });
+});

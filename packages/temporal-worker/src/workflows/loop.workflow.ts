@@ -1,0 +1,252 @@
+// The closed loop as a Temporal workflow: it hosts the same pure machine as the embedded runtime
+// (`@closedloop/core/machine`). Decisions and effects are activities; SLA timers are Temporal
+// timers at the due times the machine computed (business hours included); case changes arrive
+// as validated Updates or as signals; the loop is read by a query.
+import {
+  createLoopMachine,
+  Directory,
+  type Effect,
+  type LoopEvent,
+  type LoopMachine,
+  type LoopSnapshot,
+  refusalOf,
+  refusedError,
+  SegmentTree,
+  startLoop,
+  stepLoop,
+  type TimerName,
+} from '@closedloop/core/machine';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { LoopActivities } from '../activities.ts';
+import {
+  type CaptureReply,
+  captureUpdate,
+  commandSignal,
+  commandUpdate,
+  FailureType,
+  type LoopCommand,
+  type LoopWorkflowInput,
+  type Org,
+  SA,
+  snapshotQuery,
+} from './definitions.ts';
+
+const { decide } = proxyActivities<LoopActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['INVALID_DECISION'] },
+});
+const { deliver } = proxyActivities<LoopActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 50 },
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function refusalFailure(
+  snapshot: LoopSnapshot,
+  event: LoopEvent,
+  refusal: { reason: string; allowed: string[] },
+) {
+  const error = refusedError(snapshot, event, refusal);
+  return ApplicationFailure.create({
+    type: FailureType.MOVE_REFUSED,
+    message: error.message,
+    nonRetryable: true,
+    details: [error.details],
+  });
+}
+
+/**
+ * One feedback loop, from decision to learning. Started by `createTemporalClosedLoop().capture`
+ * with update-with-start; its id derives from the feedback's idempotency key.
+ */
+export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot> {
+  let org: Org | undefined = input.resume?.org;
+  let machine: LoopMachine | undefined;
+  let env: { segments: SegmentTree; directory: Directory } | undefined;
+  let snapshot: LoopSnapshot | undefined = input.resume?.snapshot;
+  let captures = input.resume?.captures ?? 0;
+  const outbox: Effect[] = [...(input.resume?.outbox ?? [])];
+  const inbox: LoopEvent[] = [];
+  let inFlight = 0;
+  let failure: unknown;
+
+  const setOrg = (o: Org) => {
+    org = o;
+    const directory = new Directory(o.people);
+    env = { directory, segments: new SegmentTree(o.segments, directory) };
+    machine = createLoopMachine(env);
+  };
+  if (org) setOrg(org);
+
+  const publish = () => {
+    if (!input.searchAttributes || !snapshot) return;
+    const ctx = snapshot.context;
+    const c = ctx.case;
+    const pairs: SearchAttributeUpdatePair[] = [
+      { key: SA.state, value: snapshot.state },
+      { key: SA.status, value: c?.status ?? null },
+      { key: SA.priority, value: c?.priority ?? null },
+      { key: SA.segment, value: c?.segment ?? ctx.classification?.segment ?? null },
+      { key: SA.owner, value: c?.owner ?? null },
+      { key: SA.npsCategory, value: ctx.classification?.npsCategory ?? null },
+      { key: SA.caseId, value: c?.id ?? null },
+    ];
+    upsertSearchAttributes(pairs);
+  };
+
+  /** Applies one event; returns whether the machine took it. */
+  const apply = (event: LoopEvent): boolean => {
+    if (!snapshot || !machine) return false;
+    const result = stepLoop(machine, snapshot, event);
+    if (!result.accepted) return false;
+    snapshot = { state: result.snapshot.state, context: { ...result.snapshot.context, pending: [] } };
+    outbox.push(...result.effects);
+    publish();
+    return true;
+  };
+
+  const eventOf = (command: LoopCommand): LoopEvent => ({ ...command, at: iso(Date.now()) }) as LoopEvent;
+
+  const validate = (command: LoopCommand) => {
+    if (!snapshot || !env) {
+      throw ApplicationFailure.create({
+        type: FailureType.NOT_DECIDED,
+        message: `Loop ${input.loopId} is not decided yet: retry in a moment`,
+      });
+    }
+    const event = eventOf(command);
+    const refusal = refusalOf(env, snapshot.state, snapshot.context, event);
+    if (refusal) throw refusalFailure(snapshot, event, refusal);
+  };
+
+  setHandler(snapshotQuery, () => snapshot);
+  setHandler(captureUpdate, async (): Promise<CaptureReply> => {
+    captures++;
+    const duplicate = captures > 1;
+    await condition(() => snapshot !== undefined || failure !== undefined);
+    if (!snapshot) throw failure;
+    return { snapshot, duplicate };
+  });
+  setHandler(
+    commandUpdate,
+    (command) => {
+      const event = eventOf(command);
+      if (!apply(event))
+        throw refusalFailure(snapshot!, event, {
+          reason: 'the loop machine did not take the event',
+          allowed: [],
+        });
+      return snapshot!;
+    },
+    { validator: validate },
+  );
+  setHandler(commandSignal, (command) => {
+    inbox.push(eventOf(command));
+  });
+
+  if (!snapshot) {
+    try {
+      const decided = await decide(input.feedback, iso(Date.now()));
+      setOrg(decided.org);
+      snapshot = startLoop(machine!, {
+        loopId: input.loopId,
+        caseId: input.caseId,
+        feedback: input.feedback,
+      });
+      if (!apply({ type: 'DECIDED', decision: decided.decision, at: iso(Date.now()) })) {
+        throw ApplicationFailure.create({
+          type: FailureType.INVALID_DECISION,
+          message: 'the machine refused the decision',
+          nonRetryable: true,
+        });
+      }
+    } catch (e) {
+      failure = e;
+      await condition(allHandlersFinished);
+      throw e;
+    }
+  } else {
+    publish();
+  }
+
+  const deliverOne = async (effect: Effect) => {
+    inFlight++;
+    try {
+      await deliver(effect);
+      if (effect.type === 'informCustomer' && effect.caseId !== undefined) {
+        inbox.push({ type: 'CUSTOMER_INFORMED', at: iso(Date.now()) });
+      }
+    } catch (e) {
+      // Gave up (non-retryable, or out of attempts): the loop goes on, as the embedded runtime does.
+      log.warn('effect delivery failed', { key: effect.key, type: effect.type, error: String(e) });
+    } finally {
+      inFlight--;
+    }
+  };
+
+  // A timer the machine did not take is not fired again (it stays in the snapshot otherwise).
+  const dropped = new Set<string>();
+  const nextDue = (): { name: TimerName; due: number } | undefined => {
+    let next: { name: TimerName; due: number } | undefined;
+    for (const [name, at] of Object.entries(snapshot!.context.timers)) {
+      if (at === undefined || dropped.has(`${name}@${at}`)) continue;
+      const due = Date.parse(at);
+      if (!next || due < next.due) next = { name: name as TimerName, due };
+    }
+    return next;
+  };
+
+  const maxHistory = input.maxHistoryEvents ?? 2000;
+  const tooLong = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > maxHistory;
+
+  for (;;) {
+    while (outbox.length > 0) void deliverOne(outbox.shift()!);
+    while (inbox.length > 0) {
+      const event = inbox.shift()!;
+      if (!apply(event)) log.info('event refused', { loopId: input.loopId, event: event.type });
+    }
+    if (outbox.length > 0) continue;
+    const done = snapshot!.state === 'learned' && inFlight === 0;
+    if (done) break;
+    if (inFlight === 0 && tooLong()) {
+      await condition(allHandlersFinished);
+      if (outbox.length === 0 && inbox.length === 0) {
+        return continueAsNew<typeof closedLoop>({
+          ...input,
+          resume: { snapshot: snapshot!, org: org!, captures, outbox: [] },
+        });
+      }
+      continue;
+    }
+    const version = snapshot!.context.version;
+    const timer = nextDue();
+    const wake = () =>
+      outbox.length > 0 ||
+      inbox.length > 0 ||
+      snapshot!.context.version !== version ||
+      (snapshot!.state === 'learned' && inFlight === 0);
+    if (timer === undefined) {
+      await condition(wake);
+      continue;
+    }
+    const wait = timer.due - Date.now();
+    const woken = wait > 0 ? await condition(wake, wait) : false;
+    if (!woken && !apply({ type: 'TIMER_FIRED', timer: timer.name, at: iso(timer.due) })) {
+      dropped.add(`${timer.name}@${iso(timer.due)}`);
+    }
+  }
+  await condition(allHandlersFinished);
+  return snapshot!;
+}
