@@ -1,0 +1,79 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import type { Pool } from 'pg';
+
+/** A parameter of an analytics query. */
+export type SqlParam = string | number | null;
+/** A result row: column name to value. PostgreSQL returns bigint and numeric as strings. */
+export type SqlRow = Record<string, unknown>;
+
+/**
+ * Runs the analytics' SQL on one database. Queries use `?` placeholders (turned into `$1…` for
+ * PostgreSQL) and name tables through {@link SqlExecutor.table}, so one query text serves both.
+ */
+export interface SqlExecutor {
+  readonly dialect: 'sqlite' | 'postgres';
+  /** The qualified name of a store table (`feedback`, `cases`, `loops`). */
+  table(name: 'feedback' | 'cases' | 'loops'): string;
+  all(sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]>;
+  /** Runs a statement with no result (DDL). */
+  exec(sql: string): Promise<void>;
+}
+
+/**
+ * An executor over a `node:sqlite` database opened on the store's file (a second connection is
+ * fine: the store runs in WAL mode, so reports never block captures).
+ *
+ * @example
+ * const analytics = createAnalytics(sqliteExecutor(new DatabaseSync('data/closedloop.sqlite')), { segments });
+ */
+export function sqliteExecutor(db: DatabaseSync): SqlExecutor {
+  const cache = new Map<string, StatementSync>();
+  return {
+    dialect: 'sqlite',
+    table: (name) => name,
+    async all(sql, params = []) {
+      let s = cache.get(sql);
+      if (!s) {
+        s = db.prepare(sql);
+        cache.set(sql, s);
+      }
+      return s.all(...(params as SQLInputValue[])) as SqlRow[];
+    },
+    async exec(sql) {
+      db.exec(sql);
+    },
+  };
+}
+
+/** Rewrites `?` placeholders as `$1, $2, …` (the analytics' SQL has no `?` elsewhere). */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * An executor over a `pg` pool, for the tables of `postgresStore` in `schema` (default `closedloop`).
+ *
+ * @example
+ * const analytics = createAnalytics(postgresExecutor(pool, 'closedloop'), { segments });
+ */
+export function postgresExecutor(pool: Pool, schema = 'closedloop'): SqlExecutor {
+  const quoted = `"${schema.replace(/"/g, '""')}"`;
+  const texts = new Map<string, string>();
+  return {
+    dialect: 'postgres',
+    table: (name) => `${quoted}.${name}`,
+    async all(sql, params = []) {
+      let text = texts.get(sql);
+      if (text === undefined) {
+        text = numberPlaceholders(sql);
+        texts.set(sql, text);
+      }
+      const res = await pool.query(text, params as unknown[]);
+      return res.rows as SqlRow[];
+    },
+    async exec(sql) {
+      await pool.query(sql);
+    },
+  };
+}
