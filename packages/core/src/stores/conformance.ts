@@ -306,6 +306,20 @@ export function storeConformance(
         await store.commit(firstStep('l1', { feedback: f, case: undefined }));
         expect(await store.getFeedback('fb-l1')).toEqual(json(f));
       });
+
+      test('any text a customer may send round-trips: NUL, lone surrogates, control characters', async () => {
+        const store = await fresh();
+        const text = 'nul\u0000 lone\ud800 and \udc00 bell\u0007 rtl\u202e 🧪 "q" \\ \n\t end';
+        const f = feedbackFor('l1', { comment: text, answers: [{ question: text, answer: text }] });
+        const c = caseFor('l1', { feedbackComment: text, customerName: text });
+        const step = firstStep('l1', { feedback: f, case: c, deliveries: [deliveryFor('l1', 'a')] });
+        (step.loop.snapshot.context as unknown as Record<string, unknown>).note = text;
+        await store.commit(step);
+        expect(await store.getFeedback('fb-l1')).toEqual(json(f));
+        expect(await store.getCase('case-l1')).toEqual(json(c));
+        expect(await store.getLoop('l1')).toEqual(json(step.loop));
+        expect((await store.listCases({ search: 'case-l1' })).cases).toEqual([json(c)]);
+      });
     });
 
     describe('optimistic concurrency', () => {

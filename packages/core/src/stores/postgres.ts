@@ -32,6 +32,9 @@ type Row = Record<string, unknown>;
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
+// Records are kept as `json`, not `jsonb`: `json` keeps the text exactly as written, while `jsonb`
+// refuses some strings a customer can send (a NUL character, a lone surrogate). Reporting queries
+// still read them with `->` and `->>`; the columns beside them (status, nps, segment…) are typed.
 function ddl(s: string): string {
   return `
 CREATE SCHEMA IF NOT EXISTS ${s};
@@ -39,7 +42,7 @@ CREATE TABLE IF NOT EXISTS ${s}.loops (
   loop_id text PRIMARY KEY,
   state text NOT NULL,
   version integer NOT NULL,
-  snapshot jsonb NOT NULL,
+  snapshot json NOT NULL,
   updated_at text NOT NULL);
 CREATE TABLE IF NOT EXISTS ${s}.feedback (
   id text PRIMARY KEY,
@@ -52,7 +55,7 @@ CREATE TABLE IF NOT EXISTS ${s}.feedback (
   touchpoint text,
   language text,
   anonymous boolean NOT NULL,
-  data jsonb NOT NULL,
+  data json NOT NULL,
   UNIQUE (tool, response_id));
 CREATE INDEX IF NOT EXISTS feedback_received ON ${s}.feedback (received_at);
 CREATE TABLE IF NOT EXISTS ${s}.cases (
@@ -66,7 +69,7 @@ CREATE TABLE IF NOT EXISTS ${s}.cases (
   customer_email text NOT NULL,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL,
-  data jsonb NOT NULL);
+  data json NOT NULL);
 CREATE INDEX IF NOT EXISTS cases_status ON ${s}.cases (status);
 CREATE INDEX IF NOT EXISTS cases_segment ON ${s}.cases (segment, status);
 CREATE INDEX IF NOT EXISTS cases_owner ON ${s}.cases (owner, status);
@@ -88,7 +91,7 @@ CREATE TABLE IF NOT EXISTS ${s}.deliveries (
   attempts integer NOT NULL,
   next_attempt_at bigint NOT NULL,
   last_error text,
-  effect jsonb NOT NULL);
+  effect json NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_due ON ${s}.deliveries (status, next_attempt_at, seq);
 CREATE INDEX IF NOT EXISTS deliveries_loop ON ${s}.deliveries (loop_id, seq);
 `;
