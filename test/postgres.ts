@@ -1,7 +1,16 @@
 // A throwaway PostgreSQL server for the test run: Debian's server binaries, a fresh data folder
 // and a fresh loopback port each run, trust authentication, no fsync. Stopped and deleted at the end.
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,19 +80,25 @@ const alive = (pid: number): boolean => {
   }
 };
 
-/** Deletes data folders of earlier runs that died before their teardown (their server is gone). */
-function removeStale(): void {
+/**
+ * Cleans up after earlier runs that died before their teardown (killed test runner): their server
+ * is shut down (SIGQUIT: immediate) and their folder deleted. A folder whose runner still lives is
+ * another run going on now, and is left alone.
+ */
+export function removeStale(): void {
   for (const name of readdirSync(tmpdir())) {
     if (!name.startsWith(PREFIX)) continue;
     const dir = join(tmpdir(), name);
     try {
-      if (Date.now() - statSync(dir).mtimeMs < 60 * 60_000) continue;
+      const ownerFile = join(dir, 'owner');
+      const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0;
+      if (owner > 0 ? alive(owner) : Date.now() - statSync(dir).mtimeMs < 60 * 60_000) continue;
       const pidFile = join(dir, 'data', 'postmaster.pid');
       const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
-      if (pid > 0 && alive(pid)) continue;
+      if (pid > 0 && alive(pid)) process.kill(pid, 'SIGQUIT');
       rmSync(dir, { recursive: true, force: true });
     } catch {
-      // Another run's folder, or not ours to delete: leave it.
+      // Not ours to stop or delete: leave it.
     }
   }
 }
@@ -93,6 +108,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   removeStale();
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), PREFIX));
+  writeFileSync(join(dir, 'owner'), String(process.pid));
   const data = join(dir, 'data');
   const log = join(dir, 'server.log');
   if (asRoot) {

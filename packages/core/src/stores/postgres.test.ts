@@ -1,5 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, test } from 'vitest';
+// The run's throwaway server (started by test/global-setup.ts) is itself tested at the end.
+import { findPostgresBin, removeStale, startPostgres } from '../../../../test/postgres.ts';
 import { ClosedLoopError } from '../errors.ts';
 import {
   caseFor,
@@ -249,6 +255,82 @@ describe('postgresStore', () => {
       expect(await store.nextTimerDueAt()).toBe(8_640_000_000_000_000);
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('test PostgreSQL server', () => {
+  test('the run has a server on loopback', async () => {
+    const url = inject('pgUrl');
+    expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const r = await client.query(
+        "SELECT current_setting('listen_addresses') AS listen, current_setting('fsync') AS fsync",
+      );
+      expect(r.rows).toEqual([{ listen: '127.0.0.1', fsync: 'off' }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  test('missing server binaries fail with the command that installs them', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'closedloop-nopg-'));
+    try {
+      expect(() => findPostgresBin(join(empty, 'none'))).toThrow(
+        'CLOSEDLOOP_NEED_PG=1 bash scripts/tools.sh',
+      );
+      mkdirSync(join(empty, '15', 'bin'), { recursive: true });
+      writeFileSync(join(empty, '15', 'bin', 'initdb'), '');
+      expect(() => findPostgresBin(empty)).toThrow(/initdb, pg_ctl/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('the newest installed version is used', () => {
+    const root = mkdtempSync(join(tmpdir(), 'closedloop-pgbins-'));
+    try {
+      for (const v of ['9.6', '16', '15']) {
+        mkdirSync(join(root, v, 'bin'), { recursive: true });
+        for (const b of ['initdb', 'pg_ctl', 'postgres']) writeFileSync(join(root, v, 'bin', b), '');
+      }
+      expect(findPostgresBin(root)).toBe(join(root, '16', 'bin'));
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('a second server starts beside the first (fresh folder and port), and stops cleanly', async () => {
+    const second = await startPostgres();
+    try {
+      expect(second.url).not.toBe(inject('pgUrl'));
+      const client = new pg.Client({ connectionString: second.url });
+      await client.connect();
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
+    } finally {
+      await second.stop();
+      await second.stop();
+    }
+    const client = new pg.Client({ connectionString: second.url, connectionTimeoutMillis: 2_000 });
+    await expect(client.connect()).rejects.toThrow();
+  });
+
+  test("leftovers of a killed run are removed; a living run's folder is kept", () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const stale = mkdtempSync(join(tmpdir(), 'closedloop-pg-'));
+    writeFileSync(join(stale, 'owner'), String(dead));
+    const living = mkdtempSync(join(tmpdir(), 'closedloop-pg-'));
+    writeFileSync(join(living, 'owner'), String(process.pid));
+    try {
+      removeStale();
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(living)).toBe(true);
+    } finally {
+      rmSync(stale, { recursive: true, force: true });
+      rmSync(living, { recursive: true, force: true });
     }
   });
 });
