@@ -1,12 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 import { asList, emptyCounts } from './query.ts';
+import {
+  createWriter,
+  type EncodedOp,
+  type EncodedStep,
+  type OpResult,
+  WRITER_SOURCE,
+} from './sqlite-writer.ts';
 import {
   type CasePage,
   type CaseQuery,
@@ -16,6 +24,7 @@ import {
   PRIORITY_RANK,
   type StepWrite,
   type Store,
+  type TimerRow,
 } from './store.ts';
 
 export interface SqliteStoreOptions {
@@ -23,12 +32,21 @@ export interface SqliteStoreOptions {
   path: string;
   /** `FULL` (default): every commit is on disk before `commit()` resolves. */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * `thread` (default for files): writes, COMMIT and fsync run in a worker thread with its own
+   * connection, so the event loop keeps working while a batch is made durable. `inline`: on the
+   * calling thread (always so for ':memory:', which a second connection cannot share).
+   */
+  writer?: 'thread' | 'inline';
 }
 
+// Timers live in their loop's row (a JSON list and the earliest due time, indexed): a step
+// rewrites that row anyway, so replacing a loop's timers costs no extra B-tree inserts.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS loops (
   loop_id TEXT PRIMARY KEY, state TEXT NOT NULL, version INTEGER NOT NULL,
-  snapshot TEXT NOT NULL, updated_at TEXT NOT NULL);
+  snapshot TEXT NOT NULL, updated_at TEXT NOT NULL,
+  timers TEXT NOT NULL DEFAULT '[]', next_due_at INTEGER);
 CREATE TABLE IF NOT EXISTS feedback (
   id TEXT PRIMARY KEY, tool TEXT NOT NULL, response_id TEXT NOT NULL, received_at TEXT NOT NULL,
   nps INTEGER, csat INTEGER, segment TEXT, touchpoint TEXT, language TEXT,
@@ -42,9 +60,6 @@ CREATE INDEX IF NOT EXISTS cases_status ON cases (status);
 CREATE INDEX IF NOT EXISTS cases_segment ON cases (segment);
 CREATE INDEX IF NOT EXISTS cases_owner ON cases (owner);
 CREATE INDEX IF NOT EXISTS cases_updated ON cases (updated_at);
-CREATE TABLE IF NOT EXISTS timers (
-  loop_id TEXT NOT NULL, name TEXT NOT NULL, due_at INTEGER NOT NULL, PRIMARY KEY (loop_id, name));
-CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
 CREATE TABLE IF NOT EXISTS deliveries (
   id TEXT PRIMARY KEY, seq INTEGER NOT NULL, loop_id TEXT NOT NULL, connector TEXT NOT NULL,
   status TEXT NOT NULL, attempts INTEGER NOT NULL, next_attempt_at INTEGER NOT NULL,
@@ -52,24 +67,118 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
 `;
 
+/** Databases from before timers moved into the loops table: move them, in one transaction. */
+const MIGRATE_TIMERS = `
+BEGIN IMMEDIATE;
+ALTER TABLE loops ADD COLUMN timers TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE loops ADD COLUMN next_due_at INTEGER;
+UPDATE loops SET
+  timers = (SELECT json_group_array(json_array(name, due_at)) FROM timers t WHERE t.loop_id = loops.loop_id),
+  next_due_at = (SELECT MIN(due_at) FROM timers t WHERE t.loop_id = loops.loop_id)
+  WHERE loop_id IN (SELECT loop_id FROM timers);
+DROP TABLE timers;
+COMMIT;
+`;
+const LOOPS_DUE_INDEX = 'CREATE INDEX IF NOT EXISTS loops_due ON loops (next_due_at);';
+
+/** PRAGMAs for every connection. None of them relaxes durability. */
+const pragmas = (synchronous: string) =>
+  `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA busy_timeout = 5000;
+   PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;`;
+
 type Row = Record<string, SQLInputValue>;
 
 interface Pending {
-  step: StepWrite;
+  op: EncodedOp;
   resolve: () => void;
   reject: (e: unknown) => void;
 }
 
+/** The SQL parameters of one step, computed on the calling thread. */
+function encodeStep(step: StepWrite): EncodedStep {
+  const { loop } = step;
+  let next: number | null = null;
+  const timers: [string, number][] = [];
+  for (const t of step.timers) {
+    timers.push([t.name, t.dueAt]);
+    if (next === null || t.dueAt < next) next = t.dueAt;
+  }
+  const f = step.feedback;
+  const c = step.case;
+  return {
+    op: 'step',
+    loopId: loop.loopId,
+    expectedVersion: step.expectedVersion ?? null,
+    loop: [
+      loop.loopId,
+      loop.snapshot.state as string,
+      loop.version,
+      JSON.stringify(loop.snapshot),
+      loop.updatedAt,
+      JSON.stringify(timers),
+      next,
+    ],
+    feedback: f
+      ? [
+          f.id,
+          f.source.tool,
+          f.source.responseId,
+          new Date(f.receivedAt).toISOString(),
+          f.nps ?? null,
+          f.csat ?? null,
+          f.customer.segment ?? null,
+          f.touchpoint ?? null,
+          f.language ?? null,
+          f.customer.anonymous ? 1 : 0,
+          JSON.stringify(f),
+        ]
+      : null,
+    case: c
+      ? [
+          c.id,
+          c.loopId,
+          c.status,
+          c.priority,
+          PRIORITY_RANK[c.priority],
+          c.segment,
+          c.owner,
+          c.customerEmail,
+          c.createdAt,
+          c.updatedAt,
+          JSON.stringify(c),
+        ]
+      : null,
+    deliveries: step.deliveries.map((d) => [
+      d.id,
+      d.effect.loopId,
+      d.connector,
+      d.status,
+      d.attempts,
+      d.nextAttemptAt,
+      d.lastError ?? null,
+      JSON.stringify(d.effect),
+    ]),
+  };
+}
+
+function opError(r: NonNullable<OpResult>): ClosedLoopError {
+  return new ClosedLoopError(r.code, r.message);
+}
+
 /**
  * The default store: one SQLite file (Node's built-in `node:sqlite`), WAL journal,
- * `synchronous=FULL`. Concurrent commits are grouped into one transaction (group commit), each
- * step in its own savepoint, so one failing step never takes the others down.
+ * `synchronous=FULL`. Writes go to a writer thread with its own connection; the steps that arrive
+ * while it commits a batch form the next batch, written in one transaction (group commit). A
+ * step that fails (a version conflict) is retried alone in a savepoint, so it never takes the
+ * others down. `commit()` resolves only once the transaction holding the step is committed.
+ * Reads use a connection on the calling thread and see every resolved commit.
  *
  * @example
  * const loop = createClosedLoop({ store: sqliteStore({ path: 'data/closedloop.sqlite' }), ... });
  */
 export function sqliteStore(options: SqliteStoreOptions): Store {
-  if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+  const memory = options.path === ':memory:' || options.path === '';
+  if (!memory) mkdirSync(dirname(options.path), { recursive: true });
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(options.path);
@@ -78,10 +187,25 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       cause,
     });
   }
-  db.exec(
-    `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? 'FULL'}; PRAGMA busy_timeout = 5000;`,
-  );
+  const setup = pragmas(options.synchronous ?? 'FULL');
+  db.exec(setup);
   db.exec(SCHEMA);
+  const loopColumns = db.prepare('PRAGMA table_info(loops)').all() as Row[];
+  if (!loopColumns.some((r) => r.name === 'timers')) {
+    try {
+      db.exec(MIGRATE_TIMERS);
+    } catch (cause) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new ClosedLoopError(
+        'STORE',
+        `Cannot migrate SQLite database "${options.path}": ${String(cause)}`,
+        {
+          cause,
+        },
+      );
+    }
+  }
+  db.exec(LOOPS_DUE_INDEX);
 
   const cache = new Map<string, StatementSync>();
   const stmt = (sql: string) => {
@@ -92,125 +216,103 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     }
     return s;
   };
-  let seq = Number((stmt('SELECT COALESCE(MAX(seq), 0) AS n FROM deliveries').get() as Row).n);
   let closed = false;
   const open = () => {
     if (closed) throw new ClosedLoopError('CLOSED', `The SQLite store "${options.path}" is closed`);
   };
 
-  function write(step: StepWrite) {
-    const { loop } = step;
-    const current = stmt('SELECT version FROM loops WHERE loop_id = ?').get(loop.loopId) as Row | undefined;
-    const stored = current === undefined ? undefined : Number(current.version);
-    if (stored !== step.expectedVersion) {
-      throw new ClosedLoopError(
-        'CONFLICT',
-        `Loop ${loop.loopId} changed meanwhile (stored version ${stored ?? 'none'}, expected ${step.expectedVersion ?? 'none'}); retry`,
-      );
-    }
-    stmt(
-      `INSERT INTO loops (loop_id, state, version, snapshot, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (loop_id) DO UPDATE SET state = excluded.state, version = excluded.version,
-       snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
-    ).run(loop.loopId, loop.snapshot.state, loop.version, JSON.stringify(loop.snapshot), loop.updatedAt);
-    const f = step.feedback;
-    if (f) {
-      stmt(
-        `INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET nps = excluded.nps, csat = excluded.csat, segment = excluded.segment,
-         touchpoint = excluded.touchpoint, language = excluded.language, anonymous = excluded.anonymous, data = excluded.data`,
-      ).run(
-        f.id,
-        f.source.tool,
-        f.source.responseId,
-        new Date(f.receivedAt).toISOString(),
-        f.nps ?? null,
-        f.csat ?? null,
-        f.customer.segment ?? null,
-        f.touchpoint ?? null,
-        f.language ?? null,
-        f.customer.anonymous ? 1 : 0,
-        JSON.stringify(f),
-      );
-    }
-    const c = step.case;
-    if (c) {
-      stmt(
-        `INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
-         priority_rank = excluded.priority_rank, segment = excluded.segment, owner = excluded.owner,
-         customer_email = excluded.customer_email, updated_at = excluded.updated_at, data = excluded.data`,
-      ).run(
-        c.id,
-        c.loopId,
-        c.status,
-        c.priority,
-        PRIORITY_RANK[c.priority],
-        c.segment,
-        c.owner,
-        c.customerEmail,
-        c.createdAt,
-        c.updatedAt,
-        JSON.stringify(c),
-      );
-    }
-    if (stored !== undefined) stmt('DELETE FROM timers WHERE loop_id = ?').run(loop.loopId);
-    for (const t of step.timers) {
-      stmt('INSERT INTO timers (loop_id, name, due_at) VALUES (?, ?, ?)').run(t.loopId, t.name, t.dueAt);
-    }
-    for (const d of step.deliveries) {
-      stmt(
-        `INSERT INTO deliveries (id, seq, loop_id, connector, status, attempts, next_attempt_at, last_error, effect)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-      ).run(
-        d.id,
-        ++seq,
-        d.effect.loopId,
-        d.connector,
-        d.status,
-        d.attempts,
-        d.nextAttemptAt,
-        d.lastError ?? null,
-        JSON.stringify(d.effect),
-      );
-    }
-  }
-
   const queue: Pending[] = [];
-  let scheduled = false;
-  function flush() {
-    scheduled = false;
-    const batch = queue.splice(0);
-    if (batch.length === 0) return;
-    const failures = new Map<Pending, unknown>();
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      for (const item of batch) {
-        db.exec('SAVEPOINT step');
-        try {
-          write(item.step);
-          db.exec('RELEASE step');
-        } catch (e) {
-          db.exec('ROLLBACK TO step');
-          db.exec('RELEASE step');
-          failures.set(item, e);
-        }
-      }
-      db.exec('COMMIT');
-    } catch (cause) {
-      if (db.isTransaction) db.exec('ROLLBACK');
-      const error = new ClosedLoopError('STORE', `SQLite commit failed: ${String(cause)}`, { cause });
+  const settle = (batch: Pending[], outcome: { results: OpResult[] } | { error: string }) => {
+    if ('error' in outcome) {
+      const error = new ClosedLoopError('STORE', `SQLite commit failed: ${outcome.error}`);
       for (const item of batch) item.reject(error);
       return;
     }
-    for (const item of batch) {
-      const failure = failures.get(item);
-      if (failure === undefined) item.resolve();
-      else item.reject(toStoreError(failure));
-    }
+    batch.forEach((item, i) => {
+      const r = outcome.results[i];
+      if (r) item.reject(opError(r));
+      else item.resolve();
+    });
+  };
+
+  // Inline: one batch per turn of the event loop, on this connection.
+  let inline: ReturnType<typeof createWriter> | undefined;
+  let scheduled = false;
+  const flushInline = () => {
+    scheduled = false;
+    const batch = queue.splice(0);
+    if (batch.length > 0) settle(batch, inline!.apply(batch.map((p) => p.op)));
+  };
+
+  // Thread: at most one batch in flight; the next one is sent when it is committed.
+  let worker: Worker | undefined;
+  let inFlight: Pending[] | undefined;
+  let fatal: string | undefined;
+  let idle: (() => void) | undefined;
+  let exited = false;
+  const send = () => {
+    if (inFlight || queue.length === 0 || !worker) return;
+    inFlight = queue.splice(0);
+    worker.ref();
+    worker.postMessage(inFlight.map((p) => p.op));
+  };
+  const failAll = (message: string) => {
+    fatal ??= message;
+    const batch = [...(inFlight ?? []), ...queue.splice(0)];
+    inFlight = undefined;
+    settle(batch, { error: fatal });
+    idle?.();
+  };
+
+  if (memory || options.writer === 'inline') {
+    inline = createWriter(db);
+  } else {
+    worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { path: options.path, pragmas: setup },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on(
+      'message',
+      (msg: { results: OpResult[] } | { error: string } | { fatal: string } | 'closed') => {
+        if (msg === 'closed') return;
+        if ('fatal' in msg) return failAll(msg.fatal);
+        const batch = inFlight ?? [];
+        inFlight = undefined;
+        send();
+        if (!inFlight) {
+          worker?.unref();
+          if (queue.length === 0) idle?.();
+        }
+        settle(batch, msg);
+      },
+    );
+    worker.on('error', (e) => failAll(`the SQLite writer thread failed: ${String(e)}`));
+    worker.on('exit', () => {
+      exited = true;
+      if (!closed) failAll('the SQLite writer thread exited');
+    });
   }
+
+  const enqueue = (op: EncodedOp) =>
+    new Promise<void>((resolve, reject) => {
+      if (closed)
+        return reject(new ClosedLoopError('CLOSED', `The SQLite store "${options.path}" is closed`));
+      if (fatal) return reject(new ClosedLoopError('STORE', `SQLite commit failed: ${fatal}`));
+      queue.push({ op, resolve, reject });
+      if (inline) {
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flushInline);
+        }
+      } else if (!inFlight && queue.length === 1) {
+        // The writer is idle: send now. The steps that arrive while it commits form the next
+        // batch, so this thread's work overlaps with the writer's inserts and fsync.
+        send();
+      }
+    });
 
   const rowToDelivery = (r: Row): Delivery => ({
     id: String(r.id),
@@ -245,15 +347,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     kind: 'sqlite',
     async init() {},
     commit(step) {
-      return new Promise<void>((resolve, reject) => {
-        if (closed)
-          return reject(new ClosedLoopError('CLOSED', `The SQLite store "${options.path}" is closed`));
-        queue.push({ step, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
+      let op: EncodedStep;
+      try {
+        op = encodeStep(step);
+      } catch (cause) {
+        return Promise.reject(
+          new ClosedLoopError('STORE', `SQLite write failed: ${String(cause)}`, { cause }),
+        );
+      }
+      return enqueue(op);
     },
     async getLoop(loopId): Promise<LoopRecord | undefined> {
       open();
@@ -304,16 +406,24 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     async dueTimers(now, limit) {
       open();
-      return (
-        stmt('SELECT * FROM timers WHERE due_at <= ? ORDER BY due_at, loop_id LIMIT ?').all(
-          now,
-          limit,
-        ) as Row[]
-      ).map((r) => ({ loopId: String(r.loop_id), name: r.name as TimerName, dueAt: Number(r.due_at) }));
+      // Each loop found has at least one due timer, and a loop's key is its earliest timer's:
+      // the first `limit` loops hold the first `limit` due timers.
+      const rows = stmt(
+        'SELECT loop_id, timers FROM loops WHERE next_due_at <= ? ORDER BY next_due_at, loop_id LIMIT ?',
+      ).all(now, limit) as Row[];
+      const due: TimerRow[] = [];
+      for (const r of rows) {
+        const loopId = String(r.loop_id);
+        for (const [name, dueAt] of JSON.parse(String(r.timers)) as [TimerName, number][]) {
+          if (dueAt <= now) due.push({ loopId, name, dueAt });
+        }
+      }
+      due.sort((a, b) => a.dueAt - b.dueAt || (a.loopId < b.loopId ? -1 : a.loopId > b.loopId ? 1 : 0));
+      return due.slice(0, Math.max(0, limit));
     },
     async nextTimerDueAt() {
       open();
-      const r = stmt('SELECT MIN(due_at) AS t FROM timers').get() as Row;
+      const r = stmt('SELECT MIN(next_due_at) AS t FROM loops').get() as Row;
       return r.t === null ? undefined : Number(r.t);
     },
     async dueDeliveries(now, limit) {
@@ -333,16 +443,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     async updateDelivery(u: DeliveryUpdate) {
       open();
-      const res = stmt(
-        'UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = COALESCE(?, last_error) WHERE id = ?',
-      ).run(
-        u.status,
-        u.attempts,
-        'nextAttemptAt' in u ? u.nextAttemptAt : null,
-        'lastError' in u ? u.lastError : null,
-        u.id,
-      );
-      if (Number(res.changes) === 0) throw new ClosedLoopError('STORE', `Unknown delivery ${u.id}`);
+      // Through the writer too: one writing connection, and ordered after earlier commits.
+      await enqueue({
+        op: 'delivery',
+        params: [
+          u.status,
+          u.attempts,
+          'nextAttemptAt' in u ? u.nextAttemptAt : null,
+          'lastError' in u ? u.lastError : null,
+          u.id,
+        ],
+      });
     },
     async listDeliveries(filter = {}) {
       open();
@@ -362,14 +473,26 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     async close() {
       if (closed) return;
-      flush();
       closed = true;
+      if (inline) {
+        flushInline();
+      } else if (worker) {
+        const w = worker;
+        if (!fatal && (inFlight || queue.length > 0)) {
+          await new Promise<void>((resolve) => {
+            idle = resolve;
+            send();
+          });
+        }
+        if (!exited) {
+          w.ref();
+          await new Promise<void>((resolve) => {
+            w.once('exit', () => resolve());
+            w.postMessage('close');
+          });
+        }
+      }
       db.close();
     },
   };
-}
-
-function toStoreError(e: unknown): unknown {
-  if (e instanceof ClosedLoopError) return e;
-  return new ClosedLoopError('STORE', `SQLite write failed: ${String(e)}`, { cause: e });
 }

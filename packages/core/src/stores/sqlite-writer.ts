@@ -1,0 +1,192 @@
+// The write side of the SQLite store. `createWriter` runs either inline (`:memory:` databases,
+// `writer: 'inline'`) or in a worker thread with its own connection, so that inserts, COMMIT and
+// fsync never block the event loop. The worker is started from source text (`WRITER_SOURCE`),
+// which works the same from TypeScript sources, the ESM and the CJS builds: no file to resolve.
+//
+// `createWriter` must stay self-contained: it is serialised with `Function.prototype.toString`,
+// so it may not use imports or anything else from module scope.
+import type { DatabaseSync } from 'node:sqlite';
+
+/** One step, flattened on the main thread into SQL parameters. */
+export interface EncodedStep {
+  op: 'step';
+  loopId: string;
+  expectedVersion: number | null;
+  /** loop_id, state, version, snapshot, updated_at, timers, next_due_at */
+  loop: [string, string, number, string, string, string, number | null];
+  /** id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data */
+  feedback: (string | number | null)[] | null;
+  /** id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data */
+  case: (string | number | null)[] | null;
+  /** id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect (seq is assigned here) */
+  deliveries: (string | number | null)[][];
+}
+
+export interface EncodedDeliveryUpdate {
+  op: 'delivery';
+  /** status, attempts, next_attempt_at, last_error, id */
+  params: [string, number, number | null, string | null, string];
+}
+
+export type EncodedOp = EncodedStep | EncodedDeliveryUpdate;
+
+/** Per op: null when it was committed, else why it was not. */
+export type OpResult = null | { code: 'CONFLICT' | 'STORE'; message: string };
+
+export interface Writer {
+  /** Runs the ops in one transaction, each in its own savepoint; resolves after COMMIT. */
+  apply(ops: EncodedOp[]): { results: OpResult[] } | { error: string };
+  close(): void;
+}
+
+export function createWriter(db: DatabaseSync): Writer {
+  const cache = new Map<string, ReturnType<DatabaseSync['prepare']>>();
+  const stmt = (sql: string) => {
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  };
+  const versionOf = stmt('SELECT version FROM loops WHERE loop_id = ?');
+  const upsertLoop = stmt(
+    `INSERT INTO loops (loop_id, state, version, snapshot, updated_at, timers, next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (loop_id) DO UPDATE SET state = excluded.state, version = excluded.version,
+     snapshot = excluded.snapshot, updated_at = excluded.updated_at, timers = excluded.timers,
+     next_due_at = excluded.next_due_at`,
+  );
+  const upsertFeedback = stmt(
+    `INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET nps = excluded.nps, csat = excluded.csat, segment = excluded.segment,
+     touchpoint = excluded.touchpoint, language = excluded.language, anonymous = excluded.anonymous, data = excluded.data`,
+  );
+  const upsertCase = stmt(
+    `INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
+     priority_rank = excluded.priority_rank, segment = excluded.segment, owner = excluded.owner,
+     customer_email = excluded.customer_email, updated_at = excluded.updated_at, data = excluded.data`,
+  );
+  const insertDelivery = stmt(
+    `INSERT INTO deliveries (seq, id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  const updateDelivery = stmt(
+    'UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_error = COALESCE(?, last_error) WHERE id = ?',
+  );
+  let seq = Number((stmt('SELECT COALESCE(MAX(seq), 0) AS n FROM deliveries').get() as { n: number }).n);
+
+  class Refused extends Error {
+    code: 'CONFLICT' | 'STORE';
+    constructor(code: 'CONFLICT' | 'STORE', message: string) {
+      super(message);
+      this.code = code;
+    }
+  }
+
+  function run(op: EncodedOp) {
+    if (op.op === 'delivery') {
+      const res = updateDelivery.run(...op.params);
+      if (Number(res.changes) === 0) throw new Refused('STORE', `Unknown delivery ${op.params[4]}`);
+      return;
+    }
+    const current = versionOf.get(op.loopId) as { version: number } | undefined;
+    const stored = current === undefined ? null : Number(current.version);
+    if (stored !== op.expectedVersion) {
+      throw new Refused(
+        'CONFLICT',
+        `Loop ${op.loopId} changed meanwhile (stored version ${stored ?? 'none'}, expected ${op.expectedVersion ?? 'none'}); retry`,
+      );
+    }
+    upsertLoop.run(...op.loop);
+    if (op.feedback) upsertFeedback.run(...op.feedback);
+    if (op.case) upsertCase.run(...op.case);
+    for (const d of op.deliveries) {
+      const s = seq + 1;
+      if (Number(insertDelivery.run(s, ...d).changes) > 0) seq = s;
+    }
+  }
+
+  return {
+    apply(ops) {
+      const seqBefore = seq;
+      let failedStep = false;
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        failedStep = true;
+        for (const op of ops) run(op);
+        failedStep = false;
+        db.exec('COMMIT');
+        return { results: ops.map(() => null) };
+      } catch (e) {
+        seq = seqBefore;
+        if (db.isTransaction) db.exec('ROLLBACK');
+        // One step failed (a conflict, a bad row): run each in its own savepoint, so that it
+        // fails alone. Rare, so the common path pays for no savepoints.
+        if (failedStep) return retryEach(ops);
+        return { error: String(e) };
+      }
+    },
+    close() {
+      db.close();
+    },
+  };
+
+  /** Slow path when one op of a batch fails: each op alone (rare: a conflict or a bad row). */
+  function retryEach(ops: EncodedOp[]): { results: OpResult[] } | { error: string } {
+    const results: OpResult[] = [];
+    const seqBefore = seq;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      for (const op of ops) {
+        const seqAtStep = seq;
+        db.exec('SAVEPOINT step');
+        try {
+          run(op);
+          db.exec('RELEASE step');
+          results.push(null);
+        } catch (e) {
+          db.exec('ROLLBACK TO step');
+          db.exec('RELEASE step');
+          seq = seqAtStep;
+          results.push(
+            e instanceof Refused
+              ? { code: e.code, message: e.message }
+              : { code: 'STORE', message: `SQLite write failed: ${String(e)}` },
+          );
+        }
+      }
+      db.exec('COMMIT');
+      return { results };
+    } catch (e) {
+      seq = seqBefore;
+      if (db.isTransaction) db.exec('ROLLBACK');
+      return { error: String(e) };
+    }
+  }
+}
+
+/** What a writer thread runs (CommonJS: an `eval` worker), given `{ path, pragmas }` as workerData. */
+export const WRITER_SOURCE = `'use strict';
+const { DatabaseSync } = require('node:sqlite');
+const { parentPort, workerData } = require('node:worker_threads');
+const createWriter = (${createWriter.toString()});
+let writer;
+try {
+  const db = new DatabaseSync(workerData.path);
+  db.exec(workerData.pragmas);
+  writer = createWriter(db);
+} catch (e) {
+  parentPort.postMessage({ fatal: String(e) });
+}
+parentPort.on('message', (ops) => {
+  if (ops === 'close') {
+    try { writer?.close(); } finally { parentPort.postMessage('closed'); parentPort.close(); }
+    return;
+  }
+  if (!writer) return parentPort.postMessage({ error: 'the SQLite writer failed to open the database' });
+  parentPort.postMessage(writer.apply(ops));
+});
+`;
