@@ -28,7 +28,7 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${Math.floor(hours / 24)}d ${hours % 24}h`;
 }
 const times = (p: Percentiles | undefined) =>
-  p && p.count ? `${formatDuration(p.p50)} / ${formatDuration(p.p90)} (n=${p.count})` : '–';
+  p?.count ? `${formatDuration(p.p50)} / ${formatDuration(p.p90)} (n=${p.count})` : '–';
 
 function rangeLabel(r: Report): string {
   const to = new Date(Date.parse(r.range.to) - 86_400_000).toISOString();
