@@ -1,6 +1,6 @@
 // A throwaway PostgreSQL server for the test run: Debian's server binaries, a fresh data folder
 // and a fresh loopback port each run, trust authentication, no fsync. Stopped and deleted at the end.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import {
   chownSync,
   existsSync,
@@ -110,22 +110,21 @@ export async function startPostgres(): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), PREFIX));
   writeFileSync(join(dir, 'owner'), String(process.pid));
   const data = join(dir, 'data');
-  const log = join(dir, 'server.log');
   if (asRoot) {
     const { uid, gid } = postgresUser();
     chownSync(dir, uid, gid);
   }
+  const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   const exec = async (tool: string, args: string[]) => {
     const [file, argv] = asRoot
       ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]]
       : [join(bin, tool), args];
     try {
-      return await run(file, argv, { cwd: dir, env: { ...process.env, LC_ALL: 'C', LANG: 'C' } });
+      return await run(file, argv, { cwd: dir, env });
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string; message: string };
-      const serverLog = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
       throw new Error(
-        `PostgreSQL test server: ${tool} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}${serverLog}`,
+        `PostgreSQL test server: ${tool} failed: ${err.message}\n${err.stderr ?? ''}${err.stdout ?? ''}`,
       );
     }
   };
@@ -143,38 +142,80 @@ export async function startPostgres(): Promise<TestPostgres> {
       '--locale=C',
       '--no-sync',
     ]);
-    let port = 0;
+    // The server runs as a child of this process (not daemonised by pg_ctl), so that it is reaped
+    // when it stops and a Ctrl-C of the test run reaches it too.
     for (let attempt = 0; ; attempt++) {
-      port = await freePort();
-      const options = [
-        "-c listen_addresses='127.0.0.1'",
-        `-p ${port}`,
-        `-k ${dir}`,
-        '-c fsync=off',
-        '-c synchronous_commit=off',
-        '-c full_page_writes=off',
-        '-c max_connections=300',
-      ].join(' ');
-      try {
-        await exec('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', '-t', '30', 'start']);
-        break;
-      } catch (e) {
-        if (attempt >= 2) throw e; // the port was taken meanwhile: try another
+      const port = await freePort();
+      const args = [
+        '-D',
+        data,
+        '-p',
+        String(port),
+        '-k',
+        dir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=300',
+      ];
+      const server = asRoot
+        ? spawn('runuser', ['-u', 'postgres', '--', join(bin, 'postgres'), ...args], {
+            cwd: dir,
+            stdio: 'pipe',
+            env,
+          })
+        : spawn(join(bin, 'postgres'), args, { cwd: dir, stdio: 'pipe', env });
+      let output = '';
+      const keep = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-4000);
+      };
+      server.stdout.on('data', keep);
+      server.stderr.on('data', keep);
+      const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+      let gone = false;
+      void exited.then(() => {
+        gone = true;
+      });
+      const pidFile = join(data, 'postmaster.pid');
+      const deadline = Date.now() + 30_000;
+      // postmaster.pid's 8th line says `ready` once connections are accepted.
+      while (!gone && Date.now() < deadline) {
+        if (existsSync(pidFile) && readFileSync(pidFile, 'utf8').split('\n')[7]?.trim() === 'ready') break;
+        await new Promise((r) => setTimeout(r, 25));
       }
+      if (gone || Date.now() >= deadline) {
+        if (!gone) server.kill('SIGKILL');
+        await exited;
+        if (attempt < 2 && /already in use|could not bind/i.test(output)) continue; // port taken meanwhile
+        throw new Error(`PostgreSQL test server did not start:\n${output}`);
+      }
+      const postmasterPid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+      let stopped = false;
+      return {
+        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        async stop() {
+          if (stopped) return;
+          stopped = true;
+          try {
+            if (!gone) {
+              // SIGQUIT: immediate shutdown (the data is thrown away anyway).
+              if (alive(postmasterPid)) process.kill(postmasterPid, 'SIGQUIT');
+              const timeout = setTimeout(() => server.kill('SIGKILL'), 10_000);
+              await exited;
+              clearTimeout(timeout);
+            }
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+        },
+      };
     }
-    let stopped = false;
-    return {
-      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        try {
-          await exec('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      },
-    };
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
