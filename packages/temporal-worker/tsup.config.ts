@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The workflow entry ships as its own file: the worker bundles it with webpack at start.
+  entry: ['src/index.ts', 'src/bin.ts', 'src/workflows/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -65,7 +65,15 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
     async deliver(effect) {
       const ctx = Context.current();
       const targets = connectors.filter((c) => c.capabilities.includes(effect.type));
-      for (const connector of targets) {
+      const beat = setInterval(() => ctx.heartbeat(), 1000);
+      try {
+        for (const connector of targets) await deliverTo(connector);
+      } finally {
+        clearInterval(beat);
+      }
+      return { connectors: targets.map((c) => c.name) };
+
+      async function deliverTo(connector: Connector) {
         try {
           await connector.deliver(effect, { attempt: ctx.info.attempt, signal: ctx.cancellationSignal });
         } catch (e) {
@@ -81,7 +89,6 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
           throw ApplicationFailure.create({ type: 'DELIVERY_FAILED', message });
         }
       }
-      return { connectors: targets.map((c) => c.name) };
     },
   };
 }

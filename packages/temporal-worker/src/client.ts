@@ -47,6 +47,8 @@ export interface TemporalClosedLoopOptions {
   searchAttributes?: boolean;
   /** Continue-as-new threshold handed to new loops (history events). */
   maxHistoryEvents?: number;
+  /** How soon a delivery on a dead worker is retried elsewhere (default '30s'). */
+  deliveryHeartbeatTimeout?: string;
 }
 
 /** Workflow id of a loop: `closedloop-<12 hex>`, derived from the feedback's idempotency key. */
@@ -222,6 +224,7 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       feedback,
       searchAttributes,
       maxHistoryEvents: options.maxHistoryEvents,
+      deliveryHeartbeatTimeout: options.deliveryHeartbeatTimeout,
     };
     let reply: { snapshot: LoopSnapshot; duplicate: boolean };
     try {

@@ -5,6 +5,8 @@ export type { TemporalClosedLoopOptions } from './client.ts';
 export { createTemporalClosedLoop, workflowIdOf } from './client.ts';
 export type { EncryptionKeys } from './codec.ts';
 export { aesGcmCodec } from './codec.ts';
+export type { RunningWorker, RunWorkerExtras, WorkerConfig, WorkerConfigInput } from './run-worker.ts';
+export { loadWorkerConfig, runWorker, structuredLogger, WorkerConfigSchema } from './run-worker.ts';
 export type { ClosedLoopWorkerOptions } from './worker.ts';
 export { bundleLoopWorkflows, bundlerOptions, createClosedLoopWorker, workflowsPath } from './worker.ts';
 export type { CaptureReply, LoopCommand, LoopWorkflowInput, Org } from './workflows/definitions.ts';

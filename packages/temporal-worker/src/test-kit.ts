@@ -11,10 +11,8 @@ import {
   EFFECT_TYPES,
   type Effect,
 } from '@closedloop/core';
-import { testPeople, testSegments } from '@closedloop/core/testing';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { aesGcmCodec } from './codec.ts';
 import { SA } from './workflows/definitions.ts';
 
 /** Where scripts/tools.sh installs the Temporal CLI (`CLOSEDLOOP_NEED_TEMPORAL=1`). */
@@ -50,24 +48,7 @@ export async function startDevServer(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-export const TEST_KEY = Buffer.alloc(32, 7).toString('base64');
-export const testCodec = () => aesGcmCodec({ current: 'test-1', keys: { 'test-1': TEST_KEY } });
-export const testOrg = { directory: testPeople, segments: testSegments };
-
-/** The default decider; feedback whose comment has `[fast-sla]` gets SLAs of seconds. */
-export function testDecider(): Decider {
-  const base = defaultDecider();
-  return {
-    version: `${base.version}+test`,
-    async decide(feedback, ctx) {
-      const d = await base.decide(feedback, ctx);
-      if (feedback.comment?.includes('[fast-sla]')) {
-        return { ...d, sla: { firstResponseMinutes: 0.03, resolutionMinutes: 60 } };
-      }
-      return d;
-    },
-  };
-}
+export { TEST_KEY, testCodec, testDecider, testOrg } from './fixtures/org.ts';
 
 /** A receiver that dedupes by idempotency key, as a mail server dedupes by Message-ID. */
 export interface DedupingReceiver extends Connector {

@@ -21,6 +21,8 @@ export interface LoopWorkflowInput {
   searchAttributes?: boolean;
   /** Continue as new once the history has this many events (default 2,000). */
   maxHistoryEvents?: number;
+  /** How soon a delivery on a dead worker is retried elsewhere (default 30s). */
+  deliveryHeartbeatTimeout?: string;
   /** Set when the loop continues as new: where it was. */
   resume?: { snapshot: LoopSnapshot; org: Org; captures: number; outbox: Effect[] };
 }

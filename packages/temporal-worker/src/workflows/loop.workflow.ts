@@ -46,10 +46,19 @@ const { decide } = proxyActivities<LoopActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['INVALID_DECISION'] },
 });
-const { deliver } = proxyActivities<LoopActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 50 },
-});
+const deliveryActivities = (heartbeatTimeout: string) =>
+  proxyActivities<LoopActivities>({
+    startToCloseTimeout: '2 minutes',
+    // The deliver activity heartbeats while a connector works: a worker that died mid-delivery
+    // is noticed after this long, and the delivery retried on another worker.
+    heartbeatTimeout,
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '10 minutes',
+      maximumAttempts: 50,
+    },
+  });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -72,6 +81,7 @@ function refusalFailure(
  * with update-with-start; its id derives from the feedback's idempotency key.
  */
 export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot> {
+  const { deliver } = deliveryActivities(input.deliveryHeartbeatTimeout ?? '30s');
   let org: Org | undefined = input.resume?.org;
   let machine: LoopMachine | undefined;
   let env: { segments: SegmentTree; directory: Directory } | undefined;

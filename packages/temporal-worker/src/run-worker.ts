@@ -1,0 +1,349 @@
+// `closedloop-worker` for platform teams: config file + env vars, graceful shutdown on SIGTERM,
+// /healthz, /metrics (Prometheus text), a codec endpoint for the Temporal UI, and structured logs
+// without customer data.
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import {
+  type Connector,
+  type Decider,
+  type Person,
+  PersonSchema,
+  type Segment,
+  SegmentSchema,
+} from '@closedloop/core';
+import type { PayloadCodec } from '@temporalio/common';
+import { DefaultLogger, type LogEntry, NativeConnection, Runtime } from '@temporalio/worker';
+import { z } from 'zod';
+import { createActivities, type LoopActivities } from './activities.ts';
+import { aesGcmCodec } from './codec.ts';
+import { createClosedLoopWorker } from './worker.ts';
+
+export const WorkerConfigSchema = z.object({
+  temporal: z
+    .object({
+      address: z.string().default('127.0.0.1:7233'),
+      namespace: z.string().default('default'),
+      taskQueue: z.string().default('closedloop'),
+      apiKey: z.string().optional(),
+      tls: z
+        .union([
+          z.boolean(),
+          z.object({
+            serverName: z.string().optional(),
+            caPath: z.string().optional(),
+            certPath: z.string().optional(),
+            keyPath: z.string().optional(),
+          }),
+        ])
+        .optional(),
+    })
+    .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'closedloop' }),
+  /** A folder of JSON rule files for @closedloop/rules; without it, the default decider. */
+  rulesPath: z.string().optional(),
+  directory: z.array(PersonSchema),
+  segments: z.array(SegmentSchema),
+  /** Email connectors (@closedloop/connectors `emailConnector` options). */
+  connectors: z.array(z.object({ type: z.literal('email') }).loose()).default([]),
+  /** Payload encryption keys (base64 of 32 bytes each); `current` encrypts, all decrypt. */
+  encryption: z.object({ current: z.string(), keys: z.record(z.string(), z.string()) }).optional(),
+  /** Keep the ClosedLoop* search attributes current (they must be registered). */
+  searchAttributes: z.boolean().default(true),
+  http: z
+    .object({ host: z.string().default('127.0.0.1'), port: z.int().min(0).default(9464) })
+    .default({ host: '127.0.0.1', port: 9464 }),
+  /** Origin allowed to call the codec endpoint (the Temporal UI), e.g. http://127.0.0.1:8233. */
+  codecCorsOrigin: z.string().optional(),
+  logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  shutdownGraceTime: z.string().default('30s'),
+});
+export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
+export type WorkerConfigInput = z.input<typeof WorkerConfigSchema>;
+
+/**
+ * Reads the config file (JSON) and applies env vars over it: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+ * TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS (1), TEMPORAL_TLS_CA / _CERT / _KEY (paths),
+ * CLOSEDLOOP_RULES, CLOSEDLOOP_HTTP_PORT, CLOSEDLOOP_ENCRYPTION_KEYS (`id:base64,id2:base64`, the
+ * first one current), CLOSEDLOOP_LOG_LEVEL.
+ *
+ * @example
+ * const config = loadWorkerConfig('closedloop.worker.json');
+ */
+export function loadWorkerConfig(path?: string, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const raw = (path ? JSON.parse(readFileSync(path, 'utf8')) : {}) as Record<string, unknown> & {
+    temporal?: Record<string, unknown>;
+    http?: Record<string, unknown>;
+  };
+  const temporal = { ...(raw.temporal ?? {}) };
+  if (env.TEMPORAL_ADDRESS) temporal.address = env.TEMPORAL_ADDRESS;
+  if (env.TEMPORAL_NAMESPACE) temporal.namespace = env.TEMPORAL_NAMESPACE;
+  if (env.TEMPORAL_TASK_QUEUE) temporal.taskQueue = env.TEMPORAL_TASK_QUEUE;
+  if (env.TEMPORAL_API_KEY) temporal.apiKey = env.TEMPORAL_API_KEY;
+  if (env.TEMPORAL_TLS_CA || env.TEMPORAL_TLS_CERT || env.TEMPORAL_TLS_KEY) {
+    temporal.tls = {
+      caPath: env.TEMPORAL_TLS_CA,
+      certPath: env.TEMPORAL_TLS_CERT,
+      keyPath: env.TEMPORAL_TLS_KEY,
+    };
+  } else if (env.TEMPORAL_TLS === '1') temporal.tls = true;
+  const config: Record<string, unknown> = { ...raw, temporal };
+  if (env.CLOSEDLOOP_RULES) config.rulesPath = env.CLOSEDLOOP_RULES;
+  if (env.CLOSEDLOOP_HTTP_PORT) config.http = { ...(raw.http ?? {}), port: Number(env.CLOSEDLOOP_HTTP_PORT) };
+  if (env.CLOSEDLOOP_LOG_LEVEL) config.logLevel = env.CLOSEDLOOP_LOG_LEVEL;
+  if (env.CLOSEDLOOP_ENCRYPTION_KEYS) {
+    const pairs = env.CLOSEDLOOP_ENCRYPTION_KEYS.split(',').map(
+      (p) => p.trim().split(':') as [string, string],
+    );
+    config.encryption = { current: pairs[0]![0], keys: Object.fromEntries(pairs) };
+  }
+  const parsed = WorkerConfigSchema.safeParse(config);
+  if (!parsed.success) {
+    throw new Error(
+      `Invalid worker config${path ? ` in ${path}` : ''}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Counters for /metrics. */
+class Metrics {
+  readonly counters = new Map<string, number>();
+  inc(name: string, labels: Record<string, string> = {}, by = 1) {
+    const key = `${name}${
+      Object.keys(labels).length
+        ? `{${Object.entries(labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(',')}}`
+        : ''
+    }`;
+    this.counters.set(key, (this.counters.get(key) ?? 0) + by);
+  }
+  text(gauges: Record<string, number>): string {
+    const lines: string[] = [];
+    for (const [k, v] of Object.entries(gauges)) lines.push(`# TYPE ${k} gauge`, `${k} ${v}`);
+    const types = new Set<string>();
+    for (const [k, v] of this.counters) {
+      const name = k.split('{')[0]!;
+      if (!types.has(name)) lines.push(`# TYPE ${name} counter`);
+      types.add(name);
+      lines.push(`${k} ${v}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function instrument(activities: LoopActivities, metrics: Metrics): LoopActivities {
+  return {
+    async decide(feedback, now) {
+      try {
+        const r = await activities.decide(feedback, now);
+        metrics.inc('closedloop_decisions_total', { ruleset: r.decision.ruleSetVersion });
+        return r;
+      } catch (e) {
+        metrics.inc('closedloop_decision_failures_total');
+        throw e;
+      }
+    },
+    async deliver(effect) {
+      try {
+        const r = await activities.deliver(effect);
+        metrics.inc('closedloop_effects_delivered_total', { type: effect.type });
+        return r;
+      } catch (e) {
+        metrics.inc('closedloop_effect_failures_total', { type: effect.type });
+        throw e;
+      }
+    },
+  };
+}
+
+/** A JSON-lines logger that drops payload-bearing fields (customer data never reaches the logs). */
+export function structuredLogger(
+  level: WorkerConfig['logLevel'],
+  write = (line: string) => process.stderr.write(line),
+) {
+  const SAFE = new Set([
+    'namespace',
+    'taskQueue',
+    'workflowId',
+    'runId',
+    'workflowType',
+    'activityType',
+    'activityId',
+    'attempt',
+    'key',
+    'type',
+    'loopId',
+    'event',
+    'sdkComponent',
+    'error',
+  ]);
+  return new DefaultLogger(level, (entry: LogEntry) => {
+    const meta = Object.fromEntries(Object.entries(entry.meta ?? {}).filter(([k]) => SAFE.has(k)));
+    write(
+      `${JSON.stringify({ ts: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: entry.level, msg: entry.message, ...meta })}\n`,
+    );
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+type JsonPayload = { metadata?: Record<string, string>; data?: string };
+const fromJson = (p: JsonPayload) => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]),
+  ),
+  data: Buffer.from(p.data ?? '', 'base64'),
+});
+const toJson = (p: {
+  metadata?: Record<string, Uint8Array> | null;
+  data?: Uint8Array | null;
+}): JsonPayload => ({
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+  ),
+  data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
+});
+
+export interface RunningWorker {
+  /** The port /healthz, /metrics and /codec/{encode,decode} listen on. */
+  readonly httpPort: number;
+  /** Resolves when the worker stopped (after SIGTERM or `shutdown()`). */
+  readonly done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface RunWorkerExtras {
+  /** Connectors built in code (added to the config's). */
+  connectors?: readonly Connector[];
+  decider?: Decider;
+  /** Install the structured logger as the Temporal runtime's logger (default true). */
+  installRuntime?: boolean;
+}
+
+/**
+ * Connects to Temporal and runs the closedloop worker until SIGTERM/SIGINT or `shutdown()`.
+ *
+ * @example
+ * const running = await runWorker(loadWorkerConfig('closedloop.worker.json'));
+ * await running.done;
+ */
+export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = {}): Promise<RunningWorker> {
+  if (extras.installRuntime !== false) {
+    Runtime.install({ logger: structuredLogger(config.logLevel), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  }
+  const t = config.temporal;
+  const tls =
+    typeof t.tls === 'object'
+      ? {
+          serverNameOverride: t.tls.serverName,
+          serverRootCACertificate: t.tls.caPath ? readFileSync(t.tls.caPath) : undefined,
+          clientCertPair:
+            t.tls.certPath && t.tls.keyPath
+              ? { crt: readFileSync(t.tls.certPath), key: readFileSync(t.tls.keyPath) }
+              : undefined,
+        }
+      : t.tls;
+  const connection = await NativeConnection.connect({ address: t.address, tls, apiKey: t.apiKey });
+  const codec: PayloadCodec | undefined = config.encryption ? aesGcmCodec(config.encryption) : undefined;
+  const connectors: Connector[] = [...(extras.connectors ?? [])];
+  if (config.connectors.length > 0) {
+    const { emailConnector } = await import('@closedloop/connectors');
+    for (const c of config.connectors) {
+      const { type: _t, ...options } = c;
+      connectors.push(emailConnector(options as unknown as Parameters<typeof emailConnector>[0]));
+    }
+  }
+  let decider = extras.decider;
+  if (!decider && config.rulesPath) {
+    const { createRulesDecider } = await import('@closedloop/rules');
+    decider = createRulesDecider(config.rulesPath);
+  }
+  const metrics = new Metrics();
+  const activities = instrument(
+    createActivities({
+      decider,
+      connectors,
+      directory: config.directory as Person[],
+      segments: config.segments as Segment[],
+    }),
+    metrics,
+  );
+  const worker = await createClosedLoopWorker({
+    connection,
+    namespace: t.namespace,
+    taskQueue: t.taskQueue,
+    dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+    directory: config.directory as Person[],
+    segments: config.segments as Segment[],
+    worker: { activities, shutdownGraceTime: config.shutdownGraceTime as `${number}s` },
+  });
+  const started = Date.now();
+
+  const server: Server = createServer(async (req, res) => {
+    const url = req.url ?? '/';
+    const cors = config.codecCorsOrigin;
+    if (cors) {
+      res.setHeader('Access-Control-Allow-Origin', cors);
+      res.setHeader('Access-Control-Allow-Methods', 'POST, GET, OPTIONS');
+      res.setHeader('Access-Control-Allow-Headers', 'X-Namespace, Content-Type, Authorization');
+    }
+    if (req.method === 'OPTIONS') return void res.writeHead(204).end();
+    if (url === '/healthz') {
+      const state = worker.getState();
+      const ok = state === 'RUNNING';
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ ok, state }));
+    }
+    if (url === '/metrics') {
+      const s = worker.getStatus();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      return void res.end(
+        metrics.text({
+          closedloop_worker_up: worker.getState() === 'RUNNING' ? 1 : 0,
+          closedloop_worker_uptime_seconds: Math.round((Date.now() - started) / 1000),
+          closedloop_worker_activities_in_flight: s.numInFlightActivities,
+          closedloop_worker_workflow_activations_in_flight: s.numInFlightWorkflowActivations,
+          closedloop_worker_cached_workflows: s.numCachedWorkflows,
+        }),
+      );
+    }
+    if (req.method === 'POST' && (url === '/codec/encode' || url === '/codec/decode') && codec) {
+      try {
+        const body = JSON.parse(await readBody(req)) as { payloads: JsonPayload[] };
+        const payloads = body.payloads.map(fromJson);
+        const out = url.endsWith('encode') ? await codec.encode(payloads) : await codec.decode(payloads);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ payloads: out.map(toJson) }));
+      } catch (e) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return void res.end(JSON.stringify({ error: e instanceof Error ? e.message : String(e) }));
+      }
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(config.http.port, config.http.host, resolve));
+  const address = server.address();
+  const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
+
+  const done = (async () => {
+    try {
+      await worker.run();
+    } finally {
+      server.close();
+      await connection.close();
+      for (const c of connectors) await c.close?.();
+    }
+  })();
+  return {
+    httpPort,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
