@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { registerReportCommand } from './commands/report.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { runDemo } from './demo/run.ts';
 
@@ -26,6 +27,7 @@ export function createProgram(): Command {
       await runDemo({ dir: opts.dir, responses: opts.responses, speed: opts.speed });
     });
   registerRulesCommands(program);
+  registerReportCommand(program);
   return program;
 }
 
