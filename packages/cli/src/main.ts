@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { runDemo } from './demo/run.ts';
+import { registerServeCommand } from './serve/command.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -27,6 +28,7 @@ export function createProgram(): Command {
       await runDemo({ dir: opts.dir, responses: opts.responses, speed: opts.speed });
     });
   registerRulesCommands(program);
+  registerServeCommand(program);
   registerReportCommand(program);
   return program;
 }

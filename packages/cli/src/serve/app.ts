@@ -1,0 +1,378 @@
+import type { SurveyAdapter } from '@closedloop/connectors';
+import {
+  type CaptureResult,
+  type CaseQuery,
+  ClosedLoopError,
+  type EmbeddedClosedLoop,
+  type FieldIssue,
+  formatPath,
+} from '@closedloop/core';
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import { registerConsole } from './console.ts';
+import type { Logger } from './log.ts';
+
+export interface AppOptions {
+  loop: EmbeddedClosedLoop;
+  /** Survey adapters by tool name (`typeform`, `delighted`, …): `POST /v1/inbound/:tool`. */
+  adapters?: ReadonlyMap<string, SurveyAdapter>;
+  /** Largest request body in bytes. Default 1 MB. */
+  bodyLimit?: number;
+  logger?: Logger;
+  /** Serve the web console at `/` (default true). */
+  console?: boolean;
+}
+
+/** The JSON error every endpoint answers with. */
+export interface ErrorBody {
+  error: { code: string; message: string; issues: FieldIssue[]; details?: Record<string, unknown> };
+}
+
+/** An error the HTTP layer answers with a status of its own. */
+class HttpError extends Error {
+  readonly status: ContentfulStatusCode;
+  readonly code: string;
+  readonly issues: FieldIssue[];
+  constructor(status: ContentfulStatusCode, code: string, message: string, issues: FieldIssue[] = []) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+  }
+}
+
+const STATUS_OF: Record<string, ContentfulStatusCode> = {
+  INVALID_FEEDBACK: 400,
+  INVALID_INPUT: 400,
+  CASE_NOT_FOUND: 404,
+  LOOP_NOT_FOUND: 404,
+  MOVE_REFUSED: 409,
+  CONFLICT: 409,
+  CLOSED: 503,
+  INVALID_DECISION: 500,
+  STORE: 500,
+};
+
+/** Details safe to send back: ids, states and allowed moves, never customer text. */
+const SAFE_DETAILS = new Set([
+  'caseId',
+  'loopId',
+  'state',
+  'status',
+  'segment',
+  'event',
+  'reason',
+  'allowed',
+]);
+
+function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
+  return c.json({ error: body } satisfies ErrorBody, status);
+}
+
+function zodIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((i) => ({
+    path: formatPath(i.path),
+    message: i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.join(', ')}` : i.message,
+  }));
+}
+
+const Actor = z.string().min(1).max(200);
+const Note = z.string().max(5000);
+const PatchBody = z
+  .object({
+    status: z.string().optional(),
+    priority: z.string().optional(),
+    segment: z.string().optional(),
+    rootCause: z.string().optional(),
+    actor: Actor.optional(),
+    note: Note.optional(),
+  })
+  .strict();
+const ReassignBody = z
+  .object({ owner: z.string().min(1).max(200), actor: Actor.optional(), note: Note.optional() })
+  .strict();
+const CommentBody = z.object({ body: z.string().min(1).max(20_000), actor: Actor.optional() }).strict();
+const ResolveBody = z
+  .object({ rootCause: z.string().min(1).max(2000), actor: Actor.optional(), note: Note.optional() })
+  .strict();
+const InformBody = z
+  .object({
+    message: z.string().max(20_000).optional(),
+    gesture: z
+      .object({ description: z.string().min(1).max(2000), code: z.string().max(200).optional() })
+      .strict()
+      .optional(),
+    actor: Actor.optional(),
+  })
+  .strict();
+
+function isJson(c: Context): boolean {
+  const type = c.req.header('content-type') ?? '';
+  return /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type.trim());
+}
+
+/** Reads a JSON body; `optional` accepts an empty body as `{}`. */
+async function readJson(c: Context, optional = false): Promise<unknown> {
+  const text = await c.req.text();
+  if (optional && text.trim() === '') return {};
+  if (!isJson(c)) {
+    throw new HttpError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Send the body as JSON with "Content-Type: application/json" (got "${(c.req.header('content-type') ?? 'none').slice(0, 100)}")`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, 'INVALID_JSON', `The body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success)
+    throw new HttpError(
+      400,
+      'INVALID_INPUT',
+      `Invalid ${what}: ${zodIssues(r.error)
+        .map((i) => `${i.path}: ${i.message}`)
+        .join('; ')}`,
+      zodIssues(r.error),
+    );
+  return r.data;
+}
+
+function actorOf(c: Context, body: { actor?: string | undefined }): string {
+  const actor = c.req.header('x-closedloop-actor')?.trim() || body.actor;
+  if (!actor)
+    throw new HttpError(
+      400,
+      'INVALID_INPUT',
+      'Say who makes the change: an "X-Closedloop-Actor: <person id>" header or an "actor" field in the body',
+      [{ path: 'actor', message: 'required' }],
+    );
+  return actor;
+}
+
+function queryOf(c: Context): CaseQuery {
+  const q: Record<string, unknown> = {};
+  for (const key of ['status', 'priority', 'segment', 'owner'] as const) {
+    const values = c.req.queries(key);
+    if (values && values.length > 0) q[key] = values.length === 1 ? values[0] : values;
+  }
+  for (const key of ['search', 'sort', 'order'] as const) {
+    const v = c.req.query(key);
+    if (v !== undefined && v !== '') q[key] = v;
+  }
+  for (const key of ['limit', 'offset'] as const) {
+    const v = c.req.query(key);
+    if (v !== undefined && v !== '') {
+      const n = Number(v);
+      if (!Number.isInteger(n))
+        throw new HttpError(400, 'INVALID_INPUT', `${key} must be a whole number (got "${v.slice(0, 50)}")`, [
+          { path: key, message: 'expected a whole number' },
+        ]);
+      q[key] = n;
+    }
+  }
+  return q as CaseQuery;
+}
+
+function captured(r: CaptureResult) {
+  return {
+    loopId: r.loopId,
+    feedbackId: r.feedbackId,
+    duplicate: r.duplicate,
+    updated: r.updated,
+    state: r.state,
+    ...(r.classification ? { classification: r.classification } : {}),
+    ...(r.case ? { case: r.case } : {}),
+  };
+}
+
+const INBOUND_CODES: Record<number, string> = {
+  400: 'INVALID_PAYLOAD',
+  401: 'INVALID_SIGNATURE',
+  422: 'INVALID_FEEDBACK',
+  502: 'UPSTREAM_FAILED',
+};
+
+/**
+ * The HTTP API of `closedloop serve` (and the console), as a Hono app over an embedded loop.
+ *
+ * @example
+ * const app = createApp({ loop, adapters: new Map([['typeform', typeformAdapter({ secret })]]) });
+ * serve({ fetch: app.fetch, port: 4100, hostname: '127.0.0.1' });
+ */
+export function createApp(options: AppOptions): Hono {
+  const { loop } = options;
+  const adapters = options.adapters ?? new Map<string, SurveyAdapter>();
+  const log: Logger = options.logger ?? (() => {});
+  const maxSize = options.bodyLimit ?? 1024 * 1024;
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    log(c.res.status >= 500 ? 'error' : 'info', 'request', {
+      method: c.req.method,
+      path: c.req.path.slice(0, 200),
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
+  });
+
+  app.use(
+    bodyLimit({
+      maxSize,
+      onError: (c) =>
+        errorResponse(c, 413, {
+          code: 'PAYLOAD_TOO_LARGE',
+          message: `The body is larger than ${maxSize} bytes (http.bodyLimit)`,
+          issues: [],
+        }),
+    }),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError)
+      return errorResponse(c, err.status, { code: err.code, message: err.message, issues: err.issues });
+    if (err instanceof ClosedLoopError) {
+      const status = STATUS_OF[err.code] ?? 500;
+      const details = Object.fromEntries(Object.entries(err.details).filter(([k]) => SAFE_DETAILS.has(k)));
+      if (status >= 500) log('error', 'request failed', { code: err.code, path: c.req.path.slice(0, 200) });
+      return errorResponse(c, status, {
+        code: err.code,
+        message: err.message,
+        issues: [...err.issues],
+        ...(Object.keys(details).length > 0 ? { details } : {}),
+      });
+    }
+    log('error', 'unexpected error', { error: err instanceof Error ? err.name : typeof err });
+    return errorResponse(c, 500, {
+      code: 'INTERNAL',
+      message: 'Something went wrong on the server; the request was not applied. Try again.',
+      issues: [],
+    });
+  });
+
+  app.notFound((c) =>
+    errorResponse(c, 404, {
+      code: 'NOT_FOUND',
+      message: `No endpoint ${c.req.method} ${c.req.path.slice(0, 200)}: see docs/serve.md`,
+      issues: [],
+    }),
+  );
+
+  app.get('/healthz', async (c) => {
+    await loop.cases.list({ limit: 0 });
+    return c.json({ status: 'ok', store: loop.store.kind });
+  });
+
+  app.post('/v1/feedback', async (c) => {
+    const body = await readJson(c);
+    const result = await loop.capture(body as Parameters<typeof loop.capture>[0]);
+    return c.json(captured(result), result.duplicate ? 200 : 201);
+  });
+
+  app.post('/v1/inbound/:tool', async (c) => {
+    const tool = c.req.param('tool');
+    const adapter = adapters.get(tool);
+    if (!adapter) {
+      return errorResponse(c, 404, {
+        code: 'UNKNOWN_TOOL',
+        message: `No survey tool "${tool.slice(0, 50)}" is enabled; enabled: ${[...adapters.keys()].join(', ') || 'none'} (config "inbound")`,
+        issues: [{ path: 'tool', message: 'not enabled' }],
+      });
+    }
+    const raw = await c.req.text();
+    const result = await adapter.handle({ headers: c.req.raw.headers, body: raw, url: c.req.url });
+    if (!result.ok) {
+      log('warn', 'inbound refused', { tool, status: result.status });
+      return errorResponse(c, result.status, {
+        code: INBOUND_CODES[result.status] ?? 'INVALID_PAYLOAD',
+        message: result.error,
+        issues: [],
+      });
+    }
+    const results = [];
+    for (const event of result.events) {
+      try {
+        const r = await loop.capture(event.feedback, {
+          onDuplicate: event.action === 'update' ? 'update' : 'ignore',
+        });
+        results.push({
+          loopId: r.loopId,
+          feedbackId: r.feedbackId,
+          duplicate: r.duplicate,
+          updated: r.updated,
+          ...(r.case ? { caseId: r.case.id } : {}),
+        });
+      } catch (e) {
+        if (e instanceof ClosedLoopError && e.code === 'INVALID_FEEDBACK')
+          throw new HttpError(422, e.code, `${tool}: ${e.message}`, [...e.issues]);
+        throw e;
+      }
+    }
+    // Answered only now: every response above is durable in the store.
+    return c.json({ tool, received: results.length, results }, 200);
+  });
+
+  app.get('/v1/cases', async (c) => c.json(await loop.cases.list(queryOf(c))));
+
+  for (const format of ['csv', 'json'] as const) {
+    app.get(`/v1/cases.${format}`, async (c) => {
+      const text = await loop.cases.export(format, queryOf(c));
+      return c.body(text, 200, {
+        'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+        'content-disposition': `attachment; filename="cases.${format}"`,
+      });
+    });
+  }
+
+  app.get('/v1/cases/:id', async (c) => c.json(await loop.cases.get(c.req.param('id'))));
+
+  app.patch('/v1/cases/:id', async (c) => {
+    const body = parseBody(PatchBody, await readJson(c), 'case update');
+    const { actor: _a, note, ...changes } = body;
+    const updated = await loop.cases.update(
+      c.req.param('id'),
+      changes as Parameters<typeof loop.cases.update>[1],
+      { actor: actorOf(c, body), ...(note !== undefined ? { note } : {}) },
+    );
+    return c.json(updated);
+  });
+
+  app.post('/v1/cases/:id/reassign', async (c) => {
+    const body = parseBody(ReassignBody, await readJson(c), 'reassign');
+    const opts = { actor: actorOf(c, body), ...(body.note !== undefined ? { note: body.note } : {}) };
+    return c.json(await loop.cases.reassign(c.req.param('id'), body.owner, opts));
+  });
+
+  app.post('/v1/cases/:id/comment', async (c) => {
+    const body = parseBody(CommentBody, await readJson(c), 'comment');
+    return c.json(await loop.cases.comment(c.req.param('id'), body.body, { actor: actorOf(c, body) }));
+  });
+
+  app.post('/v1/cases/:id/resolve', async (c) => {
+    const body = parseBody(ResolveBody, await readJson(c), 'resolution');
+    const opts = { actor: actorOf(c, body), ...(body.note !== undefined ? { note: body.note } : {}) };
+    return c.json(await loop.cases.resolve(c.req.param('id'), { rootCause: body.rootCause }, opts));
+  });
+
+  app.post('/v1/cases/:id/inform', async (c) => {
+    const body = parseBody(InformBody, await readJson(c, true), 'message to the customer');
+    const message = {
+      ...(body.message !== undefined ? { message: body.message } : {}),
+      ...(body.gesture ? { gesture: body.gesture } : {}),
+    };
+    return c.json(await loop.cases.inform(c.req.param('id'), message, { actor: actorOf(c, body) }));
+  });
+
+  if (options.console !== false) registerConsole(app, loop);
+
+  return app;
+}

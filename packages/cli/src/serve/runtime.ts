@@ -1,0 +1,164 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  delightedAdapter,
+  emailConnector,
+  formbricksAdapter,
+  qualtricsAdapter,
+  type SurveyAdapter,
+  surveyMonkeyAdapter,
+  typeformAdapter,
+} from '@closedloop/connectors';
+import {
+  type Connector,
+  createClosedLoop,
+  type Decider,
+  type EmbeddedClosedLoop,
+  memoryStore,
+  sqliteStore,
+} from '@closedloop/core';
+import { createRulesDecider, watchRules } from '@closedloop/rules';
+import type { ServeConfig } from '../config/config.ts';
+import type { Logger } from './log.ts';
+
+/** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
+export interface Runtime {
+  loop: EmbeddedClosedLoop;
+  adapters: Map<string, SurveyAdapter>;
+  close(): Promise<void>;
+}
+
+/** The survey adapters the config enables, with their secrets read from the environment. */
+export function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = process.env) {
+  const out = new Map<string, SurveyAdapter>();
+  const i = config.inbound;
+  if (i.typeform?.enabled)
+    out.set(
+      'typeform',
+      typeformAdapter({ secret: { env: i.typeform.secretEnv }, mapping: i.typeform.mapping, env }),
+    );
+  if (i.delighted?.enabled)
+    out.set(
+      'delighted',
+      delightedAdapter({ apiKey: { env: i.delighted.apiKeyEnv }, mapping: i.delighted.mapping, env }),
+    );
+  if (i.formbricks?.enabled)
+    out.set(
+      'formbricks',
+      formbricksAdapter({
+        ...(i.formbricks.secretEnv ? { secret: { env: i.formbricks.secretEnv } } : {}),
+        ...(i.formbricks.tokenEnv ? { token: { env: i.formbricks.tokenEnv } } : {}),
+        mapping: i.formbricks.mapping,
+        env,
+      }),
+    );
+  if (i.surveymonkey?.enabled)
+    out.set(
+      'surveymonkey',
+      surveyMonkeyAdapter({
+        apiKey: { env: i.surveymonkey.apiKeyEnv },
+        apiSecret: { env: i.surveymonkey.apiSecretEnv },
+        accessToken: { env: i.surveymonkey.accessTokenEnv },
+        ...(i.surveymonkey.baseUrl ? { baseUrl: i.surveymonkey.baseUrl } : {}),
+        mapping: i.surveymonkey.mapping,
+        env,
+      }),
+    );
+  if (i.qualtrics?.enabled)
+    out.set(
+      'qualtrics',
+      qualtricsAdapter({
+        token: { env: i.qualtrics.tokenEnv },
+        apiToken: { env: i.qualtrics.apiTokenEnv },
+        baseUrl: i.qualtrics.baseUrl,
+        mapping: i.qualtrics.mapping,
+        env,
+      }),
+    );
+  return out;
+}
+
+function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[] {
+  const email = config.connectors.email;
+  if (!email) return [];
+  const t = email.transport;
+  const transport =
+    t.kind === 'directory'
+      ? t
+      : {
+          kind: 'smtp' as const,
+          host: t.host,
+          ...(t.port !== undefined ? { port: t.port } : {}),
+          ...(t.secure !== undefined ? { secure: t.secure } : {}),
+          ...(t.requireTLS !== undefined ? { requireTLS: t.requireTLS } : {}),
+          ...(t.passwordEnv
+            ? { auth: { user: t.userEnv ? { env: t.userEnv } : t.user!, pass: { env: t.passwordEnv } } }
+            : {}),
+        };
+  return [
+    emailConnector({
+      from: email.from,
+      ...(email.replyTo ? { replyTo: email.replyTo } : {}),
+      ...(email.caseUrl ? { caseUrl: email.caseUrl } : {}),
+      ...(email.resurveyUrl ? { resurveyUrl: email.resurveyUrl } : {}),
+      transport,
+      env,
+    }),
+  ];
+}
+
+/**
+ * Builds the embedded runtime a config describes. With `rules`, decisions come from the rule
+ * folder and a valid change to it is swapped in while running (an invalid one is logged and ignored).
+ */
+export function createRuntime(
+  config: ServeConfig,
+  options: { logger: Logger; env?: NodeJS.ProcessEnv } = { logger: () => {} },
+): Runtime {
+  const env = options.env ?? process.env;
+  const log = options.logger;
+  const adapters = adaptersFrom(config, env);
+  const connectors = connectorsFrom(config, env);
+  let decider: Decider | undefined;
+  let watcher: { close(): void } | undefined;
+  if (config.rules) {
+    const rules = createRulesDecider(config.rules);
+    decider = rules;
+    watcher = watchRules(
+      config.rules,
+      (ruleSet) => {
+        rules.swap(ruleSet);
+        log('info', 'rules reloaded', { version: ruleSet.version });
+      },
+      {
+        onError: (errors) =>
+          log('warn', 'rules not reloaded: the running rules stay in place', {
+            errors: errors.map((e) => `${e.file ?? ''}:${e.line}:${e.column} ${e.message}`),
+          }),
+      },
+    );
+  }
+  let store: EmbeddedClosedLoop['store'];
+  if (config.store === ':memory:') store = memoryStore();
+  else {
+    mkdirSync(dirname(config.store), { recursive: true });
+    store = sqliteStore({ path: config.store });
+  }
+  const loop = createClosedLoop({
+    store,
+    directory: config.directory,
+    segments: config.segments,
+    connectors,
+    ...(decider ? { decider } : {}),
+    onError: (error, where) =>
+      log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
+  });
+  return {
+    loop,
+    adapters,
+    async close() {
+      watcher?.close();
+      await loop.close();
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// Test helpers for the serve tests: a config, a started server, signed webhook bodies.
+import { createHmac } from 'node:crypto';
+import { parseConfig, type ServeConfigInput } from '../config/config.ts';
+import type { Logger } from './log.ts';
+import { type RunningServer, startServer } from './server.ts';
+
+export const TYPEFORM_SECRET = 'tf-test-secret';
+export const DELIGHTED_KEY = 'dl-test-key';
+
+export const people = [
+  { id: 'eva', name: 'Eva Europe', email: 'eva@example.com' },
+  { id: 'sara', name: 'Sara Spain', email: 'sara@example.com' },
+  { id: 'pablo', name: 'Pablo Spain', email: 'pablo@example.com' },
+  { id: 'ines', name: 'Ines Italy', email: 'ines@example.com' },
+];
+export const segments = [
+  { id: 'europe', name: 'Europe', managers: ['eva'] },
+  { id: 'spain', name: 'Spain', parent: 'europe', managers: ['sara', 'pablo'] },
+  { id: 'italy', name: 'Italy', parent: 'europe', managers: ['ines'] },
+];
+
+export function testConfig(overrides: Partial<ServeConfigInput> = {}) {
+  return parseConfig(
+    {
+      store: ':memory:',
+      directory: people,
+      segments,
+      inbound: {
+        typeform: { secretEnv: 'TF_SECRET' },
+        delighted: { apiKeyEnv: 'DL_KEY' },
+      },
+      http: { port: 0 },
+      ...overrides,
+    },
+    process.cwd(),
+  );
+}
+
+export interface TestServer extends RunningServer {
+  logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+}
+
+export async function startTestServer(overrides: Partial<ServeConfigInput> = {}): Promise<TestServer> {
+  const logs: TestServer['logs'] = [];
+  const logger: Logger = (level, message, fields) =>
+    logs.push({ level, message, ...(fields ? { fields } : {}) });
+  const server = await startServer(testConfig(overrides), {
+    logger,
+    env: { TF_SECRET: TYPEFORM_SECRET, DL_KEY: DELIGHTED_KEY },
+  });
+  return Object.assign(server, { logs });
+}
+
+export function typeformPayload(
+  token: string,
+  nps: number,
+  email = 'marta@example.com',
+  comment = 'Parcel left in the rain.',
+) {
+  return {
+    event_id: `ev-${token}`,
+    event_type: 'form_response',
+    form_response: {
+      form_id: 'f1',
+      token,
+      submitted_at: '2026-03-02T09:12:00Z',
+      hidden: { email, segment: 'spain' },
+      definition: {
+        id: 'f1',
+        fields: [
+          { id: 'Q1', title: 'How likely are you to recommend us?', type: 'nps', ref: 'nps' },
+          { id: 'Q2', title: 'Why?', type: 'long_text', ref: 'why' },
+        ],
+      },
+      answers: [
+        { type: 'number', number: nps, field: { id: 'Q1', type: 'nps', ref: 'nps' } },
+        { type: 'text', text: comment, field: { id: 'Q2', type: 'long_text', ref: 'why' } },
+      ],
+    },
+  };
+}
+
+export const typeformSignature = (body: string, secret = TYPEFORM_SECRET) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('base64')}`;
+
+export const delightedSignature = (body: string, key = DELIGHTED_KEY) =>
+  `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
