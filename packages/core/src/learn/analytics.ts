@@ -348,9 +348,7 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
         ? [
             `CREATE INDEX IF NOT EXISTS learn_feedback_cover ON ${F} (received_at, segment, nps, csat, touchpoint, language, anonymous)`,
             `CREATE INDEX IF NOT EXISTS learn_feedback_reply ON ${F} (received_at) WHERE ((data)::jsonb ->> 'inReplyTo') IS NOT NULL`,
-            `CREATE INDEX IF NOT EXISTS learn_cases_created ON ${C} (created_at)`,
-            `CREATE INDEX IF NOT EXISTS learn_cases_updated ON ${C} (updated_at)`,
-            `CREATE INDEX IF NOT EXISTS learn_cases_loop ON ${C} (loop_id)`,
+            // postgresStore already indexes cases by created_at, updated_at and loop_id.
           ]
         : [
             'CREATE INDEX IF NOT EXISTS learn_feedback_cover ON feedback (received_at, segment, nps, csat, touchpoint, language, anonymous)',

@@ -1,0 +1,334 @@
+// Benchmark: the inner-loop analytics over 1,000,000 stored feedback rows (plus their loops, and a
+// case per identified detractor), on SQLite and on PostgreSQL. Rows are bulk-inserted (not through
+// the runtime) into the stores' own schemas; the timed work is `buildReport(…, 'weekly')` — every
+// metric of the weekly report — and each metric once over the whole history.
+// Run: pnpm bench learn (or node --conditions=@closedloop/source --expose-gc packages/core/bench/learn.bench.ts)
+// BENCH_LEARN_N=… changes the row count; BENCH_LEARN_PG=0 skips PostgreSQL.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import pg from 'pg';
+import { writeResults } from '../../../bench/results.ts';
+import { startPostgres } from '../../../test/postgres.ts';
+import { SegmentTree } from '../src/domain/people.ts';
+import { type Analytics, createAnalytics } from '../src/learn/analytics.ts';
+import { postgresExecutor, sqliteExecutor } from '../src/learn/executor.ts';
+import { buildReport, type Cadence } from '../src/learn/report.ts';
+import { postgresStore } from '../src/stores/postgres.ts';
+import { sqliteStore } from '../src/stores/sqlite.ts';
+
+const N = Number(process.env.BENCH_LEARN_N ?? 1_000_000);
+const WITH_PG = process.env.BENCH_LEARN_PG !== '0';
+const CHUNK = 20_000;
+const END = Date.parse('2026-01-12T00:00:00Z');
+const START = END - 364 * 86_400_000;
+const AT = '2026-01-13T08:00:00Z';
+const DAY = 86_400_000;
+
+// 3 regions × 3 countries × 2 channels = 30 segments.
+const segmentList = ['EU', 'US', 'APAC'].flatMap((r) => [
+  { id: r, name: r, managers: ['m'] },
+  ...[1, 2, 3].flatMap((c) => [
+    { id: `${r}-${c}`, name: `${r}-${c}`, parent: r, managers: ['m'] },
+    { id: `${r}-${c}-b2b`, name: `${r}-${c}-b2b`, parent: `${r}-${c}`, managers: ['m'] },
+    { id: `${r}-${c}-b2c`, name: `${r}-${c}-b2c`, parent: `${r}-${c}`, managers: ['m'] },
+  ]),
+]);
+const segments = new SegmentTree(segmentList);
+const leafIds = segmentList.filter((s) => s.id.endsWith('b2b') || s.id.endsWith('b2c')).map((s) => s.id);
+const touchpoints = ['web', 'app', 'store', 'phone', 'delivery'];
+const languages = ['es', 'it', 'pl', 'en', 'fr', 'de'];
+const topics = ['delivery', 'price', 'support', 'quality', 'app', 'billing', 'returns', 'staff', 'stock', 'website', 'wait', 'refund'];
+const causes = ['carrier delay', 'stock-out', 'billing error', 'app crash', 'staff training', 'policy', 'website bug', 'packaging', 'refund process', 'other'];
+
+let seed = 42;
+function rand(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+/** Skewed pick: earlier items more often (a Pareto-like root-cause mix). */
+const skewed = <T>(xs: readonly T[]) => xs[Math.floor(rand() ** 2.2 * xs.length)]!;
+const expo = (mean: number) => -Math.log(1 - rand()) * mean;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+interface Chunk {
+  feedback: [string, string, string, string, number | null, number | null, string | null, string, string, number, string][];
+  loops: [string, string, number, string, string][];
+  cases: [string, string, string, string, number, string, string, string, string, string, string][];
+}
+
+let made = 0;
+const pendingResurveys: { at: number; loopId: string; segment: string }[] = [];
+function hex(i: number) {
+  return i.toString(16).padStart(24, '0');
+}
+
+function nextChunk(size: number): Chunk {
+  const chunk: Chunk = { feedback: [], loops: [], cases: [] };
+  for (let k = 0; k < size && made < N; k++) {
+    const i = made++;
+    const id = hex(i);
+    const fid = `fb_${id}`;
+    const loopId = `loop_${id}`;
+    const resurvey = pendingResurveys.length > 0 && rand() < 0.03 ? pendingResurveys.pop() : undefined;
+    const at = resurvey ? resurvey.at : START + rand() * (END + 2 * DAY - START);
+    const segment = resurvey ? resurvey.segment : rand() < 0.03 ? null : pick(leafIds);
+    const r = rand();
+    const hasNps = resurvey !== undefined || rand() < 0.9;
+    const nps = !hasNps ? null : resurvey ? (rand() < 0.6 ? 7 + Math.floor(rand() * 4) : Math.floor(rand() * 7)) : r < 0.45 ? 9 + Math.floor(rand() * 2) : r < 0.75 ? 7 + Math.floor(rand() * 2) : Math.floor(rand() * 7);
+    const csat = rand() < 0.4 ? 1 + Math.floor(rand() * 5) : null;
+    const anonymous = !resurvey && rand() < 0.05;
+    const touchpoint = pick(touchpoints);
+    const language = pick(languages);
+    const email = `c${i}@example.com`;
+    const comment = nps !== null && nps <= 6 ? 'The parcel arrived late and nobody answered the phone.' : 'Fine.';
+    const feedback = {
+      source: { tool: 'bench', responseId: `r${i}` },
+      customer: anonymous ? { anonymous: true, ...(segment ? { segment } : {}) } : { anonymous: false, email, ...(segment ? { segment } : {}) },
+      ...(nps !== null ? { nps } : {}),
+      ...(csat !== null ? { csat } : {}),
+      comment,
+      touchpoint,
+      language,
+      ...(resurvey ? { inReplyTo: resurvey.loopId } : {}),
+      id: fid,
+      receivedAt: iso(at),
+    };
+    chunk.feedback.push([fid, 'bench', `r${i}`, iso(at), nps, csat, segment, touchpoint, language, anonymous ? 1 : 0, JSON.stringify(feedback)]);
+    const flags = nps === null ? [] : nps <= 3 ? ['red'] : nps <= 6 ? ['yellow'] : [];
+    const t = [pick(topics), ...(rand() < 0.5 ? [pick(topics)] : [])];
+    let state = 'learned';
+    if (nps !== null && nps <= 6 && !anonymous && !resurvey) {
+      const firstMs = expo(4 * 3_600_000);
+      const resolveMs = firstMs + expo(3 * DAY);
+      const now = END + 2 * DAY;
+      const responded = at + firstMs < now;
+      const resolved = at + resolveMs < now && rand() < 0.95;
+      const breaches = [
+        ...(firstMs > 8 * 3_600_000 ? [{ kind: 'firstResponse', at: iso(at + 8 * 3_600_000) }] : []),
+        ...(resolveMs > 5 * DAY && at + 5 * DAY < now ? [{ kind: 'resolution', at: iso(at + 5 * DAY) }] : []),
+      ];
+      const status = resolved ? 'resolved' : responded ? (breaches.length > 1 ? 'escalated' : 'open') : 'new';
+      state = status === 'resolved' ? 'learned' : status === 'escalated' ? 'escalated' : `acting.${status}`;
+      const priority = nps <= 3 ? 'critical' : 'high';
+      const caseId = `CS-${id.slice(-12).toUpperCase()}`;
+      const kase = {
+        id: caseId,
+        loopId,
+        feedbackId: fid,
+        customerEmail: email,
+        segment: segment ?? 'EU',
+        owner: 'm',
+        priority,
+        status,
+        feedbackComment: comment,
+        nps,
+        ...(resolved ? { rootCause: skewed(causes) } : {}),
+        comments: [],
+        audit: [{ at: iso(at), actor: 'system', action: 'created' }],
+        sla: {
+          firstResponseDue: iso(at + 8 * 3_600_000),
+          resolutionDue: iso(at + 5 * DAY),
+          ...(responded ? { firstRespondedAt: iso(at + firstMs) } : {}),
+          breaches,
+          escalationLevel: breaches.length,
+        },
+        ruleIds: ['detractor'],
+        createdAt: iso(at),
+        updatedAt: iso(resolved ? at + resolveMs : responded ? at + firstMs : at),
+        ...(resolved ? { resolvedAt: iso(at + resolveMs) } : {}),
+        version: resolved ? 4 : 2,
+      };
+      chunk.cases.push([caseId, loopId, status, priority, nps <= 3 ? 3 : 2, kase.segment, 'm', email, kase.createdAt, kase.updatedAt, JSON.stringify(kase)]);
+      if (resolved && rand() < 0.3) pendingResurveys.unshift({ at: at + resolveMs + 2 * DAY, loopId, segment: kase.segment });
+    }
+    const snapshot = { state, context: { loopId, classification: { ...(nps !== null ? { npsCategory: nps >= 9 ? 'promoter' : nps >= 7 ? 'passive' : 'detractor' } : {}), flags, topics: t } } };
+    chunk.loops.push([loopId, state, 2, JSON.stringify(snapshot), iso(at)]);
+  }
+  return chunk;
+}
+
+function loadSqlite(db: DatabaseSync, c: Chunk) {
+  const f = db.prepare('INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const l = db.prepare('INSERT INTO loops (loop_id, state, version, snapshot, updated_at) VALUES (?, ?, ?, ?, ?)');
+  const k = db.prepare('INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  db.exec('BEGIN');
+  for (const r of c.feedback) f.run(...r);
+  for (const r of c.loops) l.run(...r);
+  for (const r of c.cases) k.run(...r);
+  db.exec('COMMIT');
+}
+
+async function loadPostgres(pool: pg.Pool, s: string, c: Chunk) {
+  const col = <T>(rows: T[][], i: number) => rows.map((r) => r[i]);
+  await pool.query(
+    `INSERT INTO ${s}.feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::smallint[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::json[])`,
+    c.feedback[0]!.map((_, i) => (i === 9 ? col(c.feedback, i).map(Boolean) : col(c.feedback, i))),
+  );
+  await pool.query(
+    `INSERT INTO ${s}.loops (loop_id, state, version, snapshot, updated_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::json[], $5::text[])`,
+    [0, 1, 2, 3, 4].map((i) => col(c.loops, i)),
+  );
+  if (c.cases.length)
+    await pool.query(
+      `INSERT INTO ${s}.cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::timestamptz[], $11::json[])`,
+      c.cases[0]!.map((_, i) => col(c.cases, i)),
+    );
+}
+
+const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+interface DbResult {
+  name: string;
+  loadSeconds: number;
+  prepareSeconds: number;
+  feedbackRows: number;
+  cases: number;
+  weekly: { company: number[]; segment: number[] };
+  otherCadences: Record<Cadence, number>;
+  metricsOverAllRows: Record<string, number>;
+}
+
+async function measure(name: string, analytics: Analytics, loadSeconds: number, count: () => Promise<{ f: number; c: number }>): Promise<DbResult> {
+  let t0 = performance.now();
+  await analytics.prepare();
+  const prepareSeconds = ms(t0) / 1000;
+  const counts = await count();
+  const company: number[] = [];
+  const segment: number[] = [];
+  await buildReport(analytics, { cadence: 'weekly', at: AT }); // warm-up (statement caches, page cache)
+  for (let i = 0; i < 5; i++) {
+    t0 = performance.now();
+    await buildReport(analytics, { cadence: 'weekly', at: AT });
+    company.push(ms(t0));
+    t0 = performance.now();
+    await buildReport(analytics, { cadence: 'weekly', at: AT, segment: 'EU' });
+    segment.push(ms(t0));
+  }
+  const otherCadences = {} as Record<Cadence, number>;
+  for (const cadence of ['daily', 'monthly', 'quarterly'] as const) {
+    t0 = performance.now();
+    await buildReport(analytics, { cadence, at: AT });
+    otherCadences[cadence] = ms(t0);
+  }
+  otherCadences.weekly = median(company);
+  const metricsOverAllRows: Record<string, number> = {};
+  const all = { period: 'week' as const };
+  const metrics: [string, () => Promise<unknown>][] = [
+    ['nps by week', () => analytics.nps(all)],
+    ['nps by segment', () => analytics.nps({ by: 'segment' })],
+    ['csat by week', () => analytics.csat(all)],
+    ['responses by week', () => analytics.responses(all)],
+    ['recovery by week', () => analytics.recovery(all)],
+    ['response times by week', () => analytics.responseTimes(all)],
+    ['SLA breach rate by week', () => analytics.slaBreachRate(all)],
+    ['backlog by segment', () => analytics.backlog({ by: 'segment', asOf: AT })],
+    ['root-cause Pareto', () => analytics.rootCauses({})],
+    ['topic trends by week', () => analytics.topicTrends(all)],
+  ];
+  for (const [label, run] of metrics) {
+    t0 = performance.now();
+    await run();
+    metricsOverAllRows[label] = ms(t0);
+  }
+  const r: DbResult = { name, loadSeconds, prepareSeconds, feedbackRows: counts.f, cases: counts.c, weekly: { company, segment }, otherCadences, metricsOverAllRows };
+  process.stdout.write(`${name}: weekly report median ${median(company)} ms (EU ${median(segment)} ms)\n`);
+  return r;
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'learn-bench-'));
+  const path = join(dir, 'closedloop.sqlite');
+  const store = sqliteStore({ path, synchronous: 'NORMAL' });
+  await store.init();
+  await store.close();
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;');
+
+  let server: Awaited<ReturnType<typeof startPostgres>> | undefined;
+  let pool: pg.Pool | undefined;
+  const schema = 'closedloop';
+  if (WITH_PG) {
+    server = await startPostgres();
+    pool = new pg.Pool({ connectionString: server.url, max: 4 });
+    const pgStore = postgresStore({ pool, schema });
+    await pgStore.init();
+    await pgStore.close();
+  }
+
+  let sqliteLoad = 0;
+  let pgLoad = 0;
+  while (made < N) {
+    const c = nextChunk(CHUNK);
+    let t0 = performance.now();
+    loadSqlite(db, c);
+    sqliteLoad += ms(t0);
+    if (pool) {
+      t0 = performance.now();
+      await loadPostgres(pool, `"${schema}"`, c);
+      pgLoad += ms(t0);
+    }
+    if (made % 200_000 === 0) process.stdout.write(`  ${made.toLocaleString('en')} rows loaded\n`);
+  }
+  db.exec('ANALYZE');
+  const results: DbResult[] = [];
+  const sqliteAnalytics = createAnalytics(sqliteExecutor(db), { segments });
+  results.push(
+    await measure('SQLite', sqliteAnalytics, sqliteLoad / 1000, async () => {
+      const f = Number((db.prepare('SELECT COUNT(*) AS n FROM feedback').get() as { n: number }).n);
+      const c = Number((db.prepare('SELECT COUNT(*) AS n FROM cases').get() as { n: number }).n);
+      return { f, c };
+    }),
+  );
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+
+  if (pool && server) {
+    const analytics = createAnalytics(postgresExecutor(pool, schema), { segments });
+    const p = pool;
+    results.push(
+      await measure('PostgreSQL', analytics, pgLoad / 1000, async () => {
+        await p.query(`VACUUM ANALYZE "${schema}".feedback, "${schema}".cases, "${schema}".loops`);
+        const f = Number((await p.query(`SELECT COUNT(*) AS n FROM "${schema}".feedback`)).rows[0].n);
+        const c = Number((await p.query(`SELECT COUNT(*) AS n FROM "${schema}".cases`)).rows[0].n);
+        return { f, c };
+      }),
+    );
+    await pool.end();
+    await server.stop();
+  }
+
+  const target = 2000;
+  const row = (r: DbResult) =>
+    `| ${r.name} | ${r.feedbackRows.toLocaleString('en')} | ${r.cases.toLocaleString('en')} | ${median(r.weekly.company)} ms (max ${Math.max(...r.weekly.company)}) | ${median(r.weekly.segment)} ms | ${r.otherCadences.daily} / ${r.otherCadences.monthly} / ${r.otherCadences.quarterly} ms | ${median(r.weekly.company) < target ? '✔' : '✘'} < 2 s |`;
+  const metricNames = Object.keys(results[0]!.metricsOverAllRows);
+  const markdown = `## Inner-loop analytics (core/learn)
+
+${N.toLocaleString('en')} feedback rows over 52 weeks (30 segments in 3 levels, 5 touchpoints, 6 languages, 1–2 topics per answer, a case per identified detractor, re-surveys of resolved cases), bulk-inserted into each store's schema; loop snapshots carry only the classification. Weekly report = \`buildReport(analytics, { cadence: 'weekly' })\`: summary (NPS + CI, previous week, CSAT, responses, recovery, SLA breach rate, response-time p50/p90), 12-week NPS trend, by segment / touchpoint / language, topics vs previous week, root-cause Pareto, backlog. Median of 5 runs after a warm-up; ${process.version}, 2 cores.${WITH_PG ? '' : ' PostgreSQL skipped (BENCH_LEARN_PG=0).'}
+
+| store | feedback rows | cases | weekly report, whole company | weekly, segment EU | daily / monthly / quarterly | target |
+|---|---:|---:|---:|---:|---:|---|
+${results.map(row).join('\n')}
+
+Each metric once over all rows (no date range), in ms:
+
+| metric | ${results.map((r) => r.name).join(' | ')} |
+|---|${results.map(() => '---:').join('|')}|
+${metricNames.map((m) => `| ${m} | ${results.map((r) => r.metricsOverAllRows[m]).join(' | ')} |`).join('\n')}
+
+Bulk load: ${results.map((r) => `${r.name} ${r.loadSeconds.toFixed(1)} s`).join(', ')}; \`prepare()\` (analytics indexes): ${results.map((r) => `${r.name} ${r.prepareSeconds.toFixed(1)} s`).join(', ')}.
+`;
+  writeResults('learn', { rows: N, results }, markdown);
+  if (results.some((r) => median(r.weekly.company) >= target)) process.exitCode = 1;
+}
+
+await main();
