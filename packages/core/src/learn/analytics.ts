@@ -347,7 +347,7 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
       const statements = pg
         ? [
             `CREATE INDEX IF NOT EXISTS learn_feedback_cover ON ${F} (received_at, segment, nps, csat, touchpoint, language, anonymous)`,
-            `CREATE INDEX IF NOT EXISTS learn_feedback_reply ON ${F} (received_at) WHERE ((data)::jsonb ->> 'inReplyTo') IS NOT NULL`,
+            `CREATE INDEX IF NOT EXISTS learn_feedback_reply ON ${F} (received_at) WHERE ((data)::json ->> 'inReplyTo') IS NOT NULL`,
             // postgresStore already indexes cases by created_at, updated_at and loop_id.
           ]
         : [
@@ -436,7 +436,7 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
         FROM ${raw(F)} r JOIN ${raw(C)} c ON c.loop_id = ${raw(reply)}
         ${whereSql([
           raw(
-            `${pg ? "((r.data)::jsonb ->> 'inReplyTo')" : "json_extract(r.data, '$.inReplyTo')"} IS NOT NULL`,
+            `${pg ? "((r.data)::json ->> 'inReplyTo')" : "json_extract(r.data, '$.inReplyTo')"} IS NOT NULL`,
           ),
           raw('r.nps IS NOT NULL'),
           raw(`${d.jsonNumber('c.data', ['nps'])} <= 6`),

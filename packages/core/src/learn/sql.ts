@@ -110,21 +110,22 @@ const sqliteSql: DialectSql = {
 };
 
 const pgTs = (e: string) => (e === '?' ? 'CAST(? AS timestamptz)' : `(${e})::timestamptz`);
+// The store keeps records as `json`; `::json` is a no-op there and keeps a `jsonb` column working.
+// json operators read the text once, without building a jsonb value per row.
 const postgresSql: DialectSql = {
   bucket: (c, period) =>
     `to_char(date_trunc('${period}', (${c})::timestamptz AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
-  jsonText: (c, p) => `((${c})::jsonb #>> ${pgPath(p)})`,
-  jsonNumber: (c, p) => `((${c})::jsonb #>> ${pgPath(p)})::double precision`,
+  jsonText: (c, p) => `((${c})::json #>> ${pgPath(p)})`,
+  jsonNumber: (c, p) => `((${c})::json #>> ${pgPath(p)})::double precision`,
   millisBetween: (a, b) => `round(extract(epoch from (${pgTs(b)} - ${pgTs(a)})) * 1000)`,
   jsonArrayHasObject: (c, p, k, v) =>
-    `COALESCE((${c})::jsonb #> ${pgPath(p)} @> '[{"${constant(k)}":"${constant(v)}"}]'::jsonb, false)`,
+    `EXISTS (SELECT 1 FROM json_array_elements(COALESCE((${c})::json #> ${pgPath(p)}, '[]'::json)) AS je(value) WHERE je.value ->> '${constant(k)}' = '${constant(v)}')`,
   jsonArrayHasText: (c, p, v) =>
-    `COALESCE((${c})::jsonb #> ${pgPath(p)} @> '["${constant(v)}"]'::jsonb, false)`,
-  jsonTextElements: (c, p) =>
-    `jsonb_array_elements_text(COALESCE((${c})::jsonb #> ${pgPath(p)}, '[]'::jsonb))`,
-  jsonElements: (c, p) => `jsonb_array_elements(COALESCE((${c})::jsonb #> ${pgPath(p)}, '[]'::jsonb))`,
+    `EXISTS (SELECT 1 FROM json_array_elements_text(COALESCE((${c})::json #> ${pgPath(p)}, '[]'::json)) AS je(value) WHERE je.value = '${constant(v)}')`,
+  jsonTextElements: (c, p) => `json_array_elements_text(COALESCE((${c})::json #> ${pgPath(p)}, '[]'::json))`,
+  jsonElements: (c, p) => `json_array_elements(COALESCE((${c})::json #> ${pgPath(p)}, '[]'::json))`,
   elementText: (a, k) => `(${a}.value ->> '${constant(k)}')`,
-  jsonArrayNotEmpty: (c, p) => `COALESCE(jsonb_array_length((${c})::jsonb #> ${pgPath(p)}), 0) > 0`,
+  jsonArrayNotEmpty: (c, p) => `COALESCE(json_array_length((${c})::json #> ${pgPath(p)}), 0) > 0`,
 };
 
 export function dialectSql(dialect: Dialect): DialectSql {
