@@ -233,7 +233,11 @@ export interface RunWorkerExtras {
  */
 export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = {}): Promise<RunningWorker> {
   if (extras.installRuntime !== false) {
-    Runtime.install({ logger: structuredLogger(config.logLevel), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+    Runtime.install({
+      logger: structuredLogger(config.logLevel),
+      telemetryOptions: { logging: { filter: config.logLevel, forward: {} } },
+      shutdownSignals: ['SIGINT', 'SIGTERM'],
+    });
   }
   const t = config.temporal;
   const tls =

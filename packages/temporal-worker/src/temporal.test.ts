@@ -198,4 +198,42 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
     for await (const r of results) errors.push(r.error);
     expect(errors[0]).toBeInstanceOf(DeterminismViolationError);
   });
+
+  test('the same change behind patched() replays old histories', async () => {
+    const history = historyFromJSON(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+    const patchedBundle = await bundleLoopWorkflows({
+      workflowsPath: fileURLToPath(new URL('./fixtures/patched.workflow.ts', import.meta.url)),
+    });
+    const results = Worker.runReplayHistories(
+      { workflowBundle: patchedBundle, dataConverter: { payloadCodecs: [testCodec()] } },
+      [{ workflowId: 'fixture', history }],
+    );
+    for await (const r of results) expect(r.error).toBeUndefined();
+  });
+
+  test('a long loop continues as new past its history limit and keeps its case', async () => {
+    const short = createTemporalClosedLoop({
+      connection: env.connection,
+      taskQueue: TASK_QUEUE,
+      dataConverter: { payloadCodecs: [testCodec()] },
+      maxHistoryEvents: 40,
+    });
+    const { case: c, loopId } = await short.capture(detractor());
+    for (let i = 0; i < 12; i++) await short.cases.comment(c!.id, `nota ${i}`, { actor: 'ana' });
+    const handle = env.client.workflow.getHandle(workflowIdOf({ loopId }));
+    const runs = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const wf of env.client.workflow.list({
+        query: `WorkflowId = '${workflowIdOf({ loopId })}'`,
+      }))
+        ids.push(wf.runId);
+      return ids.length > 1 ? ids : undefined;
+    });
+    expect(runs.length).toBeGreaterThan(1);
+    const now = await short.cases.get(c!.id);
+    expect(now.comments).toHaveLength(12);
+    await short.cases.resolve(c!.id, { rootCause: 'packaging' }, { actor: 'ana' });
+    await short.cases.inform(c!.id, { message: 'Hecho' }, { actor: 'ana' });
+    await eventually(async () => (await handle.describe()).status.name === 'COMPLETED');
+  });
 });

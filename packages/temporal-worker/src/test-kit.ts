@@ -32,7 +32,10 @@ let installed = false;
 export function quietRuntime() {
   if (installed) return;
   installed = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR', () => {}) });
+  Runtime.install({
+    logger: new DefaultLogger('ERROR', () => {}),
+    telemetryOptions: { logging: { filter: 'ERROR', forward: {} } },
+  });
 }
 
 /** Starts the dev server with the closedloop search attributes registered. */

@@ -25,6 +25,7 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -90,6 +91,7 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
   const outbox: Effect[] = [...(input.resume?.outbox ?? [])];
   const inbox: LoopEvent[] = [];
   let inFlight = 0;
+  let settled = 0;
   let failure: unknown;
 
   const setOrg = (o: Org) => {
@@ -203,19 +205,22 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
       log.warn('effect delivery failed', { key: effect.key, type: effect.type, error: String(e) });
     } finally {
       inFlight--;
+      settled++;
     }
   };
 
-  // A timer the machine did not take is not fired again (it stays in the snapshot otherwise).
-  const dropped = new Set<string>();
-  const nextDue = (): { name: TimerName; due: number } | undefined => {
-    let next: { name: TimerName; due: number } | undefined;
+  // Each due time in the snapshot becomes one Temporal timer, armed once. A timer whose due time
+  // changed (re-armed, cleared) still fires, and is ignored: only the current due time counts.
+  const armed = new Set<string>();
+  const fired: { name: TimerName; at: string }[] = [];
+  const arm = () => {
     for (const [name, at] of Object.entries(snapshot!.context.timers)) {
-      if (at === undefined || dropped.has(`${name}@${at}`)) continue;
-      const due = Date.parse(at);
-      if (!next || due < next.due) next = { name: name as TimerName, due };
+      if (at === undefined || armed.has(`${name}@${at}`)) continue;
+      armed.add(`${name}@${at}`);
+      void sleep(Math.max(1, Date.parse(at) - Date.now())).then(() => {
+        fired.push({ name: name as TimerName, at });
+      });
     }
-    return next;
   };
 
   const maxHistory = input.maxHistoryEvents ?? 2000;
@@ -240,21 +245,20 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
       }
       continue;
     }
+    arm();
     const version = snapshot!.context.version;
-    const timer = nextDue();
-    const wake = () =>
-      outbox.length > 0 ||
-      inbox.length > 0 ||
-      snapshot!.context.version !== version ||
-      (snapshot!.state === 'learned' && inFlight === 0);
-    if (timer === undefined) {
-      await condition(wake);
-      continue;
-    }
-    const wait = timer.due - Date.now();
-    const woken = wait > 0 ? await condition(wake, wait) : false;
-    if (!woken && !apply({ type: 'TIMER_FIRED', timer: timer.name, at: iso(timer.due) })) {
-      dropped.add(`${timer.name}@${iso(timer.due)}`);
+    const seen = settled;
+    await condition(
+      () =>
+        outbox.length > 0 ||
+        inbox.length > 0 ||
+        fired.length > 0 ||
+        snapshot!.context.version !== version ||
+        settled !== seen,
+    );
+    while (fired.length > 0) {
+      const t = fired.shift()!;
+      if (snapshot!.context.timers[t.name] === t.at) apply({ type: 'TIMER_FIRED', timer: t.name, at: t.at });
     }
   }
   await condition(allHandlersFinished);
