@@ -1,0 +1,69 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.ts';
+import { startServer } from './server.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'closedloop-serve-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const rules = resolve(import.meta.dirname, '../../../../examples/rules/cx-program');
+const segmentsFile = resolve(import.meta.dirname, '../../../../examples/rules/segments.json');
+const people = [
+  'cx-director',
+  'emea-lead',
+  'ana',
+  'luis',
+  'giulia',
+  'piotr',
+  'billing-lead',
+  'logistics',
+].map((id) => ({ id, name: id, email: `${id}@example.com` }));
+
+const quiet = () => {};
+
+describe('closedloop serve', () => {
+  it('runs on a SQLite file with rule files and an .eml folder, and keeps cases across a restart', async () => {
+    const file = join(dir, 'closedloop.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        store: 'data/cx.sqlite',
+        directory: people,
+        segments: segmentsFile,
+        rules,
+        connectors: { email: { from: 'cx@example.com', transport: { kind: 'directory', path: 'outbox' } } },
+        http: { port: 0 },
+      }),
+    );
+    const config = loadConfig(file);
+    const first = await startServer(config, { logger: quiet });
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${first.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        source: { tool: 'api', responseId: 'restart-1' },
+        customer: { email: 'marta@example.com', segment: 'es' },
+        nps: 1,
+        comment: 'The parcel never arrived',
+      }),
+    });
+    expect(res.status).toBe(201);
+    const { case: created } = (await res.json()) as { case: { id: string; segment: string } };
+    expect(created.segment).toBe('es');
+    await first.runtime.loop.idle();
+    await first.close();
+    expect(readdirSync(join(dir, 'outbox')).some((f) => f.endsWith('.eml'))).toBe(true);
+
+    const second = await startServer(config, { logger: quiet });
+    try {
+      const again = await fetch(`${second.url}/v1/cases/${created.id}`);
+      expect(again.status).toBe(200);
+      expect(((await again.json()) as { id: string }).id).toBe(created.id);
+    } finally {
+      await second.close();
+    }
+  });
+});
