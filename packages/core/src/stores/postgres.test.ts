@@ -76,7 +76,10 @@ describe('postgresStore', () => {
       const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
       expect(winners).toHaveLength(1);
       for (const r of results) {
-        if (r.status === 'rejected') expect((r.reason as ClosedLoopError).code).toBe('CONFLICT');
+        if (r.status === 'rejected') {
+          expect((r.reason as ClosedLoopError).code).toBe('CONFLICT');
+          expect((r.reason as ClosedLoopError).message).toContain('stored version 2, expected 1');
+        }
       }
       const w = winners[0]!;
       const reader = stores[0]!;

@@ -112,8 +112,8 @@ export function redactConnectionString(url: string): string {
 }
 
 /**
- * A store in PostgreSQL (the `pg` driver): each step is one transaction on one pooled connection,
- * with optimistic concurrency on the loop's version. Tables live in their own schema (default
+ * A store in PostgreSQL (the `pg` driver): each step is written by one SQL statement (atomic on
+ * its own, one round trip), with optimistic concurrency on the loop's version. Tables live in their own schema (default
  * `closedloop`) and are created on first use; cases and feedback keep queryable columns next to
  * their JSON, for reporting in SQL.
  *
@@ -203,108 +203,144 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
     }
   }
 
-  async function write(client: pg.PoolClient, step: StepWrite): Promise<void> {
+  /**
+   * One step as one statement: data-modifying CTEs, each gated on the loop row having been
+   * written (the version check), so a conflict writes nothing and the statement is atomic on its
+   * own: one round trip, no explicit transaction.
+   */
+  function stepStatement(step: StepWrite): { sql: string; params: unknown[] } {
     const { loop } = step;
-    const snapshot = JSON.stringify(loop.snapshot);
-    const res =
+    const params: unknown[] = [];
+    const $ = (value: unknown, type: string) => {
+      params.push(value);
+      return `$${params.length}::${type}`;
+    };
+    const loopId = $(loop.loopId, 'text');
+    const ctes: string[] = [];
+    const values = [loopId, $(loop.snapshot.state, 'text'), $(loop.version, 'integer')];
+    const snapshot = $(JSON.stringify(loop.snapshot), 'json');
+    const updatedAt = $(loop.updatedAt, 'text');
+    ctes.push(
       step.expectedVersion === undefined
-        ? await client.query(
-            `INSERT INTO ${s}.loops (loop_id, state, version, snapshot, updated_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (loop_id) DO NOTHING`,
-            [loop.loopId, loop.snapshot.state, loop.version, snapshot, loop.updatedAt],
-          )
-        : await client.query(
-            `UPDATE ${s}.loops SET state = $2, version = $3, snapshot = $4, updated_at = $5
-             WHERE loop_id = $1 AND version = $6`,
-            [loop.loopId, loop.snapshot.state, loop.version, snapshot, loop.updatedAt, step.expectedVersion],
-          );
-    if (res.rowCount !== 1) {
-      const current = await client.query<Row>(`SELECT version FROM ${s}.loops WHERE loop_id = $1`, [
-        loop.loopId,
-      ]);
-      const stored = current.rows[0]?.version;
-      throw new ClosedLoopError(
-        'CONFLICT',
-        `Loop ${loop.loopId} changed meanwhile (stored version ${stored ?? 'none'}, expected ${step.expectedVersion ?? 'none'}); retry`,
-        { details: { loopId: loop.loopId, storedVersion: stored, expectedVersion: step.expectedVersion } },
-      );
-    }
+        ? `l AS (INSERT INTO ${s}.loops (loop_id, state, version, snapshot, updated_at)
+             VALUES (${values.join(', ')}, ${snapshot}, ${updatedAt}) ON CONFLICT (loop_id) DO NOTHING RETURNING 1)`
+        : `l AS (UPDATE ${s}.loops SET state = ${values[1]}, version = ${values[2]}, snapshot = ${snapshot},
+             updated_at = ${updatedAt} WHERE loop_id = ${loopId} AND version = ${$(step.expectedVersion, 'integer')}
+             RETURNING 1)`,
+    );
+    const written = 'EXISTS (SELECT 1 FROM l)';
     const f = step.feedback;
     if (f) {
-      await client.query(
-        `INSERT INTO ${s}.feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (id) DO UPDATE SET nps = excluded.nps, csat = excluded.csat, segment = excluded.segment,
-           touchpoint = excluded.touchpoint, language = excluded.language, anonymous = excluded.anonymous,
-           data = excluded.data`,
-        [
-          f.id,
-          f.source.tool,
-          f.source.responseId,
-          f.receivedAt,
-          f.nps ?? null,
-          f.csat ?? null,
-          f.customer.segment ?? null,
-          f.touchpoint ?? null,
-          f.language ?? null,
-          f.customer.anonymous,
-          JSON.stringify(f),
-        ],
-      );
+      ctes.push(`f AS (INSERT INTO ${s}.feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
+        SELECT ${[
+          $(f.id, 'text'),
+          $(f.source.tool, 'text'),
+          $(f.source.responseId, 'text'),
+          $(f.receivedAt, 'timestamptz'),
+          $(f.nps ?? null, 'smallint'),
+          $(f.csat ?? null, 'smallint'),
+          $(f.customer.segment ?? null, 'text'),
+          $(f.touchpoint ?? null, 'text'),
+          $(f.language ?? null, 'text'),
+          $(f.customer.anonymous, 'boolean'),
+          $(JSON.stringify(f), 'json'),
+        ].join(', ')} WHERE ${written}
+        ON CONFLICT (id) DO UPDATE SET nps = excluded.nps, csat = excluded.csat, segment = excluded.segment,
+          touchpoint = excluded.touchpoint, language = excluded.language, anonymous = excluded.anonymous,
+          data = excluded.data)`);
     }
     const c = step.case;
     if (c) {
-      await client.query(
-        `INSERT INTO ${s}.cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
-           priority_rank = excluded.priority_rank, segment = excluded.segment, owner = excluded.owner,
-           customer_email = excluded.customer_email, updated_at = excluded.updated_at, data = excluded.data`,
-        [
-          c.id,
-          c.loopId,
-          c.status,
-          c.priority,
-          PRIORITY_RANK[c.priority],
-          c.segment,
-          c.owner,
-          c.customerEmail,
-          c.createdAt,
-          c.updatedAt,
-          JSON.stringify(c),
-        ],
-      );
+      ctes.push(`c AS (INSERT INTO ${s}.cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data)
+        SELECT ${[
+          $(c.id, 'text'),
+          $(c.loopId, 'text'),
+          $(c.status, 'text'),
+          $(c.priority, 'text'),
+          $(PRIORITY_RANK[c.priority], 'smallint'),
+          $(c.segment, 'text'),
+          $(c.owner, 'text'),
+          $(c.customerEmail, 'text'),
+          $(c.createdAt, 'timestamptz'),
+          $(c.updatedAt, 'timestamptz'),
+          $(JSON.stringify(c), 'json'),
+        ].join(', ')} WHERE ${written}
+        ON CONFLICT (id) DO UPDATE SET status = excluded.status, priority = excluded.priority,
+          priority_rank = excluded.priority_rank, segment = excluded.segment, owner = excluded.owner,
+          customer_email = excluded.customer_email, updated_at = excluded.updated_at, data = excluded.data)`);
     }
+    // The loop's timers become exactly the step's: drop the others, upsert these (disjoint rows,
+    // so the two parts of one statement never touch the same row).
+    const names =
+      step.expectedVersion !== undefined || step.timers.length > 0
+        ? $(
+            step.timers.map((t) => t.name),
+            'text[]',
+          )
+        : '';
     if (step.expectedVersion !== undefined) {
-      await client.query(`DELETE FROM ${s}.timers WHERE loop_id = $1`, [loop.loopId]);
+      ctes.push(
+        `td AS (DELETE FROM ${s}.timers WHERE loop_id = ${loopId} AND NOT (name = ANY(${names})) AND ${written})`,
+      );
     }
     if (step.timers.length > 0) {
-      await client.query(
-        `INSERT INTO ${s}.timers (loop_id, name, due_at)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])`,
-        [
+      ctes.push(`ti AS (INSERT INTO ${s}.timers (loop_id, name, due_at)
+        SELECT * FROM unnest(${$(
           step.timers.map((t) => t.loopId),
-          step.timers.map((t) => t.name),
+          'text[]',
+        )}, ${names}, ${$(
           step.timers.map((t) => String(t.dueAt)),
-        ],
-      );
+          'bigint[]',
+        )}) WHERE ${written}
+        ON CONFLICT (loop_id, name) DO UPDATE SET due_at = excluded.due_at)`);
     }
-    for (const d of step.deliveries) {
-      await client.query(
-        `INSERT INTO ${s}.deliveries (id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
-        [
-          d.id,
-          d.effect.loopId,
-          d.connector,
-          d.status,
-          d.attempts,
-          String(d.nextAttemptAt),
-          d.lastError ?? null,
-          JSON.stringify(d.effect),
-        ],
-      );
+    const ds = step.deliveries;
+    if (ds.length > 0) {
+      ctes.push(`d AS (INSERT INTO ${s}.deliveries (id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect)
+        SELECT id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect
+        FROM unnest(${[
+          $(
+            ds.map((d) => d.id),
+            'text[]',
+          ),
+          $(
+            ds.map((d) => d.effect.loopId),
+            'text[]',
+          ),
+          $(
+            ds.map((d) => d.connector),
+            'text[]',
+          ),
+          $(
+            ds.map((d) => d.status),
+            'text[]',
+          ),
+          $(
+            ds.map((d) => d.attempts),
+            'integer[]',
+          ),
+          $(
+            ds.map((d) => String(d.nextAttemptAt)),
+            'bigint[]',
+          ),
+          $(
+            ds.map((d) => d.lastError ?? null),
+            'text[]',
+          ),
+          $(
+            ds.map((d) => JSON.stringify(d.effect)),
+            'json[]',
+          ),
+        ].join(', ')}) WITH ORDINALITY
+          AS u(id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect, ord)
+        WHERE ${written} ORDER BY ord
+        ON CONFLICT (id) DO NOTHING)`);
     }
+    return {
+      sql: `WITH ${ctes.join(',\n')}
+        SELECT (SELECT count(*) FROM l)::integer AS written`,
+      params,
+    };
   }
 
   function filters(query: Omit<CaseQuery, 'sort' | 'order' | 'limit' | 'offset'>): {
@@ -352,26 +388,24 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
 
     async commit(step) {
       await ensure();
-      let client: pg.PoolClient;
+      const { sql, params } = stepStatement(step);
+      let row: Row | undefined;
       try {
-        client = await pool.connect();
+        // Unnamed (not prepared by name): works behind PgBouncer in transaction mode too.
+        row = (await pool.query<Row>(sql, params)).rows[0];
       } catch (e) {
-        throw storeError('connect', e);
-      }
-      try {
-        await client.query('BEGIN');
-        await write(client, step);
-        await client.query('COMMIT');
-        client.release();
-      } catch (e) {
-        try {
-          await client.query('ROLLBACK');
-          client.release();
-        } catch (rollbackError) {
-          // The connection is broken: drop it from the pool rather than reuse it.
-          client.release(rollbackError instanceof Error ? rollbackError : true);
-        }
         throw storeError('commit', e);
+      }
+      if (row?.written !== 1) {
+        const { loopId } = step.loop;
+        // Read after the statement: its own snapshot may predate the commit it lost to.
+        const stored = (await query('commit', `SELECT version FROM ${s}.loops WHERE loop_id = $1`, [loopId]))
+          .rows[0]?.version;
+        throw new ClosedLoopError(
+          'CONFLICT',
+          `Loop ${loopId} changed meanwhile (stored version ${stored ?? 'none'}, expected ${step.expectedVersion ?? 'none'}); retry`,
+          { details: { loopId, storedVersion: stored, expectedVersion: step.expectedVersion } },
+        );
       }
     },
 
