@@ -1,0 +1,179 @@
+// `pnpm bench`: 1,000 loops through the closedloop worker on the local Temporal dev server, against
+// a bare workflow making the same number of activity calls, in the same run.
+//   node --conditions=@closedloop/source packages/temporal-worker/bench/temporal.bench.ts
+import { fileURLToPath } from 'node:url';
+import { EFFECT_TYPES, type Effect } from '@closedloop/core';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { writeResults } from '../../../bench/results.ts';
+import { createTemporalClosedLoop, workflowIdOf } from '../src/client.ts';
+import { testCodec, testOrg } from '../src/fixtures/org.ts';
+import { startDevServer } from '../src/test-kit.ts';
+import { bundleLoopWorkflows, bundlerOptions, createClosedLoopWorker } from '../src/worker.ts';
+import { bareCapture, type bareLoop } from './bare.workflow.ts';
+
+const LOOPS = Number(process.env.LOOPS ?? 1000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 50);
+const dataConverter = { payloadCodecs: [testCodec()] };
+
+function pct(sorted: number[], p: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function pool(n: number, fn: (i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
+}
+
+async function until(check: () => boolean, ms = 300_000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const env = await startDevServer();
+const run = `${Date.now()}`;
+
+// closedloop
+let delivered = 0;
+const loopWorker = await createClosedLoopWorker({
+  connection: env.nativeConnection,
+  taskQueue: 'bench-loop',
+  dataConverter,
+  workflowBundle: await bundleLoopWorkflows(),
+  ...testOrg,
+  connectors: [
+    {
+      name: 'count',
+      capabilities: EFFECT_TYPES,
+      async deliver(_e: Effect) {
+        delivered++;
+      },
+    },
+  ],
+});
+const loop = createTemporalClosedLoop({ connection: env.connection, taskQueue: 'bench-loop', dataConverter });
+const feedback = (i: number) => ({
+  source: { tool: 'bench', responseId: `${run}-${i}` },
+  customer: { email: `c${i}@example.es`, name: 'Lucía', segment: 'spain' },
+  nps: 2,
+  comment: 'El pedido llegó roto',
+  language: 'es',
+});
+const loopResult = await loopWorker.runUntil(async () => {
+  // Warm-up, and how many effects a loop emits up to its case.
+  await loop.capture(feedback(-1));
+  await until(() => delivered > 0);
+  await new Promise((r) => setTimeout(r, 500));
+  const effectsPerLoop = delivered;
+  delivered = 0;
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await pool(LOOPS, async (i) => {
+    const s = performance.now();
+    await loop.capture(feedback(i));
+    latencies.push(performance.now() - s);
+  });
+  await until(() => delivered >= LOOPS * effectsPerLoop);
+  const seconds = (performance.now() - t0) / 1000;
+  const raw = new Client({ connection: env.connection, dataConverter });
+  let events = 0;
+  const sample = 20;
+  for (let i = 0; i < sample; i++) {
+    const ids = (await loop.capture(feedback(i))).loopId;
+    const h = await raw.workflow.getHandle(workflowIdOf({ loopId: ids })).fetchHistory();
+    events += h.events?.length ?? 0;
+  }
+  latencies.sort((a, b) => a - b);
+  return {
+    loopsPerSecond: LOOPS / seconds,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    effectsPerLoop,
+    historyEventsPerLoop: events / sample,
+  };
+});
+
+// bare workflow, same activity calls
+let calls = 0;
+const bareWorker = await Worker.create({
+  connection: env.nativeConnection,
+  taskQueue: 'bench-bare',
+  dataConverter,
+  workflowBundle: await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./bare.workflow.ts', import.meta.url)),
+    ...bundlerOptions,
+  }),
+  activities: {
+    async noop(x: string) {
+      calls++;
+      return x;
+    },
+  },
+});
+const bareResult = await bareWorker.runUntil(async () => {
+  const effects = loopResult.effectsPerLoop;
+  const client = new Client({ connection: env.connection, dataConverter });
+  const start = (i: number) =>
+    client.workflow.executeUpdateWithStart(bareCapture, {
+      startWorkflowOperation: new WithStartWorkflowOperation<typeof bareLoop>('bareLoop', {
+        workflowId: `bare-${run}-${i}`,
+        taskQueue: 'bench-bare',
+        args: [{ id: `${i}`, effects }],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
+    });
+  await start(-1);
+  await until(() => calls >= 1 + effects);
+  calls = 0;
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  await pool(LOOPS, async (i) => {
+    const s = performance.now();
+    await start(i);
+    latencies.push(performance.now() - s);
+  });
+  await until(() => calls >= LOOPS * (1 + effects));
+  const seconds = (performance.now() - t0) / 1000;
+  let events = 0;
+  for (let i = 0; i < 20; i++)
+    events += (await env.client.workflow.getHandle(`bare-${run}-${i}`).fetchHistory()).events?.length ?? 0;
+  latencies.sort((a, b) => a - b);
+  return {
+    loopsPerSecond: LOOPS / seconds,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    historyEventsPerLoop: events / 20,
+  };
+});
+await env.teardown();
+
+const ratio = loopResult.loopsPerSecond / bareResult.loopsPerSecond;
+const f = (n: number, d = 1) => n.toLocaleString('en-US', { maximumFractionDigits: d });
+const md = `## Temporal worker (temporal-worker)
+
+${f(LOOPS, 0)} detractor loops through one closedloop worker on the local Temporal dev server (Temporal CLI, in-memory), ${CONCURRENCY} captures in flight, AES-256-GCM payload codec on, ${process.version}. A loop counts once its case exists and the ${loopResult.effectsPerLoop} effects it emitted were delivered (1 decide + ${loopResult.effectsPerLoop} deliver activities); capture latency is capture() → case created (update-with-start). The reference is a bare workflow making the same ${1 + loopResult.effectsPerLoop} activity calls behind the same update-with-start, in the same run.
+
+| run | loops/s | p50 capture | p99 capture | history events / loop | vs reference |
+|---|---:|---:|---:|---:|---|
+| closedloop workflow | ${f(loopResult.loopsPerSecond)} | ${f(loopResult.p50)} ms | ${f(loopResult.p99)} ms | ${f(loopResult.historyEventsPerLoop)} | ${f(ratio * 100, 0)}% of the bare workflow (target ≥ 80%) ${ratio >= 0.8 ? '✔' : '✘'} |
+| reference: bare workflow, same activity calls | ${f(bareResult.loopsPerSecond)} | ${f(bareResult.p50)} ms | ${f(bareResult.p99)} ms | ${f(bareResult.historyEventsPerLoop)} | |
+`;
+writeResults(
+  'temporal',
+  {
+    loops: LOOPS,
+    concurrency: CONCURRENCY,
+    node: process.version,
+    closedloop: loopResult,
+    bare: bareResult,
+    ratio,
+  },
+  md,
+);
