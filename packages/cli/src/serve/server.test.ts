@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.ts';
+import type { Logger } from './log.ts';
 import { startServer } from './server.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-serve-'));
@@ -64,6 +65,57 @@ describe('closedloop serve', () => {
       expect(((await again.json()) as { id: string }).id).toBe(created.id);
     } finally {
       await second.close();
+    }
+  });
+
+  it('swaps in a valid change to the rule folder and keeps the running rules on an invalid one', async () => {
+    const folder = join(dir, 'rules-hot');
+    cpSync(rules, folder, { recursive: true });
+    const logs: string[] = [];
+    const logger: Logger = (_level, message) => logs.push(message);
+    const config = loadConfig(
+      (() => {
+        const file = join(dir, 'hot.config.json');
+        writeFileSync(
+          file,
+          JSON.stringify({
+            store: ':memory:',
+            directory: people,
+            segments: segmentsFile,
+            rules: folder,
+            http: { port: 0 },
+          }),
+        );
+        return file;
+      })(),
+    );
+    const server = await startServer(config, { logger });
+    const waitFor = async (message: string) => {
+      for (let i = 0; i < 100 && !logs.includes(message); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(logs).toContain(message);
+    };
+    try {
+      const route = join(folder, 'route.json');
+      const text = readFileSync(route, 'utf8');
+      writeFileSync(
+        route,
+        text.replace('A case per detractor in its segment', 'A case per detractor, hot reloaded'),
+      );
+      await waitFor('rules reloaded');
+      writeFileSync(route, '{ "kind": "route", "rules": [ ');
+      await waitFor('rules not reloaded: the running rules stay in place');
+      const res = await fetch(`${server.url}/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          source: { tool: 'api', responseId: 'hot-1' },
+          customer: { email: 'hot@example.com', segment: 'it' },
+          nps: 2,
+        }),
+      });
+      expect(res.status).toBe(201);
+    } finally {
+      await server.close();
     }
   });
 });
