@@ -188,6 +188,35 @@ describe('postgresStore', () => {
     }
   });
 
+  test('a role without CREATE rights uses tables a migration role made', async () => {
+    const schema = nextSchema();
+    const owner = make(schema);
+    const role = `app_${runId}`;
+    await owner.init();
+    await owner.close();
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    await admin.query(`GRANT USAGE ON SCHEMA "${schema}" TO ${role}`);
+    await admin.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`);
+    await admin.query(`GRANT USAGE ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${role}`);
+    const roleUrl = url.replace('postgres@', `${role}@`);
+    const app = postgresStore({ connectionString: roleUrl, schema });
+    try {
+      await app.init();
+      await app.commit(firstStep('l1', { deliveries: [deliveryFor('l1', 'a')] }));
+      expect((await app.getCase('case-l1'))?.id).toBe('case-l1');
+    } finally {
+      await app.close();
+    }
+    // The role really cannot create anything.
+    const client = new pg.Client({ connectionString: roleUrl });
+    await client.connect();
+    try {
+      await expect(client.query(`CREATE SCHEMA "x_${runId}"`)).rejects.toThrow(/permission denied/);
+    } finally {
+      await client.end();
+    }
+  });
+
   test('tables are created on first use, without init()', async () => {
     const store = make();
     try {

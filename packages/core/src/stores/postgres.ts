@@ -144,8 +144,8 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
   const pool =
     options.pool ?? new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10 });
   // An idle client's error (the server restarted) must not crash the process; the next query fails.
-  const onPoolError = () => {};
-  pool.on('error', onPoolError);
+  // A pool passed in is its owner's to watch.
+  if (ownPool) pool.on('error', () => {});
 
   let closed = false;
   let ready: Promise<void> | undefined;
@@ -166,7 +166,14 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
     if (closed) throw new ClosedLoopError('CLOSED', `The PostgreSQL store (${where}) is closed`);
   };
 
+  const TABLES = ['loops', 'feedback', 'cases', 'timers', 'deliveries'];
   async function init(): Promise<void> {
+    // Tables there already: nothing to create, so an application role without CREATE rights
+    // (tables made by a migration role) works too.
+    const present = await pool.query<Row>('SELECT count(to_regclass(t)) AS n FROM unnest($1::text[]) AS t', [
+      TABLES.map((table) => `${s}.${table}`),
+    ]);
+    if (Number(present.rows[0]?.n) === TABLES.length) return;
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
