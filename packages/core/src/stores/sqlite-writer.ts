@@ -168,19 +168,27 @@ export function createWriter(db: DatabaseSync): Writer {
   }
 }
 
+/** Steps between two checkpoints of the writer thread (about 1,000 pages of WAL for new loops). */
+const CHECKPOINT_EVERY = 128;
+
 /** What a writer thread runs (CommonJS: an `eval` worker), given `{ path, pragmas }` as workerData. */
 export const WRITER_SOURCE = `'use strict';
 const { DatabaseSync } = require('node:sqlite');
 const { parentPort, workerData } = require('node:worker_threads');
 const createWriter = (${createWriter.toString()});
+let db;
 let writer;
 try {
-  const db = new DatabaseSync(workerData.path);
+  db = new DatabaseSync(workerData.path);
   db.exec(workerData.pragmas);
+  // Checkpoints run after a batch is acknowledged, not inside the COMMIT that crosses the
+  // threshold (auto-checkpoint stays on, far out, as a safety net).
+  db.exec('PRAGMA wal_autocheckpoint = 20000');
   writer = createWriter(db);
 } catch (e) {
   parentPort.postMessage({ fatal: String(e) });
 }
+let sinceCheckpoint = 0;
 parentPort.on('message', (ops) => {
   if (ops === 'close') {
     try { writer?.close(); } finally { parentPort.postMessage('closed'); parentPort.close(); }
@@ -188,5 +196,10 @@ parentPort.on('message', (ops) => {
   }
   if (!writer) return parentPort.postMessage({ error: 'the SQLite writer failed to open the database' });
   parentPort.postMessage(writer.apply(ops));
+  sinceCheckpoint += ops.length;
+  if (sinceCheckpoint >= ${CHECKPOINT_EVERY}) {
+    sinceCheckpoint = 0;
+    try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {}
+  }
 });
 `;

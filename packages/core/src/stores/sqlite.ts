@@ -81,6 +81,9 @@ COMMIT;
 `;
 const LOOPS_DUE_INDEX = 'CREATE INDEX IF NOT EXISTS loops_due ON loops (next_due_at);';
 
+/** The tables and indexes of a new database (for references that must write the same rows). */
+export const SQLITE_SCHEMA = SCHEMA + LOOPS_DUE_INDEX;
+
 /** PRAGMAs for every connection. None of them relaxes durability. */
 const pragmas = (synchronous: string) =>
   `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA busy_timeout = 5000;
@@ -95,7 +98,7 @@ interface Pending {
 }
 
 /** The SQL parameters of one step, computed on the calling thread. */
-function encodeStep(step: StepWrite): EncodedStep {
+export function encodeStep(step: StepWrite): EncodedStep {
   const { loop } = step;
   let next: number | null = null;
   const timers: [string, number][] = [];
