@@ -119,25 +119,8 @@ export function createRuntime(
   const log = options.logger;
   const adapters = adaptersFrom(config, env);
   const connectors = connectorsFrom(config, env);
-  let decider: Decider | undefined;
-  let watcher: { close(): void } | undefined;
-  if (config.rules) {
-    const rules = createRulesDecider(config.rules);
-    decider = rules;
-    watcher = watchRules(
-      config.rules,
-      (ruleSet) => {
-        rules.swap(ruleSet);
-        log('info', 'rules reloaded', { version: ruleSet.version });
-      },
-      {
-        onError: (errors) =>
-          log('warn', 'rules not reloaded: the running rules stay in place', {
-            errors: errors.map((e) => `${e.file ?? ''}:${e.line}:${e.column} ${e.message}`),
-          }),
-      },
-    );
-  }
+  const rules = config.rules ? createRulesDecider(config.rules) : undefined;
+  const decider: Decider | undefined = rules;
   let store: EmbeddedClosedLoop['store'];
   if (config.store === ':memory:') store = memoryStore();
   else {
@@ -153,6 +136,23 @@ export function createRuntime(
     onError: (error, where) =>
       log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
   });
+  // Watch the rule folder last, once everything that can fail to start has started.
+  const watcher =
+    rules && config.rules
+      ? watchRules(
+          config.rules,
+          (ruleSet) => {
+            rules.swap(ruleSet);
+            log('info', 'rules reloaded', { version: ruleSet.version });
+          },
+          {
+            onError: (errors) =>
+              log('warn', 'rules not reloaded: the running rules stay in place', {
+                errors: errors.map((e) => `${e.file ?? ''}:${e.line}:${e.column} ${e.message}`),
+              }),
+          },
+        )
+      : undefined;
   return {
     loop,
     adapters,

@@ -118,4 +118,26 @@ describe('closedloop serve', () => {
       await server.close();
     }
   });
+
+  it("refuses to start when a secret's environment variable is not set, naming it", async () => {
+    const config = loadConfig(
+      (() => {
+        const file = join(dir, 'secret.config.json');
+        writeFileSync(
+          file,
+          JSON.stringify({
+            store: ':memory:',
+            directory: people,
+            segments: segmentsFile,
+            inbound: { typeform: { secretEnv: 'CLOSEDLOOP_TEST_UNSET_SECRET' } },
+            http: { port: 0 },
+          }),
+        );
+        return file;
+      })(),
+    );
+    await expect(startServer(config, { logger: quiet, env: {} })).rejects.toThrow(
+      'environment variable CLOSEDLOOP_TEST_UNSET_SECRET is not set',
+    );
+  });
 });
