@@ -13,7 +13,7 @@ import { writeResults } from '../../../bench/results.ts';
 import { startPostgres } from '../../../test/postgres.ts';
 import { SegmentTree } from '../src/domain/people.ts';
 import { type Analytics, createAnalytics } from '../src/learn/analytics.ts';
-import { postgresExecutor, sqliteExecutor } from '../src/learn/executor.ts';
+import { postgresExecutor, type SqlExecutor, sqliteExecutor } from '../src/learn/executor.ts';
 import { buildReport, type Cadence } from '../src/learn/report.ts';
 import { postgresStore } from '../src/stores/postgres.ts';
 import { sqliteStore } from '../src/stores/sqlite.ts';
@@ -39,8 +39,32 @@ const segments = new SegmentTree(segmentList);
 const leafIds = segmentList.filter((s) => s.id.endsWith('b2b') || s.id.endsWith('b2c')).map((s) => s.id);
 const touchpoints = ['web', 'app', 'store', 'phone', 'delivery'];
 const languages = ['es', 'it', 'pl', 'en', 'fr', 'de'];
-const topics = ['delivery', 'price', 'support', 'quality', 'app', 'billing', 'returns', 'staff', 'stock', 'website', 'wait', 'refund'];
-const causes = ['carrier delay', 'stock-out', 'billing error', 'app crash', 'staff training', 'policy', 'website bug', 'packaging', 'refund process', 'other'];
+const topics = [
+  'delivery',
+  'price',
+  'support',
+  'quality',
+  'app',
+  'billing',
+  'returns',
+  'staff',
+  'stock',
+  'website',
+  'wait',
+  'refund',
+];
+const causes = [
+  'carrier delay',
+  'stock-out',
+  'billing error',
+  'app crash',
+  'staff training',
+  'policy',
+  'website bug',
+  'packaging',
+  'refund process',
+  'other',
+];
 
 let seed = 42;
 function rand(): number {
@@ -57,7 +81,19 @@ const expo = (mean: number) => -Math.log(1 - rand()) * mean;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 interface Chunk {
-  feedback: [string, string, string, string, number | null, number | null, string | null, string, string, number, string][];
+  feedback: [
+    string,
+    string,
+    string,
+    string,
+    number | null,
+    number | null,
+    string | null,
+    string,
+    string,
+    number,
+    string,
+  ][];
   loops: [string, string, number, string, string][];
   cases: [string, string, string, string, number, string, string, string, string, string, string][];
 }
@@ -80,16 +116,29 @@ function nextChunk(size: number): Chunk {
     const segment = resurvey ? resurvey.segment : rand() < 0.03 ? null : pick(leafIds);
     const r = rand();
     const hasNps = resurvey !== undefined || rand() < 0.9;
-    const nps = !hasNps ? null : resurvey ? (rand() < 0.6 ? 7 + Math.floor(rand() * 4) : Math.floor(rand() * 7)) : r < 0.45 ? 9 + Math.floor(rand() * 2) : r < 0.75 ? 7 + Math.floor(rand() * 2) : Math.floor(rand() * 7);
+    const nps = !hasNps
+      ? null
+      : resurvey
+        ? rand() < 0.6
+          ? 7 + Math.floor(rand() * 4)
+          : Math.floor(rand() * 7)
+        : r < 0.45
+          ? 9 + Math.floor(rand() * 2)
+          : r < 0.75
+            ? 7 + Math.floor(rand() * 2)
+            : Math.floor(rand() * 7);
     const csat = rand() < 0.4 ? 1 + Math.floor(rand() * 5) : null;
     const anonymous = !resurvey && rand() < 0.05;
     const touchpoint = pick(touchpoints);
     const language = pick(languages);
     const email = `c${i}@example.com`;
-    const comment = nps !== null && nps <= 6 ? 'The parcel arrived late and nobody answered the phone.' : 'Fine.';
+    const comment =
+      nps !== null && nps <= 6 ? 'The parcel arrived late and nobody answered the phone.' : 'Fine.';
     const feedback = {
       source: { tool: 'bench', responseId: `r${i}` },
-      customer: anonymous ? { anonymous: true, ...(segment ? { segment } : {}) } : { anonymous: false, email, ...(segment ? { segment } : {}) },
+      customer: anonymous
+        ? { anonymous: true, ...(segment ? { segment } : {}) }
+        : { anonymous: false, email, ...(segment ? { segment } : {}) },
       ...(nps !== null ? { nps } : {}),
       ...(csat !== null ? { csat } : {}),
       comment,
@@ -99,7 +148,19 @@ function nextChunk(size: number): Chunk {
       id: fid,
       receivedAt: iso(at),
     };
-    chunk.feedback.push([fid, 'bench', `r${i}`, iso(at), nps, csat, segment, touchpoint, language, anonymous ? 1 : 0, JSON.stringify(feedback)]);
+    chunk.feedback.push([
+      fid,
+      'bench',
+      `r${i}`,
+      iso(at),
+      nps,
+      csat,
+      segment,
+      touchpoint,
+      language,
+      anonymous ? 1 : 0,
+      JSON.stringify(feedback),
+    ]);
     const flags = nps === null ? [] : nps <= 3 ? ['red'] : nps <= 6 ? ['yellow'] : [];
     const t = [pick(topics), ...(rand() < 0.5 ? [pick(topics)] : [])];
     let state = 'learned';
@@ -144,19 +205,50 @@ function nextChunk(size: number): Chunk {
         ...(resolved ? { resolvedAt: iso(at + resolveMs) } : {}),
         version: resolved ? 4 : 2,
       };
-      chunk.cases.push([caseId, loopId, status, priority, nps <= 3 ? 3 : 2, kase.segment, 'm', email, kase.createdAt, kase.updatedAt, JSON.stringify(kase)]);
-      if (resolved && rand() < 0.3) pendingResurveys.unshift({ at: at + resolveMs + 2 * DAY, loopId, segment: kase.segment });
+      chunk.cases.push([
+        caseId,
+        loopId,
+        status,
+        priority,
+        nps <= 3 ? 3 : 2,
+        kase.segment,
+        'm',
+        email,
+        kase.createdAt,
+        kase.updatedAt,
+        JSON.stringify(kase),
+      ]);
+      if (resolved && rand() < 0.3)
+        pendingResurveys.unshift({ at: at + resolveMs + 2 * DAY, loopId, segment: kase.segment });
     }
-    const snapshot = { state, context: { loopId, classification: { ...(nps !== null ? { npsCategory: nps >= 9 ? 'promoter' : nps >= 7 ? 'passive' : 'detractor' } : {}), flags, topics: t } } };
+    const snapshot = {
+      state,
+      context: {
+        loopId,
+        classification: {
+          ...(nps !== null
+            ? { npsCategory: nps >= 9 ? 'promoter' : nps >= 7 ? 'passive' : 'detractor' }
+            : {}),
+          flags,
+          topics: t,
+        },
+      },
+    };
     chunk.loops.push([loopId, state, 2, JSON.stringify(snapshot), iso(at)]);
   }
   return chunk;
 }
 
 function loadSqlite(db: DatabaseSync, c: Chunk) {
-  const f = db.prepare('INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const l = db.prepare('INSERT INTO loops (loop_id, state, version, snapshot, updated_at) VALUES (?, ?, ?, ?, ?)');
-  const k = db.prepare('INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const f = db.prepare(
+    'INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const l = db.prepare(
+    'INSERT INTO loops (loop_id, state, version, snapshot, updated_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const k = db.prepare(
+    'INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
   db.exec('BEGIN');
   for (const r of c.feedback) f.run(...r);
   for (const r of c.loops) l.run(...r);
@@ -184,6 +276,20 @@ async function loadPostgres(pool: pg.Pool, s: string, c: Chunk) {
     );
 }
 
+/** BENCH_LEARN_PROFILE=1: print each query's time (first 60 characters of its SQL). */
+function profiled(executor: SqlExecutor): SqlExecutor {
+  if (process.env.BENCH_LEARN_PROFILE !== '1') return executor;
+  return {
+    ...executor,
+    async all(sql, params) {
+      const t0 = performance.now();
+      const rows = await executor.all(sql, params);
+      process.stdout.write(`${ms(t0).toFixed(1).padStart(8)} ms  ${sql.replace(/\s+/g, ' ').slice(0, 90)}\n`);
+      return rows;
+    },
+  };
+}
+
 const ms = (t0: number) => Math.round((performance.now() - t0) * 10) / 10;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -198,7 +304,12 @@ interface DbResult {
   metricsOverAllRows: Record<string, number>;
 }
 
-async function measure(name: string, analytics: Analytics, loadSeconds: number, count: () => Promise<{ f: number; c: number }>): Promise<DbResult> {
+async function measure(
+  name: string,
+  analytics: Analytics,
+  loadSeconds: number,
+  count: () => Promise<{ f: number; c: number }>,
+): Promise<DbResult> {
   let t0 = performance.now();
   await analytics.prepare();
   const prepareSeconds = ms(t0) / 1000;
@@ -240,7 +351,16 @@ async function measure(name: string, analytics: Analytics, loadSeconds: number, 
     await run();
     metricsOverAllRows[label] = ms(t0);
   }
-  const r: DbResult = { name, loadSeconds, prepareSeconds, feedbackRows: counts.f, cases: counts.c, weekly: { company, segment }, otherCadences, metricsOverAllRows };
+  const r: DbResult = {
+    name,
+    loadSeconds,
+    prepareSeconds,
+    feedbackRows: counts.f,
+    cases: counts.c,
+    weekly: { company, segment },
+    otherCadences,
+    metricsOverAllRows,
+  };
   process.stdout.write(`${name}: weekly report median ${median(company)} ms (EU ${median(segment)} ms)\n`);
   return r;
 }
@@ -269,21 +389,20 @@ async function main() {
   let pgLoad = 0;
   while (made < N) {
     const c = nextChunk(CHUNK);
-    let t0 = performance.now();
+    // PostgreSQL ingests in its own process while this one writes SQLite.
+    const t0 = performance.now();
+    const pgDone = pool ? loadPostgres(pool, `"${schema}"`, c).then(() => ms(t0)) : Promise.resolve(0);
+    const t1 = performance.now();
     loadSqlite(db, c);
-    sqliteLoad += ms(t0);
-    if (pool) {
-      t0 = performance.now();
-      await loadPostgres(pool, `"${schema}"`, c);
-      pgLoad += ms(t0);
-    }
+    sqliteLoad += ms(t1);
+    pgLoad += await pgDone;
     if (made % 200_000 === 0) process.stdout.write(`  ${made.toLocaleString('en')} rows loaded\n`);
   }
-  db.exec('ANALYZE');
   const results: DbResult[] = [];
-  const sqliteAnalytics = createAnalytics(sqliteExecutor(db), { segments });
+  const sqliteAnalytics = createAnalytics(profiled(sqliteExecutor(db)), { segments });
   results.push(
     await measure('SQLite', sqliteAnalytics, sqliteLoad / 1000, async () => {
+      db.exec('ANALYZE');
       const f = Number((db.prepare('SELECT COUNT(*) AS n FROM feedback').get() as { n: number }).n);
       const c = Number((db.prepare('SELECT COUNT(*) AS n FROM cases').get() as { n: number }).n);
       return { f, c };
@@ -293,7 +412,7 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
 
   if (pool && server) {
-    const analytics = createAnalytics(postgresExecutor(pool, schema), { segments });
+    const analytics = createAnalytics(profiled(postgresExecutor(pool, schema)), { segments });
     const p = pool;
     results.push(
       await measure('PostgreSQL', analytics, pgLoad / 1000, async () => {

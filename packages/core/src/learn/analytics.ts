@@ -466,7 +466,7 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
           MIN(CASE WHEN rn * 100 >= 90 * n THEN v END) AS p90
         FROM (${source}) x GROUP BY period, grp`;
       const rows = await run(sql`
-        WITH d AS (
+        WITH d AS MATERIALIZED (
           SELECT ${periodKey(q, CS)} AS period, ${groupKey(q, CS)} AS grp,
             ${raw(first)} AS first_ms, ${raw(resolved)} AS resolved_ms
           FROM ${casesFrom(q)} ${whereSql(where(q, CS))})
