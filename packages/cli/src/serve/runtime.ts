@@ -136,6 +136,16 @@ export function createRuntime(
     onError: (error, where) =>
       log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
   });
+  // Delivery problems, without the message (an SMTP answer can quote addresses).
+  loop.on('effect.failed', ({ effect, connector, attempts, willRetry }) =>
+    log(willRetry ? 'warn' : 'error', 'effect delivery failed', {
+      connector,
+      effect: effect.type,
+      loopId: effect.loopId,
+      attempts,
+      willRetry,
+    }),
+  );
   // Watch the rule folder last, once everything that can fail to start has started.
   const watcher =
     rules && config.rules
