@@ -140,4 +140,48 @@ describe('closedloop serve', () => {
       'environment variable CLOSEDLOOP_TEST_UNSET_SECRET is not set',
     );
   });
+
+  it('finishes a request in flight before it closes the loop on shutdown', async () => {
+    const config = loadConfig(
+      (() => {
+        const file = join(dir, 'shutdown.config.json');
+        writeFileSync(
+          file,
+          JSON.stringify({ store: ':memory:', directory: people, segments: segmentsFile, http: { port: 0 } }),
+        );
+        return file;
+      })(),
+    );
+    const server = await startServer(config, { logger: quiet });
+    const body = JSON.stringify({
+      source: { tool: 'api', responseId: 'in-flight' },
+      customer: { email: 'late@example.com', segment: 'es' },
+      nps: 2,
+    });
+    let push!: (chunk: string | null) => void;
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        push = (chunk) => (chunk === null ? c.close() : c.enqueue(new TextEncoder().encode(chunk)));
+      },
+    });
+    const answer = fetch(`${server.url}/v1/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    push(body.slice(0, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    let closed = false;
+    const closing = server.close().then(() => {
+      closed = true;
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(closed).toBe(false);
+    push(body.slice(20));
+    push(null);
+    expect((await answer).status).toBe(201);
+    await closing;
+    expect(closed).toBe(true);
+  });
 });

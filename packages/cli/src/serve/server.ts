@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { ServeConfig } from '../config/config.ts';
@@ -19,6 +20,8 @@ export interface StartOptions {
   port?: number;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** On close, how long requests in flight may take before their connections are cut (default 10 s). */
+  shutdownGraceMs?: number;
 }
 
 /**
@@ -58,9 +61,18 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     runtime,
     close() {
       closing ??= (async () => {
+        const http = server as Server;
         await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          if ('closeIdleConnections' in server) server.closeIdleConnections();
+          // Requests in flight finish; kept-alive connections close as soon as they are idle,
+          // and after the grace period whatever is left is cut.
+          const idle = setInterval(() => http.closeIdleConnections(), 50);
+          const cut = setTimeout(() => http.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+          http.close(() => {
+            clearInterval(idle);
+            clearTimeout(cut);
+            resolve();
+          });
+          http.closeIdleConnections();
         });
         await runtime.close();
       })();
