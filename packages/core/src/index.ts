@@ -109,6 +109,8 @@ export type {
   ExportFormat,
 } from './runtime/types.ts';
 export { memoryStore } from './stores/memory.ts';
+export type { PostgresStoreOptions } from './stores/postgres.ts';
+export { postgresStore, redactConnectionString } from './stores/postgres.ts';
 export type { SqliteStoreOptions } from './stores/sqlite.ts';
 export { sqliteStore } from './stores/sqlite.ts';
 export type {

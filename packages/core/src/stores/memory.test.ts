@@ -1,0 +1,4 @@
+import { memoryStore } from '@closedloop/core';
+import { storeConformance } from './conformance.ts';
+
+storeConformance('memory', async () => memoryStore());
