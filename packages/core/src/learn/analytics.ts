@@ -633,7 +633,9 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
         FROM ${casesFrom(q)}
         ${whereSql([
           raw("c.status IN ('new', 'open', 'escalated')"),
-          sql`c.created_at <= ${asOf}`,
+          // SQLite: `+` keeps the planner on the status index (few open cases) rather than a
+          // range over every case by creation time.
+          sql`${raw(pg ? 'c.created_at' : '+c.created_at')} <= ${asOf}`,
           ...where({ ...q, from: undefined, to: undefined }, CS),
         ])}) x
       GROUP BY 1, 2 ORDER BY 1, 2`;
