@@ -198,7 +198,7 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
 
   async function capture(
     input: FeedbackInput,
-    _options: Parameters<ClosedLoop['capture']>[1] = {},
+    captureOptions: Parameters<ClosedLoop['capture']>[1] = {},
   ): Promise<CaptureResult> {
     ensureOpen();
     const parsed = FeedbackInputSchema.safeParse(input);
@@ -226,9 +226,10 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       maxHistoryEvents: options.maxHistoryEvents,
       deliveryHeartbeatTimeout: options.deliveryHeartbeatTimeout,
     };
-    let reply: { snapshot: LoopSnapshot; duplicate: boolean };
+    let reply: { snapshot: LoopSnapshot; duplicate: boolean; updated?: boolean };
     try {
       reply = await client.workflow.executeUpdateWithStart(captureUpdate, {
+        args: [captureOptions.onDuplicate === 'update' ? { update: feedback } : {}],
         startWorkflowOperation: new WithStartWorkflowOperation(LOOP_WORKFLOW_TYPE, {
           workflowId,
           taskQueue: options.taskQueue,
@@ -247,6 +248,16 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       reply = { snapshot: snap, duplicate: true };
     }
     const ctx = reply.snapshot.context;
+    if (!reply.duplicate && parsed.data.inReplyTo !== undefined) {
+      // The answer to a re-survey: record it on the loop it was sent from (as the embedded runtime).
+      await this_
+        .recordResurvey(parsed.data.inReplyTo, {
+          feedbackId: ids.feedbackId,
+          nps: parsed.data.nps,
+          csat: parsed.data.csat,
+        })
+        .catch(() => undefined);
+    }
     if (!reply.duplicate) {
       emit('feedback.captured', {
         loopId: ids.loopId,
@@ -261,7 +272,7 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       loopId: ids.loopId,
       feedbackId: ids.feedbackId,
       duplicate: reply.duplicate,
-      updated: false,
+      updated: reply.updated ?? false,
       state: reply.snapshot.state,
       classification: ctx.classification,
       case: ctx.case,
@@ -307,7 +318,7 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
     return cases;
   }
 
-  return {
+  const this_: ClosedLoop = {
     capture,
     async recordResurvey(loopId, answer) {
       ensureOpen();
@@ -375,4 +386,5 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       closed = true;
     },
   };
+  return this_;
 }

@@ -9,7 +9,13 @@ export type { RunningWorker, RunWorkerExtras, WorkerConfig, WorkerConfigInput } 
 export { loadWorkerConfig, runWorker, structuredLogger, WorkerConfigSchema } from './run-worker.ts';
 export type { ClosedLoopWorkerOptions } from './worker.ts';
 export { bundleLoopWorkflows, bundlerOptions, createClosedLoopWorker, workflowsPath } from './worker.ts';
-export type { CaptureReply, LoopCommand, LoopWorkflowInput, Org } from './workflows/definitions.ts';
+export type {
+  CaptureArgs,
+  CaptureReply,
+  LoopCommand,
+  LoopWorkflowInput,
+  Org,
+} from './workflows/definitions.ts';
 export {
   captureUpdate,
   commandSignal,

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTemporalClosedLoop, workflowIdOf } from './client.ts';
 import { dedupingReceiver, eventually, startDevServer, testCodec, testDecider, testOrg } from './test-kit.ts';
 import { bundleLoopWorkflows, createClosedLoopWorker } from './worker.ts';
+import { commandSignal } from './workflows/definitions.ts';
 
 const TASK_QUEUE = 'closedloop-test';
 const FIXTURE = new URL('./fixtures/happy-path.history.json', import.meta.url);
@@ -48,6 +49,9 @@ afterAll(async () => {
   await running;
   await env?.teardown();
 });
+
+const codecClient = () =>
+  new Client({ connection: env.connection, dataConverter: { payloadCodecs: [testCodec()] } });
 
 /** Waits until no delivery happened for a moment. */
 async function settle() {
@@ -114,6 +118,31 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
       runs.push(wf.runId);
     }
     expect(runs.length).toBeLessThanOrEqual(1);
+  });
+
+  test('the rest of an answer, captured with onDuplicate update, updates the same loop', async () => {
+    const input = detractor({ comment: undefined });
+    const a = await loop.capture(input);
+    const b = await loop.capture({ ...input, comment: 'Y nadie contestó' }, { onDuplicate: 'update' });
+    expect(b).toMatchObject({ duplicate: true, updated: true, loopId: a.loopId });
+    expect(b.case?.id).toBe(a.case?.id);
+    const again = await loop.capture({ ...input, comment: 'Y nadie contestó' }, { onDuplicate: 'update' });
+    expect(again.updated).toBe(false);
+  });
+
+  test('a case change sent as a signal is applied without an answer', async () => {
+    const { case: c, loopId } = await loop.capture(detractor());
+    await codecClient().workflow.getHandle(workflowIdOf({ loopId })).signal(commandSignal, {
+      type: 'COMMENT',
+      actor: 'ana',
+      commentId: 'sig-1',
+      body: 'Por señal',
+    });
+    const commented = await eventually(async () => {
+      const now = await loop.cases.get(c!.id);
+      return now.comments.length > 0 ? now : undefined;
+    });
+    expect(commented.comments[0]).toMatchObject({ id: 'sig-1', body: 'Por señal' });
   });
 
   test('a refused update is rejected with its reason and leaves no trace in history', async () => {

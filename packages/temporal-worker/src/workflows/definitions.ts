@@ -41,10 +41,17 @@ export interface CaptureReply {
   snapshot: LoopSnapshot;
   /** True when this capture reached a loop that was captured before. */
   duplicate: boolean;
+  /** True when a duplicate updated the stored answer (`onDuplicate: 'update'` and it differed). */
+  updated: boolean;
+}
+
+export interface CaptureArgs {
+  /** `onDuplicate: 'update'`: the answer as received now, to replace the stored one if it differs. */
+  update?: Feedback;
 }
 
 /** Waits until the loop was decided; the reply to capture (sent with update-with-start). */
-export const captureUpdate = defineUpdate<CaptureReply, []>('closedloop.capture');
+export const captureUpdate = defineUpdate<CaptureReply, [CaptureArgs?]>('closedloop.capture');
 /** A case change, validated before it is accepted: a refused move is rejected with its reason. */
 export const commandUpdate = defineUpdate<LoopSnapshot, [LoopCommand]>('closedloop.command');
 /** The same changes as a signal, where no answer is needed (a refused one is dropped and logged). */

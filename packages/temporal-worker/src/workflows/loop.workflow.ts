@@ -31,6 +31,7 @@ import {
 } from '@temporalio/workflow';
 import type { LoopActivities } from '../activities.ts';
 import {
+  type CaptureArgs,
   type CaptureReply,
   captureUpdate,
   commandSignal,
@@ -102,6 +103,7 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
   };
   if (org) setOrg(org);
 
+  let published = '';
   const publish = () => {
     if (!input.searchAttributes || !snapshot) return;
     const ctx = snapshot.context;
@@ -115,6 +117,10 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
       { key: SA.npsCategory, value: ctx.classification?.npsCategory ?? null },
       { key: SA.caseId, value: c?.id ?? null },
     ];
+    // Only when something listed changed: a comment writes no search-attribute event.
+    const key = JSON.stringify(pairs.map((p) => p.value));
+    if (key === published) return;
+    published = key;
     upsertSearchAttributes(pairs);
   };
 
@@ -144,12 +150,25 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
   };
 
   setHandler(snapshotQuery, () => snapshot);
-  setHandler(captureUpdate, async (): Promise<CaptureReply> => {
+  setHandler(captureUpdate, async (args?: CaptureArgs): Promise<CaptureReply> => {
     captures++;
     const duplicate = captures > 1;
     await condition(() => snapshot !== undefined || failure !== undefined);
     if (!snapshot) throw failure;
-    return { snapshot, duplicate };
+    const later = args?.update;
+    if (!duplicate || !later) return { snapshot, duplicate, updated: false };
+    // The survey tool sent more of the same answer: classify it again in the same loop.
+    const before = snapshot.context.feedback;
+    const feedback = { ...later, id: before.id, receivedAt: before.receivedAt };
+    if (JSON.stringify(feedback) === JSON.stringify(before)) return { snapshot, duplicate, updated: false };
+    const decided = await decide(feedback, iso(Date.now()));
+    const updated = apply({
+      type: 'FEEDBACK_UPDATED',
+      at: iso(Date.now()),
+      feedback,
+      decision: decided.decision,
+    });
+    return { snapshot, duplicate, updated };
   });
   setHandler(
     commandUpdate,
