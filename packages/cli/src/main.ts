@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { registerDataCommands } from './commands/data.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { runDemo } from './demo/run.ts';
@@ -28,8 +29,9 @@ export function createProgram(): Command {
       await runDemo({ dir: opts.dir, responses: opts.responses, speed: opts.speed });
     });
   registerRulesCommands(program);
-  registerServeCommand(program);
+  registerDataCommands(program);
   registerReportCommand(program);
+  registerServeCommand(program);
   return program;
 }
 

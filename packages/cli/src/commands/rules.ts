@@ -23,6 +23,7 @@ import {
 } from '@closedloop/rules';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { progressBar } from '../progress.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface RulesIo {
@@ -204,20 +205,9 @@ export function backtestCommand(opts: BacktestCliOptions, io: RulesIo = processI
   const newSet = loadRuleSet(opts.new);
   const feedbacks = readFeedbackFile(opts.feedback);
   const segments = readSegments(opts.segments);
-  let lastDrawn = -1;
   const report = backtest(oldSet, newSet, feedbacks, {
     segments,
-    onProgress: (done, total) => {
-      if (!io.progress) return;
-      const pct = Math.floor((done / total) * 100);
-      if (pct === lastDrawn && done !== total) return;
-      lastDrawn = pct;
-      const width = 30;
-      const filled = Math.round((done / total) * width);
-      io.err(
-        `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${pct}% ${done}/${total}${done === total ? '\n' : ''}`,
-      );
-    },
+    onProgress: progressBar(io.err, io.progress),
   });
   io.out(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatBacktest(report));
   return true;
