@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Decider } from '../domain/decision.ts';
 import { defaultDecider } from '../domain/default-decider.ts';
 import { SegmentTree } from '../domain/people.ts';
 import { people, segments as segmentList } from '../machine/fixtures.ts';
@@ -21,10 +22,10 @@ const T0 = Date.parse('2026-11-02T09:00:00Z'); // a Monday
 const WEEK = { from: '2026-11-02', to: '2026-11-09' };
 const MINUTE = 60_000;
 const base = defaultDecider();
-const decider = {
+const decider: Decider = {
   version: 'learn-test@1',
-  decide: (...args: Parameters<typeof base.decide>) => {
-    const d = base.decide(...args);
+  decide: async (...args) => {
+    const d = await base.decide(...args);
     const comment = args[0].comment ?? '';
     return {
       ...d,
