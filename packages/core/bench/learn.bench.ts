@@ -164,6 +164,7 @@ function nextChunk(size: number): Chunk {
     const flags = nps === null ? [] : nps <= 3 ? ['red'] : nps <= 6 ? ['yellow'] : [];
     const t = [pick(topics), ...(rand() < 0.5 ? [pick(topics)] : [])];
     let state = 'learned';
+    let kaseData: object | undefined;
     if (nps !== null && nps <= 6 && !anonymous && !resurvey) {
       const firstMs = expo(4 * 3_600_000);
       const resolveMs = firstMs + expo(3 * DAY);
@@ -205,6 +206,7 @@ function nextChunk(size: number): Chunk {
         ...(resolved ? { resolvedAt: iso(at + resolveMs) } : {}),
         version: resolved ? 4 : 2,
       };
+      kaseData = kase;
       chunk.cases.push([
         caseId,
         loopId,
@@ -221,10 +223,18 @@ function nextChunk(size: number): Chunk {
       if (resolved && rand() < 0.3)
         pendingResurveys.unshift({ at: at + resolveMs + 2 * DAY, loopId, segment: kase.segment });
     }
+    // Shaped like the runtime's snapshots: the feedback and the case ride along with the
+    // classification, so the topic and red-flag queries parse realistic JSON.
     const snapshot = {
       state,
       context: {
         loopId,
+        caseId: `CS-${id.slice(-12).toUpperCase()}`,
+        feedback,
+        ...(kaseData ? { case: kaseData } : {}),
+        timers: {},
+        version: 2,
+        pending: [],
         classification: {
           ...(nps !== null
             ? { npsCategory: nps >= 9 ? 'promoter' : nps >= 7 ? 'passive' : 'detractor' }
@@ -432,7 +442,7 @@ async function main() {
   const metricNames = Object.keys(results[0]!.metricsOverAllRows);
   const markdown = `## Inner-loop analytics (core/learn)
 
-${N.toLocaleString('en')} feedback rows over 52 weeks (30 segments in 3 levels, 5 touchpoints, 6 languages, 1–2 topics per answer, a case per identified detractor, re-surveys of resolved cases), bulk-inserted into each store's schema; loop snapshots carry only the classification. Weekly report = \`buildReport(analytics, { cadence: 'weekly' })\`: summary (NPS + CI, previous week, CSAT, responses, recovery, SLA breach rate, response-time p50/p90), 12-week NPS trend, by segment / touchpoint / language, topics vs previous week, root-cause Pareto, backlog. Median of 5 runs after a warm-up; ${process.version}, 2 cores.${WITH_PG ? '' : ' PostgreSQL skipped (BENCH_LEARN_PG=0).'}
+${N.toLocaleString('en')} feedback rows over 52 weeks (30 segments in 3 levels, 5 touchpoints, 6 languages, 1–2 topics per answer, a case per identified detractor, re-surveys of resolved cases), bulk-inserted into each store's schema; loop snapshots carry the feedback, the case and the classification as the runtime's do. Weekly report = \`buildReport(analytics, { cadence: 'weekly' })\`: summary (NPS + CI, previous week, CSAT, responses, recovery, SLA breach rate, response-time p50/p90), 12-week NPS trend, by segment / touchpoint / language, topics vs previous week, root-cause Pareto, backlog. Median of 5 runs after a warm-up; ${process.version}, 2 cores.${WITH_PG ? '' : ' PostgreSQL skipped (BENCH_LEARN_PG=0).'}
 
 | store | feedback rows | cases | weekly report, whole company | weekly, segment EU | daily / monthly / quarterly | target |
 |---|---:|---:|---:|---:|---:|---|
