@@ -281,6 +281,17 @@ export function describeAnalytics(name: string, open: () => Promise<AnalyticsHar
       ]);
     });
 
+    it('breaks case metrics down by the touchpoint of their feedback', async () => {
+      const rows = await analytics.slaBreachRate({ ...WEEK, by: 'touchpoint' });
+      expect(rows.map((r) => [r.group, r.cases, r.breached])).toEqual([
+        ['app', 1, 1],
+        ['phone', 1, 0],
+        ['web', 2, 1],
+      ]);
+      const [fr] = await analytics.responseTimes({ ...WEEK, language: 'fr' });
+      expect(fr?.firstResponse).toEqual({ count: 1, p50: HOUR, p90: HOUR });
+    });
+
     it('ages the open-case backlog', async () => {
       const rows = await analytics.backlog({ asOf: '2026-01-12T00:00:00Z', by: 'segment' });
       expect(rows).toEqual([
