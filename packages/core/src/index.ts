@@ -74,6 +74,8 @@ export type { Person, Segment } from './domain/people.ts';
 export { Directory, PersonSchema, SegmentSchema, SegmentTree } from './domain/people.ts';
 export type { FieldIssue } from './errors.ts';
 export { ClosedLoopError, ErrorCode, formatPath } from './errors.ts';
+// Learn: the inner loop (analytics in SQL, reports, schedules).
+export * from './learn/index.ts';
 export type { LoopSnapshot, StepResult } from './machine/loop.ts';
 export { refusedError, startLoop, stepLoop, stepLoopOrThrow } from './machine/loop.ts';
 export type { LoopMachine } from './machine/machine.ts';

@@ -1,10 +1,6 @@
 // `closedloop report`: the inner-loop report of a store, in the terminal, as HTML, JSON, CSV or an email.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { type Segment, SegmentTree } from '@closedloop/core';
-import type { Command } from 'commander';
-import pc from 'picocolors';
-// TODO(core index): import these from '@closedloop/core' once core's index exports learn/.
 import {
   buildReport,
   type Cadence,
@@ -16,8 +12,12 @@ import {
   reportToCsv,
   reportToEmail,
   reportToJson,
+  type Segment,
+  SegmentTree,
   sqliteExecutor,
-} from '../../../core/src/learn/index.ts';
+} from '@closedloop/core';
+import type { Command } from 'commander';
+import pc from 'picocolors';
 
 /** Where command output goes; tests pass their own. */
 export interface ReportIo {
