@@ -1,14 +1,19 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { emailConnector } from '@closedloop/connectors';
 import {
   type Case,
   ClosedLoopError,
+  createAnalytics,
   createClosedLoop,
+  Directory,
   type FeedbackInput,
   npsCategory,
+  SegmentTree,
   scaledClock,
+  sqliteExecutor,
   sqliteStore,
 } from '@closedloop/core';
 import { createRulesDecider, loadRuleSet } from '@closedloop/rules';
@@ -227,8 +232,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       [...causes.entries()].sort((a, b) => b[1] - a[1]),
     ),
   );
-  write(heading('7 · Learn: NPS by segment'));
-  write(table(['segment', 'responses', 'promoters', 'passives', 'detractors', 'NPS'], npsRows(responses)));
+  write(heading('7 · Learn: NPS by segment (SQL over the store, rolled up the segment tree)'));
+  write(
+    table(
+      ['segment', 'responses', 'promoters', 'passives', 'detractors', 'NPS', '95% CI'],
+      await npsRows(database),
+    ),
+  );
   write(
     `\n${pc.green('✓')} The loop ran end to end. Look inside: ${pc.bold(`sqlite3 ${database} 'select id,status,priority,segment,owner from cases'`)}`,
   );
@@ -289,20 +299,32 @@ function decodeHeader(value: string): string {
   );
 }
 
-function npsRows(rs: FeedbackInput[]): (string | number)[][] {
-  const bySegment = new Map<string, number[]>();
-  for (const r of rs) {
-    if (r.nps === undefined) continue;
-    const s = r.customer.segment ?? '?';
-    bySegment.set(s, [...(bySegment.get(s) ?? []), r.nps]);
+/** NPS per segment, each rolled up over its subtree, computed in SQL on the demo's SQLite file. */
+async function npsRows(database: string): Promise<(string | number)[][]> {
+  const db = new DatabaseSync(database, { readOnly: true });
+  try {
+    const tree = new SegmentTree(demoSegments, new Directory(demoPeople));
+    const analytics = createAnalytics(sqliteExecutor(db), { segments: tree });
+    const rows: (string | number)[][] = [];
+    const visit = async (id: string, depth: number) => {
+      const [r] = await analytics.nps({ segment: id });
+      if (r && r.responses > 0 && r.nps !== null) {
+        const ci = r.ci ? pc.dim(`${r.ci.low.toFixed(0)}…${r.ci.high.toFixed(0)}`) : '';
+        rows.push([
+          `${'  '.repeat(depth)}${tree.get(id).name}`,
+          r.responses,
+          r.promoters,
+          r.passives,
+          r.detractors,
+          npsColour(r.nps),
+          ci,
+        ]);
+      }
+      for (const child of tree.children(id)) await visit(child, depth + 1);
+    };
+    for (const root of tree.all().filter((s) => s.parent === undefined)) await visit(root.id, 0);
+    return rows;
+  } finally {
+    db.close();
   }
-  const row = (name: string, scores: number[]) => {
-    const p = scores.filter((s) => npsCategory(s) === 'promoter').length;
-    const d = scores.filter((s) => npsCategory(s) === 'detractor').length;
-    const nps = ((p - d) / scores.length) * 100;
-    return [name, scores.length, p, scores.length - p - d, d, npsColour(nps)];
-  };
-  const rows = [...bySegment.entries()].sort().map(([s, scores]) => row(s, scores));
-  rows.push(row(pc.bold('all'), [...bySegment.values()].flat()));
-  return rows;
 }
