@@ -10,7 +10,6 @@ import {
   createClosedLoop,
   Directory,
   type FeedbackInput,
-  npsCategory,
   SegmentTree,
   scaledClock,
   sqliteExecutor,
