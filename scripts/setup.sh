@@ -9,4 +9,12 @@ if [ "${CI:-}" = "true" ]; then
 else
   pnpm install --reporter=append-only
 fi
-pnpm run build >/dev/null
+# Quiet when it works; the whole log when it does not.
+log=$(mktemp)
+if ! pnpm run build >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "error: the build failed (log above)" >&2
+  rm -f "$log"
+  exit 1
+fi
+rm -f "$log"
