@@ -11,16 +11,18 @@ if (args.includes('--help') || args.includes('-h')) {
   );
   process.exit(0);
 }
-try {
+// No top-level await: the bin is also built as CommonJS.
+async function main(): Promise<void> {
   const running = await runWorker(loadWorkerConfig(path));
   process.stderr.write(
     `${JSON.stringify({ level: 'INFO', msg: 'closedloop worker running', httpPort: running.httpPort })}\n`,
   );
   await running.done;
   process.stderr.write(`${JSON.stringify({ level: 'INFO', msg: 'closedloop worker stopped' })}\n`);
-} catch (e) {
+}
+main().catch((e: unknown) => {
   process.stderr.write(
     `${JSON.stringify({ level: 'ERROR', msg: e instanceof Error ? e.message : String(e) })}\n`,
   );
   process.exit(1);
-}
+});
