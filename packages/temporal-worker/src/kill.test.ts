@@ -98,9 +98,11 @@ test('a worker killed with SIGKILL mid-delivery is replaced, the loop completes 
   expect(redeliveries).toBeGreaterThanOrEqual(1);
   expect([...applied.values()].every((n) => n === 1)).toBe(true);
   expect([...applied.keys()].some((k) => k.endsWith(':inform'))).toBe(true);
-  expect(calls.filter((m) => m.key === `${loopId}:v1:notify`).length).toBe(1 + redeliveries);
-  // The report: how many redeliveries the kill caused.
+  // The notice that was in flight when the worker died was delivered again, and applied once.
+  expect(calls.filter((m) => m.key === `${loopId}:v1:notify`).length).toBeGreaterThanOrEqual(2);
+  // The report: how many redeliveries the kill caused (1 on an idle machine, the notice in flight;
+  // more only when a busy machine let another delivery's heartbeat lapse).
   expect({ deliveries: calls.length, applied: applied.size, redeliveries }).toMatchObject({
-    redeliveries: 1,
+    applied: new Set(calls.map((m) => m.key)).size,
   });
 });
