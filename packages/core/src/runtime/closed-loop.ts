@@ -351,7 +351,12 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         feedbackId: ids.feedbackId,
         nps: parsed.nps,
         csat: parsed.csat,
-      }).catch((e) => onError(e, 're-survey link'));
+      }).catch((e) => {
+        // An answer to a loop that is not waiting for one (or is unknown) stays a plain answer.
+        const plain =
+          e instanceof ClosedLoopError && (e.code === 'MOVE_REFUSED' || e.code === 'LOOP_NOT_FOUND');
+        if (!plain) onError(e, 're-survey link');
+      });
     }
     return result;
   }
