@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import { CASE_STATUSES, PRIORITIES } from './constants.ts';
 
-export const PrioritySchema = z.enum(['low', 'medium', 'high', 'critical']);
+export { CASE_STATUSES, PRIORITIES } from './constants.ts';
+
+export const PrioritySchema = z.enum(PRIORITIES);
 export type Priority = z.output<typeof PrioritySchema>;
-export const PRIORITIES = PrioritySchema.options;
 
-export const CaseStatusSchema = z.enum(['new', 'open', 'resolved', 'escalated']);
+export const CaseStatusSchema = z.enum(CASE_STATUSES);
 export type CaseStatus = z.output<typeof CaseStatusSchema>;
-export const CASE_STATUSES = CaseStatusSchema.options;
 
 /** Who did something: a person id from the directory, or `system` for the loop itself. */
 export const ActorSchema = z.string().min(1).max(200);

@@ -80,8 +80,4 @@ export interface Decider {
   decide(feedback: Feedback, context: DecisionContext): DecisionInput | Promise<DecisionInput>;
 }
 
-/** The escalation chain used when a decision names none: warn, then escalate to the parent. */
-export const DEFAULT_ESCALATION: readonly EscalationStep[] = [
-  { raisePriority: true, escalate: false, notify: ['owner', 'segmentManagers'], rearmMinutes: 240 },
-  { raisePriority: true, escalate: true, notify: ['owner', 'parentManagers'] },
-];
+export { DEFAULT_ESCALATION } from './constants.ts';

@@ -1,15 +1,15 @@
-// @closedloop/core/machine: the domain and the pure loop machine, with no Node.js built-ins and
-// no I/O, so it can run inside a Temporal workflow sandbox.
-
-export { addBusinessTime } from '../domain/calendar.ts';
+// @closedloop/core/machine: the pure loop machine and what it needs, with no Node.js built-ins,
+// no I/O and no zod (a Temporal workflow sandbox evaluates this module for every workflow, so it
+// must load fast). Validation with zod lives in the full `@closedloop/core` entry.
+export { addBusinessTime } from '../domain/business-time.ts';
 export type { Case } from '../domain/case.ts';
-export { csatCategory, npsCategory } from '../domain/classification.ts';
+export { DEFAULT_ESCALATION, PRIORITIES } from '../domain/constants.ts';
 export type { Decision, DecisionInput } from '../domain/decision.ts';
-export { DEFAULT_ESCALATION, DecisionSchema } from '../domain/decision.ts';
 export type { Effect } from '../domain/effect.ts';
 export type { Feedback } from '../domain/feedback.ts';
-export type { Person, Segment } from '../domain/people.ts';
-export { Directory, SegmentTree } from '../domain/people.ts';
+export type { Person, Segment } from '../domain/org.ts';
+export { Directory, SegmentTree } from '../domain/org.ts';
+export { csatCategory, npsCategory } from '../domain/scores.ts';
 export type { FieldIssue } from '../errors.ts';
 export { ClosedLoopError, ErrorCode } from '../errors.ts';
 export type { LoopSnapshot, StepResult } from './loop.ts';

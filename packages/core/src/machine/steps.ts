@@ -1,10 +1,10 @@
 // Pure context transformers, one per accepted event. Each returns the next context, with the
 // effects this event emits in `pending` and `version` advanced by one.
 
-import { addBusinessTime } from '../domain/calendar.ts';
+import { addBusinessTime } from '../domain/business-time.ts';
 import type { AuditEntry, Case, Priority } from '../domain/case.ts';
-import { PRIORITIES } from '../domain/case.ts';
-import { DEFAULT_ESCALATION, type Decision, type RecipientRef } from '../domain/decision.ts';
+import { DEFAULT_ESCALATION, PRIORITIES } from '../domain/constants.ts';
+import type { Decision, RecipientRef } from '../domain/decision.ts';
 import type { CaseSummary, Change, Effect, Recipient } from '../domain/effect.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import type { LoopContext, LoopEnv, LoopEventOf, TimerName } from './types.ts';

@@ -3,7 +3,7 @@ import type { Classification } from '../domain/classification.ts';
 import type { Decision } from '../domain/decision.ts';
 import type { Effect } from '../domain/effect.ts';
 import type { Feedback } from '../domain/feedback.ts';
-import type { Directory, SegmentTree } from '../domain/people.ts';
+import type { Directory, SegmentTree } from '../domain/org.ts';
 
 export type TimerName = 'firstResponse' | 'resolution' | 'resurvey' | 'resurveyExpiry';
 
