@@ -3,14 +3,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type Connector,
-  type Decider,
-  DeliveryError,
-  defaultDecider,
-  EFFECT_TYPES,
-  type Effect,
-} from '@closedloop/core';
+import { type Connector, DeliveryError, EFFECT_TYPES, type Effect } from '@closedloop/core';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { SA } from './workflows/definitions.ts';
