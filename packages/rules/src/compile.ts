@@ -22,7 +22,7 @@ export interface CompileOptions {
 
 interface Node {
   /** `full`: evaluate every condition of a priority set, as json-rules-engine does, so errors surface. */
-  eval(facts: Facts, full: boolean, ctx: OperatorContext): boolean;
+  holds(facts: Facts, full: boolean, ctx: OperatorContext): boolean;
   trace(facts: Facts, ctx: OperatorContext, evaluated: boolean): { result: boolean; trace: ConditionTrace };
   /** Can throw for reasons other than an undefined fact (so it is never skipped). */
   mayThrow: boolean;
@@ -139,7 +139,7 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
         );
       }
     };
-    const evalLeaf: Node['eval'] = readValue
+    const holdsLeaf: Node['holds'] = readValue
       ? (facts, _full, ctx) => {
           const value = readValue(facts);
           return compare(readFact(facts), value, ctx);
@@ -148,7 +148,7 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
     return {
       mayThrow,
       priority: conditionPriority(c.priority),
-      eval: evalLeaf,
+      holds: holdsLeaf,
       trace(facts, ctx, evaluated) {
         const t: ConditionTrace = {
           kind: 'fact',
@@ -185,8 +185,8 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
     return {
       priority,
       mayThrow,
-      eval(facts, full, ctx) {
-        if (only) return only.eval(facts, full, ctx) === true;
+      holds(facts, full, ctx) {
+        if (only) return only.holds(facts, full, ctx) === true;
         if (children.length === 0) return true;
         let result = isAll;
         for (const set of sets) {
@@ -194,7 +194,7 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
           let setResult = isAll;
           for (const child of set) {
             if (setResult !== isAll && !full && !child.mayThrow) continue;
-            const r = child.eval(facts, full, ctx) === true;
+            const r = child.holds(facts, full, ctx) === true;
             if (r !== isAll) setResult = r;
           }
           result = setResult;
@@ -245,7 +245,7 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
       return {
         priority: conditionPriority(g.priority),
         mayThrow: inner.mayThrow,
-        eval: (facts, full, ctx) => !inner.eval(facts, full, ctx),
+        holds: (facts, full, ctx) => !inner.holds(facts, full, ctx),
         trace(facts, ctx, evaluated) {
           const t = inner.trace(facts, ctx, evaluated);
           const result = evaluated && !t.result;
@@ -304,7 +304,7 @@ export function compileRules(rules: readonly Rule[], options: CompileOptions = {
         let out: RuleEvent[] | undefined;
         for (const r of group) {
           if (!full && r.gateFact !== undefined && facts[r.gateFact] !== r.gateValue) continue;
-          if (r.root.eval(facts, full, ctx)) {
+          if (r.root.holds(facts, full, ctx)) {
             out ??= [];
             out.push(r.event);
             events.push(r.event);
