@@ -372,6 +372,42 @@ describe('inform the customer and re-survey (R18, R20)', () => {
     expect(s.context.outcome).toMatchObject({ reason: 'closed', resurvey: { nps: 9 } });
   });
 
+  test('a customer still unhappy at the re-survey reopens the case for its owner, surveyed only once', () => {
+    let s = send(resolved(), { type: 'INFORM_CUSTOMER', actor: 'ana', at: at(6) });
+    s = send(s, { type: 'CUSTOMER_INFORMED', at: at(7) });
+    s = send(s, { type: 'TIMER_FIRED', timer: 'resurvey', at: at(8) });
+    const r = stepLoopOrThrow(machine, env, s, {
+      type: 'RESURVEY_ANSWERED',
+      at: at(100),
+      feedbackId: 'fb_2',
+      nps: 4,
+    });
+    expect(r.snapshot.state).toBe('acting.open');
+    expect(r.snapshot.context.case).toMatchObject({
+      status: 'open',
+      owner: 'ana',
+      customerInformedAt: undefined,
+    });
+    expect(r.snapshot.context.timers).toEqual({ resolution: at(100 + 24 * 60) });
+    expect(r.snapshot.context.case!.audit.slice(-2).map((a) => a.action)).toEqual(['resurveyed', 'status']);
+    expect(r.effects[0]).toMatchObject({
+      type: 'notify',
+      to: [{ id: 'ana' }],
+      changes: [
+        { field: 'resurvey', after: 4 },
+        { field: 'status', before: 'resolved', after: 'open' },
+      ],
+    });
+    // Fixed again and told again: this time the loop ends without another survey.
+    let t = send(r.snapshot, { type: 'RESOLVE', actor: 'ana', at: at(200), rootCause: 'carrier' });
+    t = send(send(t, { type: 'INFORM_CUSTOMER', actor: 'ana', at: at(201) }), {
+      type: 'CUSTOMER_INFORMED',
+      at: at(202),
+    });
+    expect(t.state).toBe('learned');
+    expect(t.context.resurveys).toEqual([{ nps: 4, csat: undefined, feedbackId: 'fb_2', at: at(100) }]);
+  });
+
   test('an unanswered re-survey expires into learned', () => {
     let s = send(send(resolved(), { type: 'INFORM_CUSTOMER', actor: 'ana', at: at(6) }), {
       type: 'CUSTOMER_INFORMED',

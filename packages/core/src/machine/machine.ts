@@ -13,9 +13,11 @@ import {
   applyResurveyAnswered,
   applyResurveyDue,
   applyResurveyExpired,
+  applyResurveyReopen,
   applyUpdate,
   dropTimer,
   nextEscalationStep,
+  stillUnhappy,
 } from './steps.ts';
 import type { LoopContext, LoopEnv, LoopEvent, LoopEventOf, LoopInput, TimerName } from './types.ts';
 
@@ -81,7 +83,9 @@ export function createLoopMachine(env: LoopEnv) {
       resolutionBreachEscalates: breachEscalates('resolution'),
       resurveyDue: breach('resurvey'),
       resurveyExpired: breach('resurveyExpiry'),
-      resurveys: ({ context }) => context.decision?.resurvey !== undefined,
+      // One re-survey per loop: a case reopened by an unhappy answer is not surveyed again.
+      resurveys: ({ context }) => context.decision?.resurvey !== undefined && !context.resurveys?.length,
+      stillUnhappy: ({ event }) => event.type === 'RESURVEY_ANSWERED' && stillUnhappy(event),
     },
     actions: {
       decide: assign(({ context, event }) => applyDecision(env, context, as(event, 'DECIDED'))),
@@ -101,6 +105,9 @@ export function createLoopMachine(env: LoopEnv) {
         applyResurveyAnswered(context, as(event, 'RESURVEY_ANSWERED')),
       ),
       resurveyExpired: assign(({ context }) => applyResurveyExpired(context)),
+      resurveyReopen: assign(({ context, event }) =>
+        applyResurveyReopen(env, context, as(event, 'RESURVEY_ANSWERED')),
+      ),
       dropTimer: assign(({ context, event }) => dropTimer(context, as(event, 'TIMER_FIRED'))),
     },
   }).createMachine({
@@ -174,7 +181,10 @@ export function createLoopMachine(env: LoopEnv) {
         on: {
           COMMENT: { guard: 'ok', actions: 'comment' },
           FEEDBACK_UPDATED: { actions: 'feedbackUpdated' },
-          RESURVEY_ANSWERED: { target: 'learned', actions: 'resurveyAnswered' },
+          RESURVEY_ANSWERED: [
+            { guard: 'stillUnhappy', target: 'acting.open', actions: 'resurveyReopen' },
+            { target: 'learned', actions: 'resurveyAnswered' },
+          ],
           TIMER_FIRED: [
             { guard: 'resurveyDue', actions: 'resurveyDue' },
             { guard: 'resurveyExpired', target: 'learned', actions: 'resurveyExpired' },

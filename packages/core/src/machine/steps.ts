@@ -586,6 +586,52 @@ export function applyResurveyDue(ctx: LoopContext, ev: LoopEventOf<'TIMER_FIRED'
   };
 }
 
+/** A re-survey answer that is still unhappy: detractor (NPS 0–6) or dissatisfied (CSAT 1–2). */
+export function stillUnhappy(ev: LoopEventOf<'RESURVEY_ANSWERED'>): boolean {
+  return (ev.nps !== undefined && ev.nps <= 6) || (ev.csat !== undefined && ev.csat <= 2);
+}
+
+/**
+ * The customer is still unhappy after the fix (R20): the case reopens for its owner, who is
+ * told, and the resolution clock starts again. The loop re-surveys only once.
+ */
+export function applyResurveyReopen(
+  env: LoopEnv,
+  ctx: LoopContext,
+  ev: LoopEventOf<'RESURVEY_ANSWERED'>,
+): Partial<LoopContext> {
+  const version = ctx.version + 1;
+  const answer = { nps: ev.nps, csat: ev.csat, feedbackId: ev.feedbackId, at: ev.at };
+  const note = `still unhappy after the re-survey (${ev.nps !== undefined ? `NPS ${ev.nps}` : `CSAT ${ev.csat}`})`;
+  const base = { ...ctx, timers: withTimers(ctx, { resurvey: undefined, resurveyExpiry: undefined }) };
+  const reopened = changeCase(env, base, ev.at, 'system', { status: 'open' }, note);
+  const c: Case = {
+    ...reopened.c,
+    customerInformedAt: undefined,
+    audit: [
+      ...reopened.c.audit.slice(0, ctx.case!.audit.length),
+      {
+        at: ev.at,
+        actor: 'system',
+        action: 'resurveyed',
+        after: ev.nps ?? ev.csat ?? null,
+        note: ev.feedbackId,
+      },
+      ...reopened.c.audit.slice(ctx.case!.audit.length),
+    ],
+  };
+  return {
+    case: c,
+    timers: reopened.timers,
+    version,
+    resurveys: [...(ctx.resurveys ?? []), answer],
+    pending: notifyCase(env, ctx, version, c, 'caseUpdated', ev.at, 'system', [
+      { field: 'resurvey', before: null, after: ev.nps ?? ev.csat ?? null },
+      ...reopened.changes,
+    ]),
+  };
+}
+
 export function applyResurveyAnswered(
   ctx: LoopContext,
   ev: LoopEventOf<'RESURVEY_ANSWERED'>,

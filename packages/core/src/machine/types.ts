@@ -39,6 +39,8 @@ export interface LoopContext {
   /** Effects emitted by the latest accepted event. */
   pending: Effect[];
   /** Why the loop ended where it did. */
+  /** Re-survey answers received, kept when a still-unhappy answer reopens the case (R20). */
+  resurveys?: { nps?: number; csat?: number; feedbackId: string; at: string }[];
   outcome?: {
     reason: 'anonymous' | 'noCase' | 'noContact' | 'closed' | 'resurveyExpired';
     resurvey?: { nps?: number; csat?: number; feedbackId: string; at: string };
