@@ -110,8 +110,26 @@ const HttpConfig = z
 export const ServeConfigSchema = z
   .object({
     $schema: z.string().optional(),
-    /** SQLite file, or `:memory:` for a throwaway in-memory store. */
-    store: z.string().min(1).default('data/closedloop.sqlite'),
+    /** SQLite file, `:memory:` for a throwaway in-memory store, or PostgreSQL for a team. */
+    store: z
+      .union([
+        z.string().min(1),
+        z
+          .object({
+            postgres: z
+              .object({
+                /** The environment variable holding the connection string (it has a password). */
+                urlEnv: EnvName,
+                schema: z
+                  .string()
+                  .regex(/^[a-z_][a-z0-9_]*$/, 'a schema name such as "closedloop"')
+                  .optional(),
+              })
+              .strict(),
+          })
+          .strict(),
+      ])
+      .default('data/closedloop.sqlite'),
     directory: z.union([z.string().min(1), z.array(PersonSchema)]),
     segments: z.union([z.string().min(1), z.array(SegmentSchema).min(1)]),
     rules: z.string().min(1).optional(),
@@ -149,7 +167,8 @@ export class ConfigError extends Error {
 }
 
 const HINTS: Record<string, string> = {
-  store: 'a SQLite file path such as "data/closedloop.sqlite", or ":memory:"',
+  store:
+    'a SQLite file path such as "data/closedloop.sqlite", ":memory:", or { "postgres": { "urlEnv": "DATABASE_URL" } }',
   directory: 'a list of people [{ "id", "name", "email" }] or the path of a JSON file holding it',
   segments: 'a list of segments [{ "id", "name", "managers": ["person-id"] }] or a JSON file path',
   rules: 'the folder holding classify.json, route.json, …',
@@ -220,7 +239,7 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
   const email = c.connectors.email;
   return {
     file,
-    store: c.store === ':memory:' ? c.store : abs(c.store),
+    store: typeof c.store !== 'string' || c.store === ':memory:' ? c.store : abs(c.store),
     directory,
     segments,
     ...(c.rules !== undefined ? { rules: abs(c.rules) } : {}),

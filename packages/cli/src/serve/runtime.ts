@@ -15,6 +15,7 @@ import {
   type Decider,
   type EmbeddedClosedLoop,
   memoryStore,
+  postgresStore,
   sqliteStore,
 } from '@closedloop/core';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
@@ -122,7 +123,16 @@ export function createRuntime(
   const rules = config.rules ? createRulesDecider(config.rules) : undefined;
   const decider: Decider | undefined = rules;
   let store: EmbeddedClosedLoop['store'];
-  if (config.store === ':memory:') store = memoryStore();
+  if (typeof config.store !== 'string') {
+    const { urlEnv, schema } = config.store.postgres;
+    const connectionString = env[urlEnv];
+    if (!connectionString) {
+      throw new Error(
+        `store.postgres.urlEnv: the environment variable ${urlEnv} is not set; set it to the PostgreSQL connection string`,
+      );
+    }
+    store = postgresStore({ connectionString, ...(schema ? { schema } : {}) });
+  } else if (config.store === ':memory:') store = memoryStore();
   else {
     mkdirSync(dirname(config.store), { recursive: true });
     store = sqliteStore({ path: config.store });
