@@ -1,5 +1,6 @@
 import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
 import { z } from 'zod';
+import { caseTitle } from './case-title.ts';
 import { isRetryableStatus, parseRetryAfter } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
 import { configError, resolveSecret, SecretSchema } from './secrets.ts';
@@ -117,7 +118,7 @@ export function hubspotConnector(options: HubSpotConnectorOptions): Connector {
   };
   const properties = (c: CaseSummary) => ({
     [idProp]: c.id,
-    subject: `[Case ${c.id}] ${c.nps !== undefined ? `NPS ${c.nps}` : c.csat !== undefined ? `CSAT ${c.csat}` : 'Feedback'} from ${c.customerName ?? c.customerEmail}`,
+    subject: caseTitle(c),
     content: c.feedbackComment,
     hs_pipeline: cfg.pipeline ?? '0',
     hs_pipeline_stage: stages[c.status] ?? '1',

@@ -1,5 +1,6 @@
 import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
 import { z } from 'zod';
+import { caseTitle } from './case-title.ts';
 import { isRetryableStatus } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
 import { configError, resolveSecret, SecretSchema } from './secrets.ts';
@@ -121,8 +122,6 @@ export function jiraConnector(options: JiraConnectorOptions): Connector {
     );
     return client;
   };
-  const summary = (c: CaseSummary) =>
-    `[Case ${c.id}] ${c.nps !== undefined ? `NPS ${c.nps}` : c.csat !== undefined ? `CSAT ${c.csat}` : 'Feedback'} from ${c.customerName ?? c.customerEmail}`;
 
   return {
     name,
@@ -146,7 +145,7 @@ export function jiraConnector(options: JiraConnectorOptions): Connector {
               fields: {
                 project: { key: cfg.project },
                 issuetype: { name: cfg.issueType ?? 'Task' },
-                summary: summary(c),
+                summary: caseTitle(c),
                 description: adf(c),
                 labels: ['closedloop', label],
               },
@@ -158,7 +157,7 @@ export function jiraConnector(options: JiraConnectorOptions): Connector {
           } else {
             await j.issues.editIssue({
               issueIdOrKey: issue.key ?? issue.id,
-              fields: { summary: summary(c) },
+              fields: { summary: caseTitle(c) },
             });
           }
           const target = statuses[c.status];

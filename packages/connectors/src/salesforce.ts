@@ -1,5 +1,6 @@
 import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
 import { z } from 'zod';
+import { caseTitle } from './case-title.ts';
 import { DeliveryLedger } from './ledger.ts';
 import { configError, resolveSecret, SecretSchema } from './secrets.ts';
 
@@ -102,7 +103,7 @@ export function salesforceConnector(options: SalesforceConnectorOptions): Connec
   };
   const record = (c: CaseSummary): Record<string, unknown> => ({
     [extId]: c.id,
-    Subject: `[Case ${c.id}] ${c.nps !== undefined ? `NPS ${c.nps}` : c.csat !== undefined ? `CSAT ${c.csat}` : 'Feedback'} from ${c.customerName ?? c.customerEmail}`,
+    Subject: caseTitle(c),
     Description: c.feedbackComment,
     Status: status[c.status] ?? c.status,
     Priority: priority[c.priority] ?? c.priority,

@@ -7,6 +7,7 @@ import {
   type HealthStatus,
 } from '@closedloop/core';
 import { z } from 'zod';
+import { caseTitle } from './case-title.ts';
 import { httpCall } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
 import { configError, resolveSecret, SecretSchema } from './secrets.ts';
@@ -95,7 +96,7 @@ export function zendeskConnector(options: ZendeskConnectorOptions): Connector {
   };
 
   const fields = (c: CaseSummary) => ({
-    subject: `[Case ${c.id}] ${c.nps !== undefined ? `NPS ${c.nps}` : c.csat !== undefined ? `CSAT ${c.csat}` : 'Feedback'} from ${c.customerName ?? c.customerEmail}`,
+    subject: caseTitle(c),
     priority: PRIORITY[c.priority] ?? 'normal',
     status: STATUS[c.status] ?? 'open',
     tags: [
