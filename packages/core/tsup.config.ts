@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'machine/index': 'src/machine/index.ts', testing: 'src/testing.ts' },
+  entry: {
+    index: 'src/index.ts',
+    'machine/index': 'src/machine/index.ts',
+    testing: 'src/testing.ts',
+    'testing-conformance': 'src/testing-conformance.ts',
+  },
   external: ['vitest'],
   format: ['esm', 'cjs'],
   dts: true,

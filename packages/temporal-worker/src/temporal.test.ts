@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ClosedLoopError } from '@closedloop/core';
-import { detractor, runtimeConformance } from '@closedloop/core/testing';
+import { detractor } from '@closedloop/core/testing';
+import { runtimeConformance } from '@closedloop/core/testing/conformance';
 import { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';

@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { FeedbackInput } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { detractor } from './test-kit.ts';
 import type { ClosedLoop } from './types.ts';
 
 export interface RuntimeUnderTest {
@@ -13,20 +14,6 @@ export interface RuntimeUnderTest {
   /** Effects the runtime's connector received, deduplicated by key. */
   deliveredKeys(): string[];
   dispose(): Promise<void>;
-}
-
-let seq = 0;
-/** A detractor in Spain (segment managers: ana, bob) with a unique response id. */
-export function detractor(over: Partial<FeedbackInput> = {}): FeedbackInput {
-  seq++;
-  return {
-    source: { tool: 'conformance', responseId: `r-${Date.now()}-${seq}` },
-    customer: { email: `customer${seq}@example.es`, name: 'Lucía', segment: 'spain' },
-    nps: 2,
-    comment: 'El pedido llegó roto',
-    language: 'es',
-    ...over,
-  };
 }
 
 export function runtimeConformance(

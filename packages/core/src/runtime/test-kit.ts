@@ -3,6 +3,7 @@
 import { type Connector, DeliveryError } from '../connector.ts';
 import type { Effect, EffectType } from '../domain/effect.ts';
 import { EFFECT_TYPES } from '../domain/effect.ts';
+import type { FeedbackInput } from '../domain/feedback.ts';
 
 export interface RecordingConnector extends Connector {
   /** Every call to deliver, including redeliveries. */
@@ -41,5 +42,19 @@ export function recordingConnector(
       }
       if (!applied.has(effect.key)) applied.set(effect.key, effect);
     },
+  };
+}
+
+let seq = 0;
+/** A detractor in Spain (segment managers: ana, bob) with a unique response id. */
+export function detractor(over: Partial<FeedbackInput> = {}): FeedbackInput {
+  seq++;
+  return {
+    source: { tool: 'conformance', responseId: `r-${Date.now()}-${seq}` },
+    customer: { email: `customer${seq}@example.es`, name: 'Lucía', segment: 'spain' },
+    nps: 2,
+    comment: 'El pedido llegó roto',
+    language: 'es',
+    ...over,
   };
 }
