@@ -45,6 +45,7 @@ export {
   type Audience,
   addPeriods,
   audienceFor,
+  audienceKey,
   buildReport,
   CADENCE_PERIOD,
   CADENCE_SECTIONS,

@@ -335,7 +335,13 @@ export function reportToCsv(report: Report): string {
 /** A MIME message (multipart/alternative: text and HTML) ready for any SMTP relay or `sendmail -t`. */
 export function reportToEmail(
   report: Report,
-  options: { from: string; to: readonly string[]; date?: Date },
+  options: {
+    from: string;
+    to: readonly string[];
+    date?: Date;
+    /** A stable Message-ID (without `<>`), so a report sent twice by a retried delivery is one message to mail clients. */
+    messageId?: string;
+  },
 ): string {
   const boundary = `closedloop-${Date.parse(report.generatedAt).toString(36)}`;
   const subject = `${report.title} — ${rangeLabel(report)} — ${scopeLabel(report)}`;
@@ -349,6 +355,7 @@ export function reportToEmail(
     `To: ${options.to.map(clean).join(', ')}`,
     `Subject: ${encodedSubject}`,
     `Date: ${(options.date ?? new Date(report.generatedAt)).toUTCString()}`,
+    ...(options.messageId ? [`Message-ID: <${clean(options.messageId).replace(/[<>\s]/g, '')}>`] : []),
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative; boundary="${boundary}"`,
     '',

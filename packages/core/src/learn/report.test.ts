@@ -11,7 +11,7 @@ import { ANSWERS, load, segments } from './analytics.suite.ts';
 import { type Analytics, createAnalytics } from './analytics.ts';
 import { sqliteExecutor } from './executor.ts';
 import { renderReportHtml, renderReportText, reportToCsv, reportToEmail, reportToJson } from './render.ts';
-import { audienceFor, buildReport, reportRange } from './report.ts';
+import { audienceFor, audienceKey, buildReport, reportRange } from './report.ts';
 import { nextRunAt, type ScheduledDelivery, scheduleReports } from './schedule.ts';
 
 let store: Store;
@@ -186,6 +186,20 @@ describe('rendering', () => {
     );
     expect(mail).toContain('Content-Type: text/html; charset=utf-8');
     expect(mail).not.toMatch(/\r\nBcc:/);
+    expect(mail).not.toContain('Message-ID');
+    const again = reportToEmail(weekly, {
+      from: 'cx@example.com',
+      to: ['eva@example.com'],
+      messageId: 'weekly-eva@closedloop\r\n<x>',
+    });
+    expect(again).toContain('\r\nMessage-ID: <weekly-eva@closedloopx>\r\n');
+  });
+
+  it('keys an audience by id, email or name, safe for schedule ids', () => {
+    expect(audienceKey({ id: 'Care Team', email: 'care@example.com' })).toBe('care-team');
+    expect(audienceKey({ name: 'Eva Müller', email: 'Eva@Example.com' })).toBe('eva@example.com');
+    expect(audienceKey({ name: 'Eva Müller' })).toBe('eva-m-ller');
+    expect(audienceKey({})).toBe('everyone');
   });
 });
 

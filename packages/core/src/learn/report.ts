@@ -48,6 +48,8 @@ export const CADENCE_SECTIONS: Record<Cadence, readonly ReportSection[]> = {
 
 /** Who a report is for (R24): it covers their segments (and subtrees) and the sections they need. */
 export interface Audience {
+  /** A stable key for schedules and run records (default: the email, else the name); see {@link audienceKey}. */
+  id?: string;
   /** Shown in the greeting. */
   name?: string;
   email?: string;
@@ -191,6 +193,18 @@ export function audienceFor(
     segments: top,
     ...(extra.sections ? { sections: extra.sections } : {}),
   };
+}
+
+/**
+ * The audience's stable key: its `id`, else its email, else its name, else `everyone`; lower-case,
+ * with anything outside `a-z0-9._@-` turned into `-` (safe in schedule and workflow ids).
+ *
+ * @example
+ * audienceKey({ name: 'Eva Müller', email: 'Eva@example.com' }) // 'eva@example.com'
+ */
+export function audienceKey(audience: Audience): string {
+  const raw = audience.id ?? audience.email ?? audience.name ?? 'everyone';
+  return raw.toLowerCase().replace(/[^a-z0-9._@-]+/g, '-') || 'everyone';
 }
 
 function toMs(at: ReportOptions['at']): number {
