@@ -12,8 +12,17 @@ export type {
   SmtpTransportConfig,
 } from './email/connector.ts';
 export { classifySmtpError, EmailConnectorConfigSchema, emailConnector } from './email/connector.ts';
+export type {
+  ReportMail,
+  ReportMailer,
+  ReportMailerConfig,
+  ReportMailerOptions,
+} from './email/report-mailer.ts';
+export { ReportMailerConfigSchema, reportMailer } from './email/report-mailer.ts';
 export type { BuiltInTemplateName, EmailTemplates, MessageTemplate } from './email/templates.ts';
 export { DEFAULT_TEMPLATES, pickLanguage } from './email/templates.ts';
+export type { MailTransport, MailTransportConfig } from './email/transport.ts';
+export { MailTransportSchema, mailTransport } from './email/transport.ts';
 export { sampleCase, sampleEffect, sampleEffects } from './fixtures.ts';
 export type { HttpCall } from './http.ts';
 export { httpCall, httpDeliveryError, isRetryableStatus, parseRetryAfter } from './http.ts';
