@@ -10,9 +10,11 @@ import {
   defaultDecider,
   type Effect,
   type Feedback,
+  type LoopSnapshot,
   type Person,
   type Segment,
   SegmentTree,
+  type Store,
 } from '@closedloop/core';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -24,13 +26,24 @@ export interface ActivityDeps {
   connectors?: readonly Connector[];
   directory: readonly Person[];
   segments: readonly Segment[];
+  /**
+   * A store (e.g. `postgresStore`) that receives a copy of every loop's feedback, case and
+   * snapshot as it changes, for analytics and reports (docs/temporal.md "Mirror"). Loops decided
+   * by a worker with a mirror are mirrored; Temporal stays the source of truth.
+   */
+  mirror?: Store;
 }
 
 export interface LoopActivities {
   /** Decides what to do with the feedback; returns the organisation the machine routes with. */
-  decide(feedback: Feedback, now: string): Promise<{ decision: Decision; org: Org }>;
+  decide(feedback: Feedback, now: string): Promise<{ decision: Decision; org: Org; mirror?: boolean }>;
   /** Hands an effect to every connector that handles its type. Connectors dedupe by `effect.key`. */
   deliver(effect: Effect): Promise<{ connectors: string[] }>;
+  /**
+   * Writes the loop as it is now into the mirror store. Idempotent and ordered by the loop's
+   * version: a snapshot older than (or as old as) the stored one changes nothing.
+   */
+  mirrorLoop(snapshot: LoopSnapshot, at: string): Promise<{ written: boolean }>;
 }
 
 /**
@@ -46,6 +59,8 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
   const decider = deps.decider ?? defaultDecider();
   const connectors = deps.connectors ?? [];
   const org: Org = { people: [...deps.directory], segments: [...deps.segments] };
+  const mirror = deps.mirror;
+  let mirrorReady: Promise<void> | undefined;
 
   return {
     async decide(feedback, now) {
@@ -60,7 +75,37 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
         throw invalid(`Decider ${decider.version} routed to unknown segment "${c.segment}"`);
       if (c?.owner !== undefined && !directory.has(c.owner))
         throw invalid(`Decider ${decider.version} assigned unknown owner "${c.owner}"`);
-      return { decision: parsed.data, org };
+      return mirror ? { decision: parsed.data, org, mirror: true } : { decision: parsed.data, org };
+    },
+    async mirrorLoop(snapshot, at) {
+      if (!mirror) {
+        throw ApplicationFailure.create({
+          type: FailureType.NO_MIRROR,
+          message:
+            'This worker has no mirror store: give every worker of the task queue the same `mirror` option',
+          nonRetryable: true,
+        });
+      }
+      mirrorReady ??= mirror.init().catch((e: unknown) => {
+        mirrorReady = undefined;
+        throw e;
+      });
+      await mirrorReady;
+      const { loopId, version, feedback } = snapshot.context;
+      const stored = await mirror.getLoop(loopId);
+      if (stored && stored.version >= version) return { written: false };
+      const feedbackChanged =
+        !stored || JSON.stringify(stored.snapshot.context.feedback) !== JSON.stringify(feedback);
+      // Timers and deliveries stay with Temporal: the mirror is for reading, never for running.
+      await mirror.commit({
+        loop: { loopId, snapshot, version, updatedAt: at },
+        expectedVersion: stored?.version,
+        ...(feedbackChanged ? { feedback } : {}),
+        ...(snapshot.context.case ? { case: snapshot.context.case } : {}),
+        timers: [],
+        deliveries: [],
+      });
+      return { written: true };
     },
     async deliver(effect) {
       const ctx = Context.current();

@@ -5,8 +5,37 @@ export type { TemporalClosedLoopOptions } from './client.ts';
 export { createTemporalClosedLoop, workflowIdOf } from './client.ts';
 export type { EncryptionKeys } from './codec.ts';
 export { aesGcmCodec } from './codec.ts';
-export type { RunningWorker, RunWorkerExtras, WorkerConfig, WorkerConfigInput } from './run-worker.ts';
-export { loadWorkerConfig, runWorker, structuredLogger, WorkerConfigSchema } from './run-worker.ts';
+export type {
+  AppliedSchedules,
+  ReportActivities,
+  ReportDeps,
+  ReportSchedulesOptions,
+  SendReportInput,
+  SentReport,
+} from './reports.ts';
+export {
+  applyReportSchedules,
+  createReportActivities,
+  DEFAULT_CATCHUP_WINDOW,
+  REPORT_SCHEDULE_PREFIX,
+  ReportFailure,
+  reportScheduleId,
+  reportScheduleSpec,
+} from './reports.ts';
+export type {
+  AudienceConfig,
+  RunningWorker,
+  RunWorkerExtras,
+  WorkerConfig,
+  WorkerConfigInput,
+} from './run-worker.ts';
+export {
+  loadWorkerConfig,
+  reportAudiences,
+  runWorker,
+  structuredLogger,
+  WorkerConfigSchema,
+} from './run-worker.ts';
 export type { ClosedLoopWorkerOptions } from './worker.ts';
 export { bundleLoopWorkflows, bundlerOptions, createClosedLoopWorker, workflowsPath } from './worker.ts';
 export type {
@@ -21,6 +50,8 @@ export {
   commandSignal,
   commandUpdate,
   LOOP_WORKFLOW_TYPE,
+  REPORT_WORKFLOW_TYPE,
+  type ReportWorkflowInput,
   SA,
   SEARCH_ATTRIBUTE_NAMES,
   snapshotQuery,

@@ -3,59 +3,147 @@
 // without customer data.
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { ReportMailer, ReportMailerOptions } from '@closedloop/connectors';
 import {
+  type Audience,
+  audienceFor,
+  CADENCE_SECTIONS,
+  CADENCES,
+  type Cadence,
   type Connector,
+  createAnalytics,
   type Decider,
+  Directory,
   type Person,
   PersonSchema,
+  postgresExecutor,
+  postgresStore,
+  type ReportSection,
   type Segment,
   SegmentSchema,
+  SegmentTree,
+  type Store,
 } from '@closedloop/core';
+import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, type LogEntry, NativeConnection, Runtime } from '@temporalio/worker';
+import pg from 'pg';
 import { z } from 'zod';
 import { createActivities, type LoopActivities } from './activities.ts';
 import { aesGcmCodec } from './codec.ts';
+import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
 import { createClosedLoopWorker } from './worker.ts';
 
-export const WorkerConfigSchema = z.object({
-  temporal: z
+const SECTIONS = [...new Set(Object.values(CADENCE_SECTIONS).flat())] as [ReportSection, ...ReportSection[]];
+const Sections = z.array(z.enum(SECTIONS)).min(1).optional();
+
+/** An audience of a scheduled report: a person of the directory (their segments), or a list. */
+const AudienceConfigSchema = z.union([
+  z
     .object({
-      address: z.string().default('127.0.0.1:7233'),
-      namespace: z.string().default('default'),
-      taskQueue: z.string().default('closedloop'),
-      apiKey: z.string().optional(),
-      tls: z
-        .union([
-          z.boolean(),
-          z.object({
-            serverName: z.string().optional(),
-            caPath: z.string().optional(),
-            certPath: z.string().optional(),
-            keyPath: z.string().optional(),
-          }),
-        ])
-        .optional(),
+      /** A person of `directory`: the report covers the segments they manage, sent to their email. */
+      person: z.string().min(1),
+      id: z.string().min(1).optional(),
+      team: z.string().optional(),
+      role: z.string().optional(),
+      sections: Sections,
     })
-    .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'closedloop' }),
-  /** A folder of JSON rule files for @closedloop/rules; without it, the default decider. */
-  rulesPath: z.string().optional(),
-  directory: z.array(PersonSchema),
-  segments: z.array(SegmentSchema),
-  /** Email connectors (@closedloop/connectors `emailConnector` options). */
-  connectors: z.array(z.object({ type: z.literal('email') }).loose()).default([]),
-  /** Payload encryption keys (base64 of 32 bytes each); `current` encrypts, all decrypt. */
-  encryption: z.object({ current: z.string(), keys: z.record(z.string(), z.string()) }).optional(),
-  /** Keep the ClosedLoop* search attributes current (they must be registered). */
-  searchAttributes: z.boolean().default(true),
-  http: z
-    .object({ host: z.string().default('127.0.0.1'), port: z.int().min(0).default(9464) })
-    .default({ host: '127.0.0.1', port: 9464 }),
-  /** Origin allowed to call the codec endpoint (the Temporal UI), e.g. http://127.0.0.1:8233. */
-  codecCorsOrigin: z.string().optional(),
-  logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-  shutdownGraceTime: z.string().default('30s'),
-});
+    .strict(),
+  z
+    .object({
+      id: z.string().min(1).optional(),
+      name: z.string().optional(),
+      email: z.email(),
+      team: z.string().optional(),
+      role: z.string().optional(),
+      /** Segments (with their subtrees); all when absent. */
+      segments: z.array(z.string().min(1)).optional(),
+      sections: Sections,
+    })
+    .strict(),
+]);
+export type AudienceConfig = z.input<typeof AudienceConfigSchema>;
+
+const PostgresConfigSchema = z
+  .object({
+    /** The environment variable holding the connection string (secrets stay out of the file). */
+    urlEnv: z.string().min(1).default('CLOSEDLOOP_MIRROR_URL'),
+    schema: z.string().min(1).default('closedloop'),
+  })
+  .strict();
+
+export const WorkerConfigSchema = z
+  .object({
+    temporal: z
+      .object({
+        address: z.string().default('127.0.0.1:7233'),
+        namespace: z.string().default('default'),
+        taskQueue: z.string().default('closedloop'),
+        apiKey: z.string().optional(),
+        tls: z
+          .union([
+            z.boolean(),
+            z.object({
+              serverName: z.string().optional(),
+              caPath: z.string().optional(),
+              certPath: z.string().optional(),
+              keyPath: z.string().optional(),
+            }),
+          ])
+          .optional(),
+      })
+      .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'closedloop' }),
+    /** A folder of JSON rule files for @closedloop/rules; without it, the default decider. */
+    rulesPath: z.string().optional(),
+    directory: z.array(PersonSchema),
+    segments: z.array(SegmentSchema),
+    /** Email connectors (@closedloop/connectors `emailConnector` options). */
+    connectors: z.array(z.object({ type: z.literal('email') }).loose()).default([]),
+    /** Payload encryption keys (base64 of 32 bytes each); `current` encrypts, all decrypt. */
+    encryption: z.object({ current: z.string(), keys: z.record(z.string(), z.string()) }).optional(),
+    /** Keep the ClosedLoop* search attributes current (they must be registered). */
+    searchAttributes: z.boolean().default(true),
+    http: z
+      .object({ host: z.string().default('127.0.0.1'), port: z.int().min(0).default(9464) })
+      .default({ host: '127.0.0.1', port: 9464 }),
+    /** Origin allowed to call the codec endpoint (the Temporal UI), e.g. http://127.0.0.1:8233. */
+    codecCorsOrigin: z.string().optional(),
+    logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    shutdownGraceTime: z.string().default('30s'),
+    /** Copy every loop (feedback, case, snapshot) into PostgreSQL, for analytics and reports. */
+    mirror: z.object({ postgres: PostgresConfigSchema }).strict().optional(),
+    /** Scheduled reports (Temporal Schedules, applied when the worker starts); they read the mirror. */
+    reports: z
+      .object({
+        timeZone: z.string().default('UTC'),
+        hour: z.int().min(0).max(23).default(8),
+        minute: z.int().min(0).max(59).default(0),
+        /** Sender and transport, as `reportMailer` from @closedloop/connectors takes them. */
+        mail: z.object({ from: z.string().min(3), transport: z.record(z.string(), z.unknown()) }).strict(),
+        audiences: z
+          .object(
+            Object.fromEntries(CADENCES.map((c) => [c, z.array(AudienceConfigSchema).default([])])) as Record<
+              Cadence,
+              z.ZodDefault<z.ZodArray<typeof AudienceConfigSchema>>
+            >,
+          )
+          .strict(),
+        /** Schedule id prefix (default `closedloop-report`); one per deployment sharing a namespace. */
+        schedulePrefix: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.reports && !c.mirror) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reports'],
+        message:
+          'reports read the mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
+      });
+    }
+  });
 export type WorkerConfig = z.output<typeof WorkerConfigSchema>;
 export type WorkerConfigInput = z.input<typeof WorkerConfigSchema>;
 
@@ -143,6 +231,16 @@ function instrument(activities: LoopActivities, metrics: Metrics): LoopActivitie
         throw e;
       }
     },
+    async mirrorLoop(snapshot, at) {
+      try {
+        const r = await activities.mirrorLoop(snapshot, at);
+        if (r.written) metrics.inc('closedloop_mirror_writes_total');
+        return r;
+      } catch (e) {
+        metrics.inc('closedloop_mirror_failures_total');
+        throw e;
+      }
+    },
     async deliver(effect) {
       try {
         const r = await activities.deliver(effect);
@@ -208,9 +306,50 @@ const toJson = (p: {
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
+/**
+ * The audiences of the configured report cadences: a `person` entry becomes that person's
+ * personalised audience (the segments they manage, their email); a listed one is checked against
+ * the segment tree.
+ */
+export function reportAudiences(config: WorkerConfig): Partial<Record<Cadence, Audience[]>> {
+  if (!config.reports) return {};
+  const directory = new Directory(config.directory as Person[]);
+  const segments = new SegmentTree(config.segments as Segment[], directory);
+  const out: Partial<Record<Cadence, Audience[]>> = {};
+  for (const cadence of CADENCES) {
+    out[cadence] = config.reports.audiences[cadence].map((a, i) => {
+      const where = `reports.audiences.${cadence}[${i}]`;
+      if ('person' in a) {
+        if (!directory.has(a.person))
+          throw new Error(
+            `${where}.person: "${a.person}" is not in the directory: use the id of a person there`,
+          );
+        const audience = audienceFor(directory.get(a.person), segments, {
+          ...(a.team ? { team: a.team } : {}),
+          ...(a.role ? { role: a.role } : {}),
+          ...(a.sections ? { sections: a.sections } : {}),
+        });
+        if (!audience.segments?.length)
+          throw new Error(
+            `${where}.person: "${a.person}" manages no segment, so their report would be empty: list them as a manager of a segment, or give "email" and "segments" instead`,
+          );
+        return a.id ? { ...audience, id: a.id } : audience;
+      }
+      for (const id of a.segments ?? []) {
+        if (!segments.has(id))
+          throw new Error(`${where}.segments: unknown segment "${id}": use an id of the "segments" list`);
+      }
+      return a as Audience;
+    });
+  }
+  return out;
+}
+
 export interface RunningWorker {
   /** The port /healthz, /metrics and /codec/{encode,decode} listen on. */
   readonly httpPort: number;
+  /** What applying the report schedules did (when `reports` is configured). */
+  readonly schedules?: AppliedSchedules;
   /** Resolves when the worker stopped (after SIGTERM or `shutdown()`). */
   readonly done: Promise<void>;
   shutdown(): Promise<void>;
@@ -222,6 +361,8 @@ export interface RunWorkerExtras {
   decider?: Decider;
   /** Install the structured logger as the Temporal runtime's logger (default true). */
   installRuntime?: boolean;
+  /** Where `mirror.postgres.urlEnv` is read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -267,15 +408,91 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
     decider = createRulesDecider(config.rulesPath);
   }
   const metrics = new Metrics();
-  const activities = instrument(
-    createActivities({
-      decider,
-      connectors,
-      directory: config.directory as Person[],
-      segments: config.segments as Segment[],
-    }),
-    metrics,
-  );
+  const audiences = reportAudiences(config);
+  let pool: pg.Pool | undefined;
+  let mirror: Store | undefined;
+  const closeAll = async () => {
+    for (const c of connectors) await c.close?.();
+    await mailer?.close();
+    await mirror?.close();
+    await pool?.end();
+    await connection.close();
+  };
+  let mailer: ReportMailer | undefined;
+  let reportActivities = {};
+  let schedules: AppliedSchedules | undefined;
+  try {
+    if (config.mirror) {
+      const { urlEnv, schema } = config.mirror.postgres;
+      const url = (extras.env ?? process.env)[urlEnv];
+      if (!url) {
+        throw new Error(
+          `mirror.postgres.urlEnv: the environment variable ${urlEnv} is not set: set it to the mirror's postgres:// connection string`,
+        );
+      }
+      pool = new pg.Pool({ connectionString: url, max: 10 });
+      mirror = postgresStore({ pool, schema });
+      await mirror.init();
+      if (config.reports) {
+        const directory = new Directory(config.directory as Person[]);
+        const analytics = createAnalytics(postgresExecutor(pool, schema), {
+          segments: new SegmentTree(config.segments as Segment[], directory),
+        });
+        await analytics.prepare();
+        const { reportMailer } = await import('@closedloop/connectors');
+        mailer = reportMailer({ name: 'reports.mail', ...config.reports.mail } as ReportMailerOptions);
+        const m = mailer;
+        reportActivities = createReportActivities({
+          analytics,
+          deliver: async ({ report, audience, cadence }) => {
+            try {
+              const id = await m.send({ report, audience });
+              metrics.inc('closedloop_reports_sent_total', { cadence });
+              return id;
+            } catch (e) {
+              metrics.inc('closedloop_report_failures_total', { cadence });
+              throw e;
+            }
+          },
+        });
+      }
+    }
+    if (config.reports) {
+      const client = new Client({
+        connection: await Connection.connect({ address: t.address, tls, apiKey: t.apiKey }),
+        namespace: t.namespace,
+        dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+      });
+      try {
+        schedules = await applyReportSchedules(client, {
+          taskQueue: t.taskQueue,
+          audiences,
+          timeZone: config.reports.timeZone,
+          hour: config.reports.hour,
+          minute: config.reports.minute,
+          ...(config.reports.schedulePrefix ? { prefix: config.reports.schedulePrefix } : {}),
+        });
+      } finally {
+        await client.connection.close();
+      }
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+  const activities = {
+    ...instrument(
+      createActivities({
+        decider,
+        connectors,
+        directory: config.directory as Person[],
+        segments: config.segments as Segment[],
+        ...(mirror ? { mirror } : {}),
+      }),
+      metrics,
+    ),
+    ...reportActivities,
+  };
   const worker = await createClosedLoopWorker({
     connection,
     namespace: t.namespace,
@@ -338,12 +555,12 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
       await worker.run();
     } finally {
       server.close();
-      await connection.close();
-      for (const c of connectors) await c.close?.();
+      await closeAll();
     }
   })();
   return {
     httpPort,
+    ...(schedules ? { schedules } : {}),
     done,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

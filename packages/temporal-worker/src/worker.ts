@@ -9,6 +9,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from './activities.ts';
+import { createReportActivities, type ReportDeps } from './reports.ts';
 
 const sourceMode = import.meta.url.endsWith('.ts');
 
@@ -41,6 +42,8 @@ export interface ClosedLoopWorkerOptions extends ActivityDeps {
   workflowBundle?: { code: string };
   /** Extra Worker options (concurrency, identity, build id, …). */
   worker?: Partial<WorkerOptions>;
+  /** Hosts the scheduled reports' activity too (see `applyReportSchedules`). */
+  reports?: ReportDeps;
 }
 
 /**
@@ -52,13 +55,14 @@ export interface ClosedLoopWorkerOptions extends ActivityDeps {
  * await worker.run();
  */
 export async function createClosedLoopWorker(options: ClosedLoopWorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, dataConverter, workflowBundle, worker, ...deps } = options;
+  const { connection, namespace, taskQueue, dataConverter, workflowBundle, worker, reports, ...deps } =
+    options;
   return Worker.create({
     connection,
     namespace: namespace ?? 'default',
     taskQueue,
     dataConverter,
-    activities: createActivities(deps),
+    activities: { ...createActivities(deps), ...(reports ? createReportActivities(reports) : {}) },
     ...(workflowBundle ? { workflowBundle } : { workflowsPath, bundlerOptions }),
     ...worker,
   });

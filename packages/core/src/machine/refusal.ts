@@ -119,11 +119,13 @@ export function checkEvent(env: LoopEnv, ctx: LoopContext, event: LoopEvent): Re
       return undefined;
     }
     case 'RESOLVE':
-      if (!event.rootCause.trim())
-        return { reason: 'a case is resolved with a root cause: give rootCause', allowed: [] };
+      // Callers in plain JavaScript may send anything: a non-string is refused, never thrown on.
+      if (typeof event.rootCause !== 'string' || !event.rootCause.trim())
+        return { reason: 'a case is resolved with a root cause: give rootCause as text', allowed: [] };
       return undefined;
     case 'COMMENT':
       if (!c) return { reason: 'the loop has no case', allowed: [] };
+      if (typeof event.body !== 'string') return { reason: 'the comment body must be text', allowed: [] };
       if (!event.body.trim()) return { reason: 'the comment is empty', allowed: [] };
       return undefined;
     case 'INFORM_CUSTOMER':

@@ -103,6 +103,21 @@ export function runtimeConformance(
       expect(error.details.allowed).toEqual(['escalated', 'resolved']);
     });
 
+    test('a comment or root cause that is not text (plain JavaScript callers) is refused, not a crash', async () => {
+      const { case: c } = await rt.loop.capture(detractor());
+      const comment = (await rt.loop.cases
+        .comment(c!.id, { body: 'x' } as unknown as string, { actor: 'ana' })
+        .catch((e: unknown) => e)) as ClosedLoopError;
+      expect(comment.code).toBe('MOVE_REFUSED');
+      expect(comment.message).toMatch(/comment body must be text/);
+      const resolve = (await rt.loop.cases
+        .resolve(c!.id, { rootCause: 42 as unknown as string }, { actor: 'ana' })
+        .catch((e: unknown) => e)) as ClosedLoopError;
+      expect(resolve.code).toBe('MOVE_REFUSED');
+      expect(resolve.message).toMatch(/root cause/);
+      expect((await rt.loop.cases.get(c!.id)).version).toBe(c!.version);
+    });
+
     test('an unknown case id is CASE_NOT_FOUND', async () => {
       const error = (await rt.loop.cases
         .get('CS-DOES-NOT-EXIST')

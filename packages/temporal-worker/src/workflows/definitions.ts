@@ -1,5 +1,6 @@
 // Names shared by the workflow, the worker and the client: messages (updates, signals, queries),
 // search attributes and the workflow's input. No Node built-ins: the workflow bundle imports it.
+import type { Audience, Cadence } from '@closedloop/core';
 import type { Effect, Feedback, LoopEvent, LoopSnapshot, Person, Segment } from '@closedloop/core/machine';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
@@ -24,7 +25,14 @@ export interface LoopWorkflowInput {
   /** How soon a delivery on a dead worker is retried elsewhere (default 30s). */
   deliveryHeartbeatTimeout?: string;
   /** Set when the loop continues as new: where it was. */
-  resume?: { snapshot: LoopSnapshot; org: Org; captures: number; outbox: Effect[] };
+  resume?: {
+    snapshot: LoopSnapshot;
+    org: Org;
+    captures: number;
+    outbox: Effect[];
+    /** Whether the loop is mirrored, and the last version written to the mirror. */
+    mirror?: { version: number };
+  };
 }
 
 /** A change to a case or loop as a client sends it: the workflow stamps it with workflow time. */
@@ -78,4 +86,16 @@ export const FailureType = {
   MOVE_REFUSED: 'MOVE_REFUSED',
   INVALID_DECISION: 'INVALID_DECISION',
   NOT_DECIDED: 'NOT_DECIDED',
+  /** A loop asked to be mirrored reached a worker without a mirror store. */
+  NO_MIRROR: 'NO_MIRROR',
 } as const;
+
+/** The workflow type of scheduled reports. */
+export const REPORT_WORKFLOW_TYPE = 'closedLoopReport';
+
+export interface ReportWorkflowInput {
+  cadence: Cadence;
+  audience: Audience;
+  /** The time the report is made for; default the schedule's scheduled time, else the start time. */
+  at?: string;
+}

@@ -48,6 +48,15 @@ const { decide } = proxyActivities<LoopActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '1 minute', nonRetryableErrorTypes: ['INVALID_DECISION'] },
 });
+// The mirror retries until its database is back: a loop waits for its last write before it ends.
+const { mirrorLoop } = proxyActivities<LoopActivities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [FailureType.NO_MIRROR],
+  },
+});
 const deliveryActivities = (heartbeatTimeout: string) =>
   proxyActivities<LoopActivities>({
     startToCloseTimeout: '2 minutes',
@@ -94,6 +103,31 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
   let inFlight = 0;
   let settled = 0;
   let failure: unknown;
+  // Loops decided by a worker with a mirror store are copied there as they change (one write in
+  // flight, always the latest snapshot). Decided without one: no activity, no history events.
+  let mirror = input.resume?.mirror;
+  let mirroring = false;
+  const mirrorLatest = async () => {
+    mirroring = true;
+    try {
+      while (mirror && snapshot && snapshot.context.version !== mirror.version) {
+        const version = snapshot.context.version;
+        await mirrorLoop(snapshot, iso(Date.now()));
+        mirror.version = version;
+      }
+    } catch (e) {
+      log.warn('mirror write failed: the loop is no longer mirrored', {
+        loopId: input.loopId,
+        error: String(e),
+      });
+      mirror = undefined;
+    } finally {
+      mirroring = false;
+      settled++;
+    }
+  };
+  const mirrorBehind = () =>
+    mirror !== undefined && snapshot !== undefined && snapshot.context.version !== mirror.version;
 
   const setOrg = (o: Org) => {
     org = o;
@@ -191,6 +225,7 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
     try {
       const decided = await decide(input.feedback, iso(Date.now()));
       setOrg(decided.org);
+      if (decided.mirror) mirror = { version: -1 };
       snapshot = startLoop(machine!, {
         loopId: input.loopId,
         caseId: input.caseId,
@@ -247,19 +282,20 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
 
   for (;;) {
     while (outbox.length > 0) void deliverOne(outbox.shift()!);
+    if (!mirroring && mirrorBehind()) void mirrorLatest();
     while (inbox.length > 0) {
       const event = inbox.shift()!;
       if (!apply(event)) log.info('event refused', { loopId: input.loopId, event: event.type });
     }
     if (outbox.length > 0) continue;
-    const done = snapshot!.state === 'learned' && inFlight === 0;
-    if (done) break;
-    if (inFlight === 0 && tooLong()) {
+    const idle = inFlight === 0 && !mirroring && !mirrorBehind();
+    if (snapshot!.state === 'learned' && idle) break;
+    if (idle && tooLong()) {
       await condition(allHandlersFinished);
-      if (outbox.length === 0 && inbox.length === 0) {
+      if (outbox.length === 0 && inbox.length === 0 && !mirrorBehind()) {
         return continueAsNew<typeof closedLoop>({
           ...input,
-          resume: { snapshot: snapshot!, org: org!, captures, outbox: [] },
+          resume: { snapshot: snapshot!, org: org!, captures, outbox: [], ...(mirror ? { mirror } : {}) },
         });
       }
       continue;
@@ -281,5 +317,7 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
     }
   }
   await condition(allHandlersFinished);
+  // An update that arrived while the loop was ending: its change reaches the mirror too.
+  if (mirrorBehind()) await mirrorLatest();
   return snapshot!;
 }
