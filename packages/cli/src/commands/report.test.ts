@@ -62,7 +62,7 @@ describe('closedloop report', () => {
       '2026-01-13T08:00:00Z',
     );
     expect(r.exitCode).toBeUndefined();
-    expect(r.out).toContain('Weekly trend report — 2026-01-05 – 2026-01-11 — EU');
+    expect(r.out).toContain('Weekly trend report — 2026-01-05 – 2026-01-11 — Europe');
     expect(r.out).toMatch(/NPS\s+-40 \(previous 0\)/);
     expect(r.out).toContain('By segment (with sub-segments)');
   });

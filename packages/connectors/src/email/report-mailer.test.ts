@@ -58,7 +58,7 @@ describe('report mailer', () => {
       const { mail, rcpt, from } = smtp.received[0]!;
       expect(rcpt).toEqual(['eva@shop.example']);
       expect(from).toBe('cx@shop.example');
-      expect(mail.subject).toBe('Weekly trend report — 2026-01-05 – 2026-01-11 — EU');
+      expect(mail.subject).toBe('Weekly trend report — 2026-01-05 – 2026-01-11 — Europe');
       expect(mail.messageId).toBe(`<${id}>`);
       expect(mail.html).toContain('<table'); // email-safe HTML part
       expect(mail.text).toContain('Weekly trend report');

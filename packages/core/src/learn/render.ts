@@ -35,10 +35,6 @@ function rangeLabel(r: Report): string {
   return r.period === 'day' ? day(r.range.from) : `${day(r.range.from)} – ${day(to)}`;
 }
 
-function scopeLabel(r: Report): string {
-  return r.segments ? r.segments.join(', ') : 'all segments';
-}
-
 /**
  * An inline SVG line chart of the NPS per period, with its 95% interval as a band.
  * Email clients that strip SVG still show the table beside it.
@@ -279,7 +275,7 @@ export function renderReportHtml(report: Report): string {
 <body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;color:#222;background:#fff">
 <div style="max-width:640px">
 <h1 style="font-size:20px;margin:0 0 4px">${escapeHtml(title)}</h1>
-<p style="margin:0 0 12px;color:#666;font-size:13px">${escapeHtml(scopeLabel(report))}${a?.team ? ` · team ${escapeHtml(a.team)}` : ''}${a?.role ? ` · ${escapeHtml(a.role)}` : ''} · generated ${escapeHtml(report.generatedAt)}</p>
+<p style="margin:0 0 12px;color:#666;font-size:13px">${escapeHtml(report.scope)}${a?.team ? ` · team ${escapeHtml(a.team)}` : ''}${a?.role ? ` · ${escapeHtml(a.role)}` : ''} · generated ${escapeHtml(report.generatedAt)}</p>
 ${greeting}${parts.join('\n')}
 </div></body></html>
 `;
@@ -287,7 +283,7 @@ ${greeting}${parts.join('\n')}
 
 /** The report as plain text (for a terminal or a text/plain email part). */
 export function renderReportText(report: Report): string {
-  const lines = [`${report.title} — ${rangeLabel(report)} — ${scopeLabel(report)}`];
+  const lines = [`${report.title} — ${rangeLabel(report)} — ${report.scope}`];
   for (const t of sectionTables(report)) {
     lines.push('', t.title);
     if (t.rows.length === 0) {
@@ -344,7 +340,7 @@ export function reportToEmail(
   },
 ): string {
   const boundary = `closedloop-${Date.parse(report.generatedAt).toString(36)}`;
-  const subject = `${report.title} — ${rangeLabel(report)} — ${scopeLabel(report)}`;
+  const subject = `${report.title} — ${rangeLabel(report)} — ${report.scope}`;
   const encodedSubject = /^[\x20-\x7e]*$/.test(subject)
     ? subject
     : `=?UTF-8?B?${Buffer.from(subject).toString('base64')}?=`;

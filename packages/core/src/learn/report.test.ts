@@ -182,7 +182,7 @@ describe('rendering', () => {
     });
     const subject = /Subject: =\?UTF-8\?B\?([^?]+)\?=/.exec(mail)?.[1] ?? '';
     expect(Buffer.from(subject, 'base64').toString()).toBe(
-      'Weekly trend report — 2026-01-05 – 2026-01-11 — EU',
+      'Weekly trend report — 2026-01-05 – 2026-01-11 — Europe',
     );
     expect(mail).toContain('Content-Type: text/html; charset=utf-8');
     expect(mail).not.toMatch(/\r\nBcc:/);

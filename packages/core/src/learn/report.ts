@@ -96,6 +96,8 @@ export interface Report {
   audience?: Audience;
   /** The segments covered (with their subtrees); `null` = everything. */
   segments: string[] | null;
+  /** What the report covers, for people: the segments' names (`EMEA, Americas`), or `all segments`. */
+  scope: string;
   sections: ReportSection[];
   summary?: {
     nps: NpsRow | null;
@@ -266,6 +268,7 @@ export async function buildReport(analytics: Analytics, options: ReportOptions):
     generatedAt: new Date(at).toISOString(),
     ...(options.audience ? { audience: options.audience } : {}),
     segments,
+    scope: segments ? segments.map((id) => analytics.segments.get(id).name).join(', ') : 'all segments',
     sections,
   };
   const jobs: Promise<unknown>[] = [];
