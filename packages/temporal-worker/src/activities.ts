@@ -18,6 +18,7 @@ import {
 } from '@closedloop/core';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { writeMirror } from './mirror.ts';
 import { FailureType, type Org } from './workflows/definitions.ts';
 
 export interface ActivityDeps {
@@ -91,21 +92,7 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
         throw e;
       });
       await mirrorReady;
-      const { loopId, version, feedback } = snapshot.context;
-      const stored = await mirror.getLoop(loopId);
-      if (stored && stored.version >= version) return { written: false };
-      const feedbackChanged =
-        !stored || JSON.stringify(stored.snapshot.context.feedback) !== JSON.stringify(feedback);
-      // Timers and deliveries stay with Temporal: the mirror is for reading, never for running.
-      await mirror.commit({
-        loop: { loopId, snapshot, version, updatedAt: at },
-        expectedVersion: stored?.version,
-        ...(feedbackChanged ? { feedback } : {}),
-        ...(snapshot.context.case ? { case: snapshot.context.case } : {}),
-        timers: [],
-        deliveries: [],
-      });
-      return { written: true };
+      return { written: await writeMirror(mirror, snapshot, at) };
     },
     async deliver(effect) {
       const ctx = Context.current();

@@ -5,6 +5,8 @@ export type { TemporalClosedLoopOptions } from './client.ts';
 export { createTemporalClosedLoop, workflowIdOf } from './client.ts';
 export type { EncryptionKeys } from './codec.ts';
 export { aesGcmCodec } from './codec.ts';
+export type { BackfillMirrorOptions, BackfillProgress } from './mirror.ts';
+export { backfillMirror, writeMirror } from './mirror.ts';
 export type {
   AppliedSchedules,
   ReportActivities,
@@ -50,6 +52,7 @@ export {
   commandSignal,
   commandUpdate,
   LOOP_WORKFLOW_TYPE,
+  mirrorSignal,
   REPORT_WORKFLOW_TYPE,
   type ReportWorkflowInput,
   SA,

@@ -18,6 +18,7 @@ import type { Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createTemporalClosedLoop, workflowIdOf } from './client.ts';
+import { backfillMirror } from './mirror.ts';
 import { applyReportSchedules, reportScheduleId } from './reports.ts';
 import { dedupingReceiver, eventually, startDevServer, testDecider, testOrg } from './test-kit.ts';
 import { bundleLoopWorkflows, createClosedLoopWorker } from './worker.ts';
@@ -36,6 +37,7 @@ let analytics: Analytics;
 let client: Client;
 const delivered: ScheduledDelivery[] = [];
 let loop: ReturnType<typeof createTemporalClosedLoop>;
+let bundle: { code: string };
 
 beforeAll(async () => {
   env = await startDevServer();
@@ -45,10 +47,11 @@ beforeAll(async () => {
   analytics = createAnalytics(postgresExecutor(pool, SCHEMA), {
     segments: new SegmentTree(testOrg.segments),
   });
+  bundle = await bundleLoopWorkflows();
   worker = await createClosedLoopWorker({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
-    workflowBundle: await bundleLoopWorkflows(),
+    workflowBundle: bundle,
     decider: testDecider(),
     connectors: [dedupingReceiver()],
     mirror,
@@ -117,6 +120,65 @@ describe('mirror', { timeout: 60_000 }, () => {
     const acts = createActivities({ ...testOrg, mirror });
     expect(await acts.mirrorLoop(older, new Date().toISOString())).toEqual({ written: false });
     expect((await mirror.getLoop(r.loopId))?.version).toBe(stored.version);
+  });
+});
+
+describe('mirror backfill', { timeout: 90_000 }, () => {
+  test('brings in loops that ran before the mirror: ended ones by query, running ones mirror themselves', async () => {
+    const taskQueue = 'closedloop-backfill';
+    const workerOn = (withMirror: boolean) =>
+      createClosedLoopWorker({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: bundle,
+        decider: testDecider(),
+        connectors: [dedupingReceiver()],
+        ...(withMirror ? { mirror } : {}),
+        ...testOrg,
+      });
+    const l = createTemporalClosedLoop({ connection: env.connection, taskQueue });
+    // Before the mirror: one loop that ended (a promoter), one still open (a detractor's case).
+    const plain = await workerOn(false);
+    const { ended, open } = await plain.runUntil(async () => {
+      const ended = await l.capture(detractor({ nps: 9, comment: 'Bien' }));
+      const open = await l.capture(detractor());
+      await client.workflow.getHandle(workflowIdOf({ loopId: ended.loopId })).result();
+      return { ended, open };
+    });
+    expect(await mirror.getLoop(ended.loopId)).toBeUndefined();
+    expect(await mirror.getLoop(open.loopId)).toBeUndefined();
+
+    // The workers restart with a mirror; the backfill brings both in.
+    const mirrored = await workerOn(true);
+    await mirrored.runUntil(async () => {
+      await eventually(async () => {
+        let n = 0;
+        for await (const _ of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) n++;
+        return n === 2;
+      });
+      const progress: number[] = [];
+      const first = await backfillMirror({
+        client,
+        taskQueue,
+        mirror,
+        onProgress: (p) => progress.push(p.seen),
+      });
+      expect(first).toEqual({ seen: 2, written: 1, unchanged: 0, signalled: 1, failed: 0 });
+      expect(progress).toEqual([1, 2]);
+      expect((await mirror.getLoop(ended.loopId))?.snapshot.state).toBe('learned');
+      await eventually(() => mirror.getCase(open.case!.id));
+      // The open loop now mirrors every change itself.
+      await l.cases.update(open.case!.id, { status: 'open' }, { actor: 'ana' });
+      await eventually(async () => (await mirror.getCase(open.case!.id))?.status === 'open');
+      // Idempotent: nothing is written twice.
+      expect(await backfillMirror({ client, taskQueue, mirror })).toEqual({
+        seen: 2,
+        written: 0,
+        unchanged: 1,
+        signalled: 1,
+        failed: 0,
+      });
+    });
   });
 });
 

@@ -11,7 +11,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createTemporalClosedLoop } from './client.ts';
 import { reportScheduleId } from './reports.ts';
-import { loadWorkerConfig, reportAudiences, runWorker, WorkerConfigSchema } from './run-worker.ts';
+import {
+  loadWorkerConfig,
+  reportAudiences,
+  runMirrorBackfill,
+  runWorker,
+  WorkerConfigSchema,
+} from './run-worker.ts';
 import { eventually, startDevServer, TEST_KEY, testCodec, testOrg } from './test-kit.ts';
 
 let env: TestWorkflowEnvironment;
@@ -40,7 +46,7 @@ describe('closedloop-worker', { timeout: 60_000 }, () => {
     expect(() => loadWorkerConfig(undefined, {})).toThrow(/directory/);
   });
 
-  test('reports need the mirror, and their audiences name known people and segments', () => {
+  test('reports need the mirror, and their audiences name known people and segments', async () => {
     const reports = {
       mail: { from: 'cx@example.com', transport: { kind: 'directory', path: '/tmp/x' } },
       audiences: { weekly: [{ person: 'bob' }] },
@@ -63,6 +69,12 @@ describe('closedloop-worker', { timeout: 60_000 }, () => {
       reportAudiences(config({ daily: [{ email: 'care@example.com', segments: ['mars'] }] })),
     ).toThrow(/reports\.audiences\.daily\[0\]\.segments: unknown segment "mars"/);
     expect(() => config({ hourly: [] })).toThrow(/hourly/);
+    await expect(runMirrorBackfill(WorkerConfigSchema.parse(testOrg))).rejects.toThrow(
+      /the config has no mirror/,
+    );
+    await expect(runMirrorBackfill(config({}), { env: {} })).rejects.toThrow(
+      /CLOSEDLOOP_MIRROR_URL is not set/,
+    );
     expect(() => config({ weekly: [{ email: 'not-an-email' }] })).toThrow(/email/);
   });
 

@@ -31,6 +31,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { createActivities, type LoopActivities } from './activities.ts';
 import { aesGcmCodec } from './codec.ts';
+import { type BackfillProgress, backfillMirror } from './mirror.ts';
 import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
 import { createClosedLoopWorker } from './worker.ts';
 
@@ -345,6 +346,67 @@ export function reportAudiences(config: WorkerConfig): Partial<Record<Cadence, A
   return out;
 }
 
+function tlsOf(t: WorkerConfig['temporal']) {
+  return typeof t.tls === 'object'
+    ? {
+        serverNameOverride: t.tls.serverName,
+        serverRootCACertificate: t.tls.caPath ? readFileSync(t.tls.caPath) : undefined,
+        clientCertPair:
+          t.tls.certPath && t.tls.keyPath
+            ? { crt: readFileSync(t.tls.certPath), key: readFileSync(t.tls.keyPath) }
+            : undefined,
+      }
+    : t.tls;
+}
+
+function mirrorUrl(config: WorkerConfig, env: NodeJS.ProcessEnv): string {
+  const urlEnv = config.mirror?.postgres.urlEnv ?? 'CLOSEDLOOP_MIRROR_URL';
+  const url = env[urlEnv];
+  if (!url) {
+    throw new Error(
+      `mirror.postgres.urlEnv: the environment variable ${urlEnv} is not set: set it to the mirror's postgres:// connection string`,
+    );
+  }
+  return url;
+}
+
+/**
+ * `closedloop-worker mirror-backfill`: brings the loops that ran before the mirror was configured
+ * into it (see `backfillMirror`). The workers must be running: they answer the queries.
+ */
+export async function runMirrorBackfill(
+  config: WorkerConfig,
+  options: { since?: Date; env?: NodeJS.ProcessEnv; onProgress?: (p: BackfillProgress) => void } = {},
+): Promise<BackfillProgress> {
+  if (!config.mirror) {
+    throw new Error(
+      'mirror: the config has no mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
+    );
+  }
+  const t = config.temporal;
+  const pool = new pg.Pool({ connectionString: mirrorUrl(config, options.env ?? process.env), max: 4 });
+  const mirror = postgresStore({ pool, schema: config.mirror.postgres.schema });
+  const connection = await Connection.connect({ address: t.address, tls: tlsOf(t), apiKey: t.apiKey });
+  try {
+    const client = new Client({
+      connection,
+      namespace: t.namespace,
+      dataConverter: config.encryption ? { payloadCodecs: [aesGcmCodec(config.encryption)] } : undefined,
+    });
+    return await backfillMirror({
+      client,
+      taskQueue: t.taskQueue,
+      mirror,
+      ...(options.since ? { since: options.since } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } finally {
+    await connection.close();
+    await mirror.close();
+    await pool.end();
+  }
+}
+
 export interface RunningWorker {
   /** The port /healthz, /metrics and /codec/{encode,decode} listen on. */
   readonly httpPort: number;
@@ -381,17 +443,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
     });
   }
   const t = config.temporal;
-  const tls =
-    typeof t.tls === 'object'
-      ? {
-          serverNameOverride: t.tls.serverName,
-          serverRootCACertificate: t.tls.caPath ? readFileSync(t.tls.caPath) : undefined,
-          clientCertPair:
-            t.tls.certPath && t.tls.keyPath
-              ? { crt: readFileSync(t.tls.certPath), key: readFileSync(t.tls.keyPath) }
-              : undefined,
-        }
-      : t.tls;
+  const tls = tlsOf(t);
   const connection = await NativeConnection.connect({ address: t.address, tls, apiKey: t.apiKey });
   const codec: PayloadCodec | undefined = config.encryption ? aesGcmCodec(config.encryption) : undefined;
   const connectors: Connector[] = [...(extras.connectors ?? [])];
@@ -423,14 +475,8 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
   let schedules: AppliedSchedules | undefined;
   try {
     if (config.mirror) {
-      const { urlEnv, schema } = config.mirror.postgres;
-      const url = (extras.env ?? process.env)[urlEnv];
-      if (!url) {
-        throw new Error(
-          `mirror.postgres.urlEnv: the environment variable ${urlEnv} is not set: set it to the mirror's postgres:// connection string`,
-        );
-      }
-      pool = new pg.Pool({ connectionString: url, max: 10 });
+      const { schema } = config.mirror.postgres;
+      pool = new pg.Pool({ connectionString: mirrorUrl(config, extras.env ?? process.env), max: 10 });
       mirror = postgresStore({ pool, schema });
       await mirror.init();
       if (config.reports) {

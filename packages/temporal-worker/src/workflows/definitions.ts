@@ -64,6 +64,8 @@ export const captureUpdate = defineUpdate<CaptureReply, [CaptureArgs?]>('closedl
 export const commandUpdate = defineUpdate<LoopSnapshot, [LoopCommand]>('closedloop.command');
 /** The same changes as a signal, where no answer is needed (a refused one is dropped and logged). */
 export const commandSignal = defineSignal<[LoopCommand]>('closedloop.command');
+/** Start mirroring this loop (sent by `backfillMirror` to loops that began before the mirror existed). */
+export const mirrorSignal = defineSignal('closedloop.mirror');
 /** The loop as it is now (undefined until it was decided). */
 export const snapshotQuery = defineQuery<LoopSnapshot | undefined>('closedloop.snapshot');
 

@@ -39,6 +39,7 @@ import {
   FailureType,
   type LoopCommand,
   type LoopWorkflowInput,
+  mirrorSignal,
   type Org,
   SA,
   snapshotQuery,
@@ -220,6 +221,11 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
   setHandler(commandSignal, (command) => {
     inbox.push(eventOf(command));
   });
+  // A loop that began before its workers had a mirror: mirror it from now on (it writes its
+  // current state at once). Histories without this signal replay unchanged.
+  setHandler(mirrorSignal, () => {
+    mirror ??= { version: -1 };
+  });
 
   if (!snapshot) {
     try {
@@ -309,7 +315,8 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
         inbox.length > 0 ||
         fired.length > 0 ||
         snapshot!.context.version !== version ||
-        settled !== seen,
+        settled !== seen ||
+        (!mirroring && mirrorBehind()),
     );
     while (fired.length > 0) {
       const t = fired.shift()!;
