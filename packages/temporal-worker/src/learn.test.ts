@@ -1,6 +1,7 @@
 // The inner loop on Temporal, against a real dev server and a real PostgreSQL: loops mirrored
 // into PostgreSQL as they change, analytics over the mirror, and report Schedules whose run times
 // are core's `nextRunAt`, whose runs report on the period they were scheduled for.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import {
   type Analytics,
   createAnalytics,
@@ -13,8 +14,9 @@ import {
 } from '@closedloop/core';
 import { detractor } from '@closedloop/core/testing';
 import { Client } from '@temporalio/client';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createTemporalClosedLoop, workflowIdOf } from './client.ts';
@@ -27,6 +29,7 @@ import { REPORT_WORKFLOW_TYPE } from './workflows/definitions.ts';
 const TASK_QUEUE = 'closedloop-learn';
 const SCHEMA = `tw_learn_${process.pid}`;
 const TZ = 'Europe/Madrid';
+const MIRRORED_FIXTURE = new URL('./fixtures/mirrored.history.json', import.meta.url);
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -120,6 +123,20 @@ describe('mirror', { timeout: 60_000 }, () => {
     const acts = createActivities({ ...testOrg, mirror });
     expect(await acts.mirrorLoop(older, new Date().toISOString())).toEqual({ written: false });
     expect((await mirror.getLoop(r.loopId))?.version).toBe(stored.version);
+
+    // A mirrored loop's history replays on the current code (recorded once, like happy-path).
+    if (!existsSync(MIRRORED_FIXTURE))
+      writeFileSync(MIRRORED_FIXTURE, `${historyToJSON(await handle.fetchHistory())}\n`);
+    const history = historyFromJSON(JSON.parse(readFileSync(MIRRORED_FIXTURE, 'utf8')));
+    expect(
+      history.events?.some(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'mirrorLoop',
+      ),
+    ).toBe(true);
+    for await (const replay of Worker.runReplayHistories({ workflowBundle: bundle }, [
+      { workflowId: 'mirrored', history },
+    ]))
+      expect(replay.error).toBeUndefined();
   });
 });
 
