@@ -25,7 +25,6 @@ export {
   reportScheduleSpec,
 } from './reports.ts';
 export type {
-  AudienceConfig,
   RunningWorker,
   RunWorkerExtras,
   WorkerConfig,

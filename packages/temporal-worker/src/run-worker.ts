@@ -6,9 +6,6 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ReportMailer, ReportMailerOptions } from '@closedloop/connectors';
 import {
   type Audience,
-  audienceFor,
-  CADENCE_SECTIONS,
-  CADENCES,
   type Cadence,
   type Connector,
   createAnalytics,
@@ -18,7 +15,8 @@ import {
   PersonSchema,
   postgresExecutor,
   postgresStore,
-  type ReportSection,
+  ReportScheduleConfigSchema,
+  resolveAudiences,
   type Segment,
   SegmentSchema,
   SegmentTree,
@@ -34,36 +32,6 @@ import { aesGcmCodec } from './codec.ts';
 import { type BackfillProgress, backfillMirror } from './mirror.ts';
 import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
 import { createClosedLoopWorker } from './worker.ts';
-
-const SECTIONS = [...new Set(Object.values(CADENCE_SECTIONS).flat())] as [ReportSection, ...ReportSection[]];
-const Sections = z.array(z.enum(SECTIONS)).min(1).optional();
-
-/** An audience of a scheduled report: a person of the directory (their segments), or a list. */
-const AudienceConfigSchema = z.union([
-  z
-    .object({
-      /** A person of `directory`: the report covers the segments they manage, sent to their email. */
-      person: z.string().min(1),
-      id: z.string().min(1).optional(),
-      team: z.string().optional(),
-      role: z.string().optional(),
-      sections: Sections,
-    })
-    .strict(),
-  z
-    .object({
-      id: z.string().min(1).optional(),
-      name: z.string().optional(),
-      email: z.email(),
-      team: z.string().optional(),
-      role: z.string().optional(),
-      /** Segments (with their subtrees); all when absent. */
-      segments: z.array(z.string().min(1)).optional(),
-      sections: Sections,
-    })
-    .strict(),
-]);
-export type AudienceConfig = z.input<typeof AudienceConfigSchema>;
 
 const PostgresConfigSchema = z
   .object({
@@ -114,26 +82,12 @@ export const WorkerConfigSchema = z
     /** Copy every loop (feedback, case, snapshot) into PostgreSQL, for analytics and reports. */
     mirror: z.object({ postgres: PostgresConfigSchema }).strict().optional(),
     /** Scheduled reports (Temporal Schedules, applied when the worker starts); they read the mirror. */
-    reports: z
-      .object({
-        timeZone: z.string().default('UTC'),
-        hour: z.int().min(0).max(23).default(8),
-        minute: z.int().min(0).max(59).default(0),
-        /** Sender and transport, as `reportMailer` from @closedloop/connectors takes them. */
-        mail: z.object({ from: z.string().min(3), transport: z.record(z.string(), z.unknown()) }).strict(),
-        audiences: z
-          .object(
-            Object.fromEntries(CADENCES.map((c) => [c, z.array(AudienceConfigSchema).default([])])) as Record<
-              Cadence,
-              z.ZodDefault<z.ZodArray<typeof AudienceConfigSchema>>
-            >,
-          )
-          .strict(),
-        /** Schedule id prefix (default `closedloop-report`); one per deployment sharing a namespace. */
-        schedulePrefix: z.string().min(1).optional(),
-      })
-      .strict()
-      .optional(),
+    reports: ReportScheduleConfigSchema.extend({
+      /** Sender and transport, as `reportMailer` from @closedloop/connectors takes them. */
+      mail: z.object({ from: z.string().min(3), transport: z.record(z.string(), z.unknown()) }).strict(),
+      /** Schedule id prefix (default `closedloop-report`); one per deployment sharing a namespace. */
+      schedulePrefix: z.string().min(1).optional(),
+    }).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.reports && !c.mirror) {
@@ -314,36 +268,11 @@ const toJson = (p: {
  */
 export function reportAudiences(config: WorkerConfig): Partial<Record<Cadence, Audience[]>> {
   if (!config.reports) return {};
-  const directory = new Directory(config.directory as Person[]);
-  const segments = new SegmentTree(config.segments as Segment[], directory);
-  const out: Partial<Record<Cadence, Audience[]>> = {};
-  for (const cadence of CADENCES) {
-    out[cadence] = config.reports.audiences[cadence].map((a, i) => {
-      const where = `reports.audiences.${cadence}[${i}]`;
-      if ('person' in a) {
-        if (!directory.has(a.person))
-          throw new Error(
-            `${where}.person: "${a.person}" is not in the directory: use the id of a person there`,
-          );
-        const audience = audienceFor(directory.get(a.person), segments, {
-          ...(a.team ? { team: a.team } : {}),
-          ...(a.role ? { role: a.role } : {}),
-          ...(a.sections ? { sections: a.sections } : {}),
-        });
-        if (!audience.segments?.length)
-          throw new Error(
-            `${where}.person: "${a.person}" manages no segment, so their report would be empty: list them as a manager of a segment, or give "email" and "segments" instead`,
-          );
-        return a.id ? { ...audience, id: a.id } : audience;
-      }
-      for (const id of a.segments ?? []) {
-        if (!segments.has(id))
-          throw new Error(`${where}.segments: unknown segment "${id}": use an id of the "segments" list`);
-      }
-      return a as Audience;
-    });
-  }
-  return out;
+  return resolveAudiences(
+    config.reports.audiences,
+    config.directory as Person[],
+    config.segments as Segment[],
+  );
 }
 
 function tlsOf(t: WorkerConfig['temporal']) {

@@ -24,6 +24,13 @@ export {
   type TopicRow,
 } from './analytics.ts';
 export {
+  type AudienceConfig,
+  AudienceConfigSchema,
+  type ReportScheduleConfig,
+  ReportScheduleConfigSchema,
+  resolveAudiences,
+} from './audiences.ts';
+export {
   postgresExecutor,
   type SqlExecutor,
   type SqlParam,
