@@ -42,6 +42,20 @@ test('the demo runs the whole loop: cases, an SLA escalation, .eml files, a read
   ]) {
     expect(output).toContain(section);
   }
+  // The weekly report, personalised: the director sees everything, a country manager their country.
+  expect(summary.reports.map((f) => f.split('/').pop())).toEqual([
+    'weekly-eva.html',
+    'weekly-marc.html',
+    'weekly-lucia.html',
+    'weekly-tom.html',
+  ]);
+  const eva = readFileSync(summary.reports[0]!, 'utf8');
+  expect(eva).toContain('<svg');
+  expect(eva).toContain('Global');
+  expect(readFileSync(summary.reports[2]!, 'utf8')).toContain('Spain');
+  const mailed = readdirSync(join(dir, 'reports')).filter((f) => f.endsWith('.eml'));
+  expect(mailed).toHaveLength(4);
+  expect(output).toMatch(/Lucía Fernández\s+│?\s*Spain/);
   expect(output).toContain('recognised, nothing done twice');
   expect(output).toMatch(/refused UPDATE: .* Allowed: /);
 });

@@ -1,15 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { emailConnector } from '@closedloop/connectors';
+import { emailConnector, reportMailer } from '@closedloop/connectors';
 import {
+  audienceFor,
+  buildReport,
   type Case,
   ClosedLoopError,
   createAnalytics,
   createClosedLoop,
   Directory,
   type FeedbackInput,
+  renderReportHtml,
   SegmentTree,
   scaledClock,
   sqliteExecutor,
@@ -42,6 +45,8 @@ export interface DemoSummary {
   emails: number;
   breaches: number;
   escalated: string[];
+  /** The HTML weekly reports written (one per manager). */
+  reports: string[];
 }
 
 const ROOT_CAUSES: [RegExp, string][] = [
@@ -238,6 +243,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
       await npsRows(database),
     ),
   );
+  write(heading('8 · Learn: the weekly report, personalised per manager (R24)'));
+  const reportsDir = join(dir, 'reports');
+  const reports = await weeklyReports(database, reportsDir);
+  write(table(['for', 'covers', 'answers', 'NPS', 'SLA breaches', 'top root cause'], reports.rows));
+  write(
+    `  Week 2026-11-02 – 2026-11-08, as each manager gets it on Monday 08:00: HTML with inline SVG charts and the same report mailed as .eml, in ${reportsDir}`,
+  );
   write(
     `\n${pc.green('✓')} The loop ran end to end. Look inside: ${pc.bold(`sqlite3 ${database} 'select id,status,priority,segment,owner from cases'`)}`,
   );
@@ -252,7 +264,53 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     emails: files.length,
     breaches: escalations.length,
     escalated: escalatedCases.map((c) => c.id),
+    reports: reports.files,
   };
+}
+
+/** The weekly trend report of 2026-11-09 for four managers, each scoped to the segments they manage. */
+async function weeklyReports(
+  database: string,
+  reportsDir: string,
+): Promise<{ rows: (string | number)[][]; files: string[] }> {
+  mkdirSync(reportsDir, { recursive: true });
+  const db = new DatabaseSync(database, { readOnly: true });
+  const mailer = reportMailer({
+    transport: { kind: 'directory', path: reportsDir },
+    from: 'CX reports <cx-reports@shop.example>',
+  });
+  try {
+    const directory = new Directory(demoPeople);
+    const tree = new SegmentTree(demoSegments, directory);
+    const analytics = createAnalytics(sqliteExecutor(db), { segments: tree });
+    const rows: (string | number)[][] = [];
+    const files: string[] = [];
+    for (const id of ['eva', 'marc', 'lucia', 'tom']) {
+      const audience = audienceFor(directory.get(id), tree, { team: 'cx' });
+      const report = await buildReport(analytics, {
+        cadence: 'weekly',
+        at: '2026-11-09T08:00:00Z',
+        audience,
+      });
+      const file = join(reportsDir, `weekly-${id}.html`);
+      writeFileSync(file, renderReportHtml(report));
+      files.push(file);
+      await mailer.send({ report, audience });
+      const { nps, sla, responses } = report.summary ?? {};
+      rows.push([
+        audience.name ?? id,
+        report.scope,
+        responses?.total ?? 0,
+        nps?.nps === null || nps?.nps === undefined ? '–' : npsColour(nps.nps),
+        sla ? `${sla.breached} of ${sla.cases}` : '–',
+        report.rootCauses?.[0]?.rootCause ?? '–',
+      ]);
+    }
+    return { rows, files };
+  } finally {
+    await mailer.close();
+    db.close();
+  }
 }
 
 function languages(rs: FeedbackInput[]): string {
