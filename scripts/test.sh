@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Quick start, command 2: installs what the tests need (Node, pnpm, PostgreSQL, the Temporal CLI)
-# and runs every check: lint, types, build, unit/integration tests, examples, rule fixtures.
+# Quick start, command 2: installs what the tests need (Node, pnpm, PostgreSQL, the Temporal CLI,
+# Chromium for the browser tests) and runs every check: lint, types, build, unit/integration tests, examples, rule fixtures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CLOSEDLOOP_NEED_PG=1 CLOSEDLOOP_NEED_TEMPORAL=1
+export CLOSEDLOOP_NEED_PG=1 CLOSEDLOOP_NEED_TEMPORAL=1 CLOSEDLOOP_NEED_CHROMIUM=1
 bash scripts/setup.sh
 . scripts/tools.sh
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }

