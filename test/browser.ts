@@ -41,7 +41,9 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
   return page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page as a global
     const axe = (globalThis as any).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] } });
+    const result = await axe.run((globalThis as any).document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa'] },
+    });
     // biome-ignore lint/suspicious/noExplicitAny: axe's result objects
     return result.violations.map((v: any) => ({
       id: v.id,

@@ -120,6 +120,8 @@ export type {
   CaseQuery,
   Delivery,
   DeliveryUpdate,
+  DocumentRecord,
+  DocumentStore,
   LoopRecord,
   StepWrite,
   Store,

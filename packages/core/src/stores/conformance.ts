@@ -219,6 +219,62 @@ export function storeConformance(
       });
     });
 
+    describe('documents', () => {
+      test('put, get, list by kind and prefix, delete; values round-trip as JSON', async () => {
+        const store = await fresh();
+        const d = store.documents;
+        expect(await d.get('token', 'a')).toBeUndefined();
+        const first = await d.put('token', 'svc:b', { name: 'Ñandú 📦', scopes: ['read'] }, { now: 5 });
+        expect(first).toEqual({
+          kind: 'token',
+          id: 'svc:b',
+          value: { name: 'Ñandú 📦', scopes: ['read'] },
+          version: 1,
+          updatedAt: 5,
+        });
+        await d.put('token', 'svc:a', { n: 1 });
+        await d.put('token', 'other', { n: 2 });
+        await d.put('rules', 'svc:z', { n: 3 });
+        expect((await d.list('token')).map((r) => r.id)).toEqual(['other', 'svc:a', 'svc:b']);
+        expect((await d.list('token', { prefix: 'svc:' })).map((r) => r.id)).toEqual(['svc:a', 'svc:b']);
+        expect((await d.list('token', { prefix: '%' })).map((r) => r.id)).toEqual([]);
+        expect((await d.list('token', { limit: 1 })).map((r) => r.id)).toEqual(['other']);
+        const second = await d.put('token', 'svc:b', { name: 'x' });
+        expect(second.version).toBe(2);
+        expect((await d.get('token', 'svc:b'))?.value).toEqual({ name: 'x' });
+        expect(await d.delete('token', 'svc:b')).toBe(true);
+        expect(await d.delete('token', 'svc:b')).toBe(false);
+        expect(await d.get('token', 'svc:b')).toBeUndefined();
+      });
+
+      test('compare-and-set: expectedVersion 0 creates once, n updates only version n', async () => {
+        const store = await fresh();
+        const d = store.documents;
+        await d.put('lease', 'report:2026-W10', { by: 'p1' }, { expectedVersion: 0 });
+        await rejectsWith(
+          d.put('lease', 'report:2026-W10', { by: 'p2' }, { expectedVersion: 0 }),
+          'CONFLICT',
+        );
+        await rejectsWith(
+          d.put('lease', 'report:2026-W10', { by: 'p2' }, { expectedVersion: 2 }),
+          'CONFLICT',
+        );
+        const won = await d.put('lease', 'report:2026-W10', { by: 'p2' }, { expectedVersion: 1 });
+        expect(won.version).toBe(2);
+        expect((await d.get('lease', 'report:2026-W10'))?.value).toEqual({ by: 'p2' });
+        const racers = await Promise.allSettled(
+          ['a', 'b', 'c'].map((by) => d.put('lease', 'race', { by }, { expectedVersion: 0 })),
+        );
+        expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      });
+
+      test('a bad kind is refused with INVALID_INPUT', async () => {
+        const store = await fresh();
+        await rejectsWith(store.documents.put('bad kind!', 'x', {}), 'INVALID_INPUT');
+        await rejectsWith(store.documents.put('ok', '', {}), 'INVALID_INPUT');
+      });
+    });
+
     describe('commit and read back', () => {
       test('a first step round-trips the loop, feedback, case, timers and deliveries as JSON', async () => {
         const store = await fresh();
@@ -785,11 +841,19 @@ export function storeConformance(
         await store.commit(second);
         await store.updateDelivery({ id: 'l1:a@email', status: 'delivered', attempts: 1 });
         await store.commit(firstStep('l2', { case: caseFor('l2', { status: 'escalated' }) }));
+        await store.documents.put('rules', 'v1', { by: 'ana' }, { now: 7 });
         await store.close();
 
         const again = await reopen(store);
         open.push(again);
         await again.init();
+        expect(await again.documents.get('rules', 'v1')).toEqual({
+          kind: 'rules',
+          id: 'v1',
+          value: { by: 'ana' },
+          version: 1,
+          updatedAt: 7,
+        });
         expect(await again.getLoop('l1')).toEqual(json(second.loop));
         expect(await again.getFeedback('fb-l1')).toEqual(json(first.feedback));
         expect(await again.getCase('case-l1')).toEqual(json(second.case));

@@ -1,6 +1,7 @@
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { memoryDocuments } from './documents.ts';
 import { compareCases, emptyCounts, matchesQuery } from './query.ts';
 import type {
   CasePage,
@@ -37,6 +38,7 @@ export function memoryStore(): Store {
 
   return {
     kind: 'memory',
+    documents: memoryDocuments(open),
     async init() {},
     async commit(step: StepWrite) {
       open();

@@ -4,6 +4,7 @@ import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
+import { postgresDocuments, postgresDocumentsDdl } from './documents.ts';
 import { asList, emptyCounts } from './query.ts';
 import {
   type CasePage,
@@ -166,7 +167,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
     if (closed) throw new ClosedLoopError('CLOSED', `The PostgreSQL store (${where}) is closed`);
   };
 
-  const TABLES = ['loops', 'feedback', 'cases', 'timers', 'deliveries'];
+  const TABLES = ['loops', 'feedback', 'cases', 'timers', 'deliveries', 'documents'];
   async function init(): Promise<void> {
     // Tables there already: nothing to create, so an application role without CREATE rights
     // (tables made by a migration role) works too.
@@ -179,7 +180,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       await client.query('BEGIN');
       // Two processes creating the same tables at once would collide in the catalog: take turns.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`closedloop:${schemaName}`]);
-      await client.query(ddl(s));
+      await client.query(ddl(s) + postgresDocumentsDdl(s));
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
@@ -387,8 +388,11 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
   };
   const DELIVERY_COLUMNS = 'id, connector, effect, status, attempts, next_attempt_at, last_error';
 
+  const documents = postgresDocuments(s, query);
+
   return {
     kind: 'postgres',
+    documents,
     async init() {
       await ensure();
     },

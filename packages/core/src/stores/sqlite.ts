@@ -7,6 +7,7 @@ import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
+import { sqliteDocuments } from './documents.ts';
 import { asList, emptyCounts } from './query.ts';
 import {
   createWriter,
@@ -346,8 +347,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
   }
 
+  const documents = sqliteDocuments(db, open);
+
   return {
     kind: 'sqlite',
+    documents,
     async init() {},
     commit(step) {
       let op: EncodedStep;

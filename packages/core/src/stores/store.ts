@@ -82,8 +82,49 @@ export type DeliveryUpdate =
  * Implementations: {@link memoryStore}, {@link sqliteStore}, {@link postgresStore}; all pass the
  * same conformance suite.
  */
+/** One small JSON document kept beside the loops (see {@link DocumentStore}). */
+export interface DocumentRecord<T = unknown> {
+  kind: string;
+  id: string;
+  value: T;
+  /** 1 on the first write, +1 on each later one: for compare-and-set. */
+  version: number;
+  /** Epoch ms of the last write. */
+  updatedAt: number;
+}
+
+/**
+ * Small JSON documents that the runtime, `serve` and jobs keep in the same store as the loops,
+ * so every process on a shared store sees them: API tokens, published rule versions,
+ * do-not-contact entries, erasure receipts, job runs and leases. Keys are `(kind, id)`.
+ * Not for customer-facing volumes: a kind is listed whole (or by id prefix).
+ */
+export interface DocumentStore {
+  get<T = unknown>(kind: string, id: string): Promise<DocumentRecord<T> | undefined>;
+  /** Documents of a kind, by id ascending; `prefix` keeps ids that start with it. */
+  list<T = unknown>(
+    kind: string,
+    options?: { prefix?: string; limit?: number },
+  ): Promise<DocumentRecord<T>[]>;
+  /**
+   * Writes a document. With `expectedVersion` the write is a compare-and-set: `0` means "must
+   * not exist yet", `n` means "must still be at version n"; otherwise it throws a
+   * `ClosedLoopError` with code `CONFLICT` and writes nothing.
+   */
+  put<T = unknown>(
+    kind: string,
+    id: string,
+    value: T,
+    options?: { expectedVersion?: number; now?: number },
+  ): Promise<DocumentRecord<T>>;
+  /** Deletes a document; true when one was there. */
+  delete(kind: string, id: string): Promise<boolean>;
+}
+
 export interface Store {
   readonly kind: string;
+  /** Small JSON documents beside the loops (tokens, rule versions, receipts, leases). */
+  readonly documents: DocumentStore;
   /** Creates tables if needed. Idempotent. */
   init(): Promise<void>;
   commit(step: StepWrite): Promise<void>;
