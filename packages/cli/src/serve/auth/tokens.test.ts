@@ -12,7 +12,6 @@ import { TOKEN_KIND } from './tokens.ts';
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-tokens-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 afterEach(() => {
-  vi.restoreAllMocks();
   process.exitCode = undefined;
 });
 
@@ -20,11 +19,11 @@ afterEach(() => {
 async function cli(...args: string[]) {
   let out = '';
   let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
     out += String(s);
     return true;
   });
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
     err += String(s);
     return true;
   });
@@ -33,7 +32,8 @@ async function cli(...args: string[]) {
       .exitOverride()
       .parseAsync(['node', 'closedloop', ...args]);
   } finally {
-    vi.restoreAllMocks();
+    stdout.mockRestore();
+    stderr.mockRestore();
   }
   const code = process.exitCode ?? 0;
   process.exitCode = undefined;
