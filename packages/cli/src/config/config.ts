@@ -114,7 +114,11 @@ const HttpConfig = z
     /** Most connections open at once (default 1000). */
     maxConnections: z.int().min(1).max(100_000).default(1000),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, {
+    message: 'headersTimeoutMs must not be longer than requestTimeoutMs',
+    path: ['headersTimeoutMs'],
+  });
 
 export const ROLES = ['admin', 'rulesEditor', 'manager', 'agent', 'viewer'] as const;
 const RoleSchema = z.enum(ROLES);

@@ -10,9 +10,9 @@ const evil = `<script>alert("x")</script> & <img src=x onerror=alert(1)>`;
 beforeAll(async () => {
   server = await startTestServer();
   sara = await server.signIn('sara');
-  const res = await fetch(`${server.url}/v1/feedback`, {
+  const res = await server.api('/v1/feedback', {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...server.bearer },
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       source: { tool: 'api', responseId: 'console-1' },
       customer: { email: 'evil@example.com', name: `"><svg onload=alert(1)>`, segment: 'spain' },

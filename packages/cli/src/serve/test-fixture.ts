@@ -43,6 +43,8 @@ export interface TestServer extends RunningServer {
   bearer: Record<string, string>;
   /** Signs in as a directory person through the dev sign-in page: their cookie and CSRF headers. */
   signIn(personId: string): Promise<Record<string, string>>;
+  /** `fetch` on the server with the admin token (for tests about something other than access). */
+  api(path: string, init?: RequestInit): Promise<Response>;
 }
 
 /** Signs in through `/auth/dev` as a browser would and returns the session cookie and CSRF token headers. */
@@ -74,6 +76,14 @@ export async function startTestServer(overrides: Partial<ServeConfigInput> = {})
     logs,
     bearer: { authorization: `Bearer ${token}` },
     signIn: (personId: string) => devSignIn(server.url, personId),
+    api: (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...Object.fromEntries(new Headers(init.headers).entries()),
+        },
+      }),
   });
 }
 

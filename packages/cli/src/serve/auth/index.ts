@@ -172,7 +172,15 @@ export function installAuth(app: Hono, s: AuthSettings): void {
         { need },
       );
     }
-    if (unsafe && isApiPath(path) && need !== 'public' && !isJsonType(c.req.header('content-type')))
+    const bodiless =
+      c.req.method === 'DELETE' && !c.req.header('content-length') && !c.req.header('transfer-encoding');
+    if (
+      unsafe &&
+      !bodiless &&
+      isApiPath(path) &&
+      need !== 'public' &&
+      !isJsonType(c.req.header('content-type'))
+    )
       return jsonError(
         c,
         415,

@@ -60,8 +60,13 @@ export function authSettingsFrom(
       throw new StartRefused(
         'auth.mode "oidc" needs http.publicUrl: the URL people open (the sign-in redirect is built from it), such as "https://cx.example.com"',
       );
+    const issuer = secretOf(auth.issuerEnv, 'auth.issuerEnv')!;
+    if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol))
+      throw new StartRefused(
+        `auth.issuerEnv: ${auth.issuerEnv} must hold the issuer URL, such as https://login.microsoftonline.com/<tenant>/v2.0`,
+      );
     oidc = oidcSettings({
-      issuer: secretOf(auth.issuerEnv, 'auth.issuerEnv')!,
+      issuer,
       clientId: secretOf(auth.clientIdEnv, 'auth.clientIdEnv')!,
       ...(auth.clientSecretEnv
         ? { clientSecret: secretOf(auth.clientSecretEnv, 'auth.clientSecretEnv')! }
