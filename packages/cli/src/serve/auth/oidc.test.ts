@@ -48,11 +48,17 @@ beforeAll(async () => {
     ],
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256', kid: 'test' }] },
     cookies: { keys: ['oidc-test-cookie-key'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     // The login form takes any login: here, the email the provider vouches for.
     findAccount: async (_ctx, id) => ({
       accountId: id,
-      claims: async () => ({ sub: id, email: id, email_verified: true, name: id }),
+      claims: async () => ({
+        sub: id,
+        email: id,
+        email_verified: true,
+        name: id,
+        groups: id === 'eva@example.com' ? ['cx-admins', 'staff'] : ['staff'],
+      }),
     }),
     ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     features: {
@@ -82,6 +88,9 @@ beforeAll(async () => {
           clientSecretEnv: 'OIDC_CLIENT_SECRET',
           sessionSecretEnv: 'SESSION_SECRET',
           idleMinutes: 30,
+          scopes: ['openid', 'email', 'groups'],
+          groupsClaim: 'groups',
+          groupRoles: { 'cx-admins': ['admin'] },
         },
       },
       process.cwd(),
@@ -208,6 +217,19 @@ describe('OpenID Connect sign-in', () => {
       } finally {
         vi.useRealTimers();
       }
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('maps the provider group claim to roles', async () => {
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${publicUrl}/auth/login?next=%2F`);
+      await signInAtProvider(page, 'eva@example.com');
+      await page.waitForURL(`${publicUrl}/`);
+      const me = await page.evaluate(async () => (await fetch('/v1/me')).json());
+      expect(me).toMatchObject({ id: 'eva', roles: ['admin'], can: { admin: true, editRules: true } });
     } finally {
       await context.close();
     }
