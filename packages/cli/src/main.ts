@@ -3,6 +3,7 @@ import { registerDataCommands } from './commands/data.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { runDemo } from './demo/run.ts';
+import { registerTokensCommand } from './serve/auth/tokens-command.ts';
 import { registerServeCommand } from './serve/command.ts';
 
 function positiveInt(value: string): number {
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerDataCommands(program);
   registerReportCommand(program);
   registerServeCommand(program);
+  registerTokensCommand(program);
   return program;
 }
 

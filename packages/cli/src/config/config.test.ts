@@ -31,7 +31,15 @@ describe('loadConfig', () => {
     write('people.json', people);
     const file = write('closedloop.config.json', { directory: 'people.json', segments });
     const config = loadConfig(file);
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 });
+    expect(config.http).toEqual({
+      host: '127.0.0.1',
+      port: 4100,
+      bodyLimit: 1024 * 1024,
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      maxConnections: 1000,
+    });
+    expect(config.auth).toBeUndefined();
     expect(config.store).toBe(resolve(dir, 'data/closedloop.sqlite'));
     expect(config.directory).toEqual(people);
     expect(config.inbound).toEqual({});

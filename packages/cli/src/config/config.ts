@@ -103,8 +103,70 @@ const HttpConfig = z
       .min(1)
       .max(100 * 1024 * 1024)
       .default(1024 * 1024),
+    /** The URL people reach the server at (behind a TLS proxy or not): sign-in redirects, Secure cookies, allowed host. */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Host names (optionally host:port) the server answers; others get 421. Default: publicUrl's host, 127.0.0.1, ::1, localhost. */
+    allowedHosts: z.array(z.string().min(1).max(255)).min(1).optional(),
+    /** Longest time to receive a whole request (default 30 s). */
+    requestTimeoutMs: z.int().min(1000).max(600_000).default(30_000),
+    /** Longest time to receive the request headers (default 10 s). */
+    headersTimeoutMs: z.int().min(1000).max(120_000).default(10_000),
+    /** Most connections open at once (default 1000). */
+    maxConnections: z.int().min(1).max(100_000).default(1000),
   })
-  .strict();
+  .strict()
+  .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, {
+    message: 'headersTimeoutMs must not be longer than requestTimeoutMs',
+    path: ['headersTimeoutMs'],
+  });
+
+export const ROLES = ['admin', 'rulesEditor', 'manager', 'agent', 'viewer'] as const;
+const RoleSchema = z.enum(ROLES);
+
+const SessionTimes = {
+  /** Signed out after this many minutes without a request (default 60). */
+  idleMinutes: z
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  /** Signed out this many hours after signing in, active or not (default 12). */
+  absoluteHours: z
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
+};
+
+const AuthConfig = z.discriminatedUnion('mode', [
+  z
+    .object({
+      /** Local use only: a sign-in page listing the directory's people; refused off loopback. */
+      mode: z.literal('dev'),
+      sessionSecretEnv: EnvName.optional(),
+      ...SessionTimes,
+    })
+    .strict(),
+  z
+    .object({
+      /** OpenID Connect (authorization code + PKCE) with any provider. */
+      mode: z.literal('oidc'),
+      issuerEnv: EnvName,
+      clientIdEnv: EnvName,
+      clientSecretEnv: EnvName.optional(),
+      /** Signs and encrypts the session cookies; the same value on every replica (32+ characters). */
+      sessionSecretEnv: EnvName,
+      scopes: z.array(z.string().regex(/^[\x21-\x7e]+$/)).default(['openid', 'email', 'profile']),
+      /** The claim matched against directory people's email (default "email"). */
+      claim: z.string().min(1).default('email'),
+      /** A claim holding the person's groups, mapped to roles by groupRoles. */
+      groupsClaim: z.string().min(1).optional(),
+      groupRoles: z.record(z.string(), z.array(RoleSchema)).optional(),
+      ...SessionTimes,
+    })
+    .strict(),
+]);
+export type AuthConfig = z.output<typeof AuthConfig>;
 
 /** `closedloop.config.json` as written (relative paths are relative to the file). */
 export const ServeConfigSchema = z
@@ -135,7 +197,9 @@ export const ServeConfigSchema = z
     rules: z.string().min(1).optional(),
     connectors: z.object({ email: EmailConfig.optional() }).strict().default({}),
     inbound: InboundConfig.default({}),
-    http: HttpConfig.default({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 }),
+    http: HttpConfig.prefault({}),
+    /** Who may sign in and how. Without it the server runs in dev mode on loopback only. */
+    auth: AuthConfig.optional(),
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -175,6 +239,8 @@ const HINTS: Record<string, string> = {
   'http.port': 'a whole number from 0 to 65535 (default 4100)',
   'http.host': 'an interface address such as "127.0.0.1" (default)',
   'http.bodyLimit': 'a size in bytes, e.g. 1048576 for 1 MB',
+  'http.publicUrl': 'the URL people open, such as "https://cx.example.com"',
+  auth: '{ "mode": "oidc", "issuerEnv", "clientIdEnv", "clientSecretEnv", "sessionSecretEnv" } or { "mode": "dev" }',
 };
 
 function issuesOf(error: z.ZodError): ConfigIssue[] {
@@ -236,6 +302,15 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const directory = listFrom<Person>(c.directory, PersonSchema, baseDir, 'directory', file);
   const segments = listFrom<Segment>(c.segments, SegmentSchema, baseDir, 'segments', file);
+  const badRoles = directory.flatMap((p, i) =>
+    (p.roles ?? [])
+      .filter((r) => !(ROLES as readonly string[]).includes(r))
+      .map((r) => ({
+        path: `directory[${i}].roles`,
+        message: `unknown role "${r.slice(0, 50)}" (expected one of ${ROLES.join(', ')})`,
+      })),
+  );
+  if (badRoles.length > 0) throw new ConfigError(file, badRoles);
   const email = c.connectors.email;
   return {
     file,
@@ -258,6 +333,7 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
     },
     inbound: c.inbound,
     http: c.http,
+    ...(c.auth ? { auth: c.auth } : {}),
   };
 }
 

@@ -25,7 +25,13 @@ async function call(
   path: string,
   init: { headers?: Record<string, string>; body?: string } = {},
 ) {
-  const res = await fetch(`${server.url}${path}`, { method, ...init });
+  const headers = init.headers ?? {};
+  const signedIn = 'cookie' in headers || 'authorization' in headers || 'x-anonymous' in headers;
+  const res = await fetch(`${server.url}${path}`, {
+    method,
+    ...init,
+    headers: signedIn ? headers : { ...server.bearer, ...headers },
+  });
   const text = await res.text();
   // biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked by the assertions
   let body: any;
@@ -95,6 +101,8 @@ describe('POST /v1/feedback', () => {
     });
     expect(r.status).toBe(413);
     expect(r.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    // The connection closes after the answer: a keep-alive client gets no reset on its next request.
+    expect(r.headers.get('connection')).toBe('close');
     const chunks = new ReadableStream({
       start(c) {
         for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode('x'.repeat(10 * 1024)));
@@ -103,7 +111,7 @@ describe('POST /v1/feedback', () => {
     });
     const res = await fetch(`${server.url}/v1/feedback`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...server.bearer },
       body: chunks,
       duplex: 'half',
     } as RequestInit);
@@ -143,56 +151,59 @@ describe('cases', () => {
     expect(r.body.error.code).toBe('CASE_NOT_FOUND');
   });
 
-  it('updates, comments, reassigns, resolves and informs with the actor from the header or body', async () => {
+  it('updates, comments, reassigns, resolves and informs as the signed-in person', async () => {
     const id = await newCase();
-    const open = await call(
-      'PATCH',
-      `/v1/cases/${id}`,
-      json({ status: 'open', priority: 'critical' }, { 'x-closedloop-actor': 'sara' }),
-    );
+    const sara = await server.signIn('sara');
+    const pablo = await server.signIn('pablo');
+    const open = await call('PATCH', `/v1/cases/${id}`, json({ status: 'open', priority: 'critical' }, sara));
     expect(open.status).toBe(200);
     expect(open.body).toMatchObject({ status: 'open', priority: 'critical' });
-    const c = await call(
-      'POST',
-      `/v1/cases/${id}/comment`,
-      json({ body: 'Called the customer', actor: 'sara' }),
-    );
+    const c = await call('POST', `/v1/cases/${id}/comment`, json({ body: 'Called the customer' }, sara));
     expect(c.status).toBe(200);
     expect(c.body.comments.at(-1)).toMatchObject({ author: 'sara', body: 'Called the customer' });
-    const re = await call('POST', `/v1/cases/${id}/reassign`, json({ owner: 'pablo', actor: 'sara' }));
+    const re = await call('POST', `/v1/cases/${id}/reassign`, json({ owner: 'pablo' }, sara));
     expect(re.body.owner).toBe('pablo');
-    const res = await call('POST', `/v1/cases/${id}/resolve`, json({ rootCause: 'courier', actor: 'pablo' }));
+    const res = await call('POST', `/v1/cases/${id}/resolve`, json({ rootCause: 'courier' }, pablo));
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('resolved');
-    const inf = await call(
-      'POST',
-      `/v1/cases/${id}/inform`,
-      json({ message: 'We changed courier.' }, { 'x-closedloop-actor': 'pablo' }),
-    );
+    const inf = await call('POST', `/v1/cases/${id}/inform`, json({ message: 'We changed courier.' }, pablo));
     expect(inf.status).toBe(200);
     const got = await call('GET', `/v1/cases/${id}`);
     expect(got.body.audit.map((a: { action: string }) => a.action)).toEqual(
       expect.arrayContaining(['created', 'status', 'priority', 'owner', 'resolved']),
     );
+    const actors = got.body.audit.filter((a: { actor: string }) => a.actor !== 'system');
+    expect(new Set(actors.map((a: { actor: string }) => a.actor))).toEqual(new Set(['sara', 'pablo']));
   });
 
-  it('asks for an actor when none is given', async () => {
+  it('writes the token service actor for a program, and refuses an actor other than the caller', async () => {
     const id = await newCase();
-    const r = await call('PATCH', `/v1/cases/${id}`, json({ status: 'open' }));
-    expect(r.status).toBe(400);
-    expect(r.body.error.issues).toEqual([{ path: 'actor', message: 'required' }]);
+    const ok = await call('POST', `/v1/cases/${id}/comment`, json({ body: 'From the CRM sync' }));
+    expect(ok.status).toBe(200);
+    expect(ok.body.comments.at(-1).author).toBe('service:tests');
+    const sara = await server.signIn('sara');
+    const r = await call('PATCH', `/v1/cases/${id}`, json({ status: 'open', actor: 'eva' }, sara));
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('ACTOR_MISMATCH');
+    const h = await call(
+      'PATCH',
+      `/v1/cases/${id}`,
+      json({ status: 'open' }, { ...sara, 'x-closedloop-actor': 'system' }),
+    );
+    expect(h.status).toBe(403);
+    expect((await call('GET', `/v1/cases/${id}`)).body.status).toBe('new');
   });
 
   it('refuses unknown fields with 400 naming them', async () => {
     const id = await newCase();
-    const r = await call('PATCH', `/v1/cases/${id}`, json({ state: 'open', actor: 'sara' }));
+    const r = await call('PATCH', `/v1/cases/${id}`, json({ state: 'open' }));
     expect(r.status).toBe(400);
     expect(r.body.error.message).toContain('state');
   });
 
   it('answers 409 with the allowed moves when the loop refuses a move', async () => {
     const id = await newCase();
-    const r = await call('PATCH', `/v1/cases/${id}`, json({ segment: 'europe', actor: 'sara' }));
+    const r = await call('PATCH', `/v1/cases/${id}`, json({ segment: 'europe' }));
     expect(r.status).toBe(409);
     expect(r.body.error.code).toBe('MOVE_REFUSED');
     expect(r.body.error.details.allowed).toEqual(expect.any(Array));

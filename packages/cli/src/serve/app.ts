@@ -11,6 +11,9 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
+import { narrowQuery, seesCase } from './auth/access.ts';
+import { recordAudit } from './auth/audit.ts';
+import { type AuthSettings, installAuth, principalOf, registerAuthRoutes } from './auth/index.ts';
 import { registerConsole } from './console.ts';
 import type { Logger } from './log.ts';
 
@@ -23,6 +26,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Serve the web console at `/` (default true). */
   console?: boolean;
+  /** Who may do what (built from the config's `auth` and `http` by `authSettingsFrom`). */
+  auth: AuthSettings;
 }
 
 /** The JSON error every endpoint answers with. */
@@ -113,10 +118,8 @@ function isJson(c: Context): boolean {
   return /^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type.trim());
 }
 
-/** Reads a JSON body; `optional` accepts an empty body as `{}`. */
+/** Reads a JSON body; `optional` accepts an empty body as `{}` (still sent as JSON). */
 async function readJson(c: Context, optional = false): Promise<unknown> {
-  const text = await c.req.text();
-  if (optional && text.trim() === '') return {};
   if (!isJson(c)) {
     throw new HttpError(
       415,
@@ -124,10 +127,13 @@ async function readJson(c: Context, optional = false): Promise<unknown> {
       `Send the body as JSON with "Content-Type: application/json" (got "${(c.req.header('content-type') ?? 'none').slice(0, 100)}")`,
     );
   }
+  const text = await c.req.text();
+  if (optional && text.trim() === '') return {};
   try {
     return JSON.parse(text);
-  } catch (e) {
-    throw new HttpError(400, 'INVALID_JSON', `The body is not valid JSON: ${(e as Error).message}`);
+  } catch {
+    // The parser's message quotes the body: never echoed.
+    throw new HttpError(400, 'INVALID_JSON', 'The body is not valid JSON');
   }
 }
 
@@ -145,16 +151,34 @@ function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
-function actorOf(c: Context, body: { actor?: string | undefined }): string {
-  const actor = c.req.header('x-closedloop-actor')?.trim() || body.actor;
-  if (!actor)
+/**
+ * Who is acting: always the signed-in person or the token's service actor. A header or body
+ * naming someone else is refused rather than believed.
+ */
+export function actorOf(c: Context, body: { actor?: string | undefined } = {}): string {
+  const principal = principalOf(c);
+  if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in or send a bearer token');
+  const claimed = c.req.header('x-closedloop-actor')?.trim() || body.actor;
+  if (claimed !== undefined && claimed !== principal.id)
     throw new HttpError(
-      400,
-      'INVALID_INPUT',
-      'Say who makes the change: an "X-Closedloop-Actor: <person id>" header or an "actor" field in the body',
-      [{ path: 'actor', message: 'required' }],
+      403,
+      'ACTOR_MISMATCH',
+      `The actor is who signed in (${principal.id}): drop the "actor" field and the X-Closedloop-Actor header`,
+      [{ path: 'actor', message: 'must be the signed-in identity' }],
     );
-  return actor;
+  return principal.id;
+}
+
+/** The case, when the caller's scope covers it; 403 naming the case's segment otherwise. */
+async function caseInScope(c: Context, loop: EmbeddedClosedLoop, id: string) {
+  const found = await loop.cases.get(id);
+  if (!seesCase(c.get('caseScope'), found))
+    throw new HttpError(
+      403,
+      'FORBIDDEN',
+      `Case ${found.id} is outside what you may see: it needs a manager of segment "${found.segment}" (or above), its owner, or a viewer or admin`,
+    );
+  return found;
 }
 
 function queryOf(c: Context): CaseQuery {
@@ -225,15 +249,20 @@ export function createApp(options: AppOptions): Hono {
     });
   });
 
+  installAuth(app, options.auth);
+
   app.use(
     bodyLimit({
       maxSize,
-      onError: (c) =>
-        errorResponse(c, 413, {
+      onError: (c) => {
+        // Closed after the answer, so a keep-alive client's next request starts on a fresh connection.
+        c.header('connection', 'close');
+        return errorResponse(c, 413, {
           code: 'PAYLOAD_TOO_LARGE',
           message: `The body is larger than ${maxSize} bytes (http.bodyLimit)`,
           issues: [],
-        }),
+        });
+      },
     }),
   );
 
@@ -284,7 +313,9 @@ export function createApp(options: AppOptions): Hono {
     if (!adapter) {
       return errorResponse(c, 404, {
         code: 'UNKNOWN_TOOL',
-        message: `No survey tool "${tool.slice(0, 50)}" is enabled; enabled: ${[...adapters.keys()].join(', ') || 'none'} (config "inbound")`,
+        message: principalOf(c)
+          ? `No survey tool "${tool.slice(0, 50)}" is enabled; enabled: ${[...adapters.keys()].join(', ') || 'none'} (config "inbound")`
+          : 'No such survey tool is enabled (config "inbound")',
         issues: [{ path: 'tool', message: 'not enabled' }],
       });
     }
@@ -321,11 +352,16 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ tool, received: results.length, results }, 200);
   });
 
-  app.get('/v1/cases', async (c) => c.json(await loop.cases.list(queryOf(c))));
+  app.get('/v1/cases', async (c) =>
+    c.json(await loop.cases.list(narrowQuery(queryOf(c), c.get('caseScope')))),
+  );
 
   for (const format of ['csv', 'json'] as const) {
     app.get(`/v1/cases.${format}`, async (c) => {
-      const text = await loop.cases.export(format, queryOf(c));
+      const query = queryOf(c);
+      const text = await loop.cases.export(format, narrowQuery(query, c.get('caseScope')));
+      const { search: _s, ...filters } = query;
+      await recordAudit(loop.store, { action: 'export', actor: actorOf(c), format, filters });
       return c.body(text, 200, {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
         'content-disposition': `attachment; filename="cases.${format}"`,
@@ -333,11 +369,12 @@ export function createApp(options: AppOptions): Hono {
     });
   }
 
-  app.get('/v1/cases/:id', async (c) => c.json(await loop.cases.get(c.req.param('id'))));
+  app.get('/v1/cases/:id', async (c) => c.json(await caseInScope(c, loop, c.req.param('id'))));
 
   app.patch('/v1/cases/:id', async (c) => {
     const body = parseBody(PatchBody, await readJson(c), 'case update');
     const { actor: _a, note, ...changes } = body;
+    await caseInScope(c, loop, c.req.param('id'));
     const updated = await loop.cases.update(
       c.req.param('id'),
       changes as Parameters<typeof loop.cases.update>[1],
@@ -348,17 +385,20 @@ export function createApp(options: AppOptions): Hono {
 
   app.post('/v1/cases/:id/reassign', async (c) => {
     const body = parseBody(ReassignBody, await readJson(c), 'reassign');
+    await caseInScope(c, loop, c.req.param('id'));
     const opts = { actor: actorOf(c, body), ...(body.note !== undefined ? { note: body.note } : {}) };
     return c.json(await loop.cases.reassign(c.req.param('id'), body.owner, opts));
   });
 
   app.post('/v1/cases/:id/comment', async (c) => {
     const body = parseBody(CommentBody, await readJson(c), 'comment');
+    await caseInScope(c, loop, c.req.param('id'));
     return c.json(await loop.cases.comment(c.req.param('id'), body.body, { actor: actorOf(c, body) }));
   });
 
   app.post('/v1/cases/:id/resolve', async (c) => {
     const body = parseBody(ResolveBody, await readJson(c), 'resolution');
+    await caseInScope(c, loop, c.req.param('id'));
     const opts = { actor: actorOf(c, body), ...(body.note !== undefined ? { note: body.note } : {}) };
     return c.json(await loop.cases.resolve(c.req.param('id'), { rootCause: body.rootCause }, opts));
   });
@@ -369,9 +409,15 @@ export function createApp(options: AppOptions): Hono {
       ...(body.message !== undefined ? { message: body.message } : {}),
       ...(body.gesture ? { gesture: body.gesture } : {}),
     };
-    return c.json(await loop.cases.inform(c.req.param('id'), message, { actor: actorOf(c, body) }));
+    const { id } = await caseInScope(c, loop, c.req.param('id'));
+    const actor = actorOf(c, body);
+    const informed = await loop.cases.inform(id, message, { actor });
+    // Who told the customer what (R18): the case log's inform step is the loop's own.
+    await recordAudit(loop.store, { action: 'inform', actor, caseId: id, ...message });
+    return c.json(informed);
   });
 
+  registerAuthRoutes(app, options.auth);
   if (options.console !== false) registerConsole(app, loop);
 
   return app;

@@ -56,4 +56,21 @@ describe('closedloop serve command', () => {
     expect(p.err()).toContain('http.port');
     expect(p.err()).toContain('segments');
   });
+
+  it('refuses to listen on every interface without an auth section, naming what to add', async () => {
+    writeFileSync(
+      join(dir, 'open.json'),
+      JSON.stringify({
+        store: ':memory:',
+        directory: [{ id: 'ana', name: 'Ana', email: 'ana@example.com' }],
+        segments: [{ id: 'es', name: 'Spain', managers: ['ana'] }],
+        http: { host: '0.0.0.0', port: 0 },
+      }),
+    );
+    const p = run(['serve', '--config', 'open.json']);
+    expect(await p.exited).toBe(1);
+    expect(p.err()).toContain('not started');
+    expect(p.err()).toContain('"auth": { "mode": "oidc"');
+    expect(p.out()).not.toContain('listening');
+  });
 });

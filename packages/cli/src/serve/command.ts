@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.ts';
+import { StartRefused } from './auth/setup.ts';
 import { startServer } from './server.ts';
 
 function port(value: string): number {
@@ -30,7 +31,17 @@ export function registerServeCommand(program: Command): void {
         }
         throw e;
       }
-      const server = await startServer(config, opts.port !== undefined ? { port: opts.port } : {});
+      let server: Awaited<ReturnType<typeof startServer>>;
+      try {
+        server = await startServer(config, opts.port !== undefined ? { port: opts.port } : {});
+      } catch (e) {
+        if (e instanceof StartRefused) {
+          process.stderr.write(`closedloop serve: not started. ${e.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw e;
+      }
       process.stdout.write(`closedloop serve: listening on ${server.url} (console ${server.url}/)\n`);
       const stop = (signal: string) => {
         process.stdout.write(`closedloop serve: ${signal}, finishing requests in flight…\n`);

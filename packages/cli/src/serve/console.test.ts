@@ -4,11 +4,13 @@ import { startTestServer, type TestServer } from './test-fixture.ts';
 
 let server: TestServer;
 let caseId: string;
+let sara: Record<string, string>;
 const evil = `<script>alert("x")</script> & <img src=x onerror=alert(1)>`;
 
 beforeAll(async () => {
   server = await startTestServer();
-  const res = await fetch(`${server.url}/v1/feedback`, {
+  sara = await server.signIn('sara');
+  const res = await server.api('/v1/feedback', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -21,7 +23,7 @@ beforeAll(async () => {
   caseId = ((await res.json()) as { case: { id: string } }).case.id;
   await fetch(`${server.url}/v1/cases/${caseId}/comment`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-closedloop-actor': 'sara' },
+    headers: { 'content-type': 'application/json', ...sara },
     body: JSON.stringify({ body: `</blockquote><script>steal()</script>` }),
   });
 });
@@ -30,7 +32,7 @@ afterAll(async () => {
 });
 
 const get = async (path: string) => {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await fetch(`${server.url}${path}`, { headers: { cookie: sara.cookie! } });
   return { status: res.status, text: await res.text(), headers: res.headers };
 };
 

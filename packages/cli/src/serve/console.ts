@@ -7,6 +7,7 @@ import {
   PRIORITIES,
 } from '@closedloop/core';
 import type { Context, Hono } from 'hono';
+import { narrowQuery, seesCase } from './auth/access.ts';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -38,20 +39,24 @@ blockquote{margin:0;padding:.5rem;background:#f1f3f5;white-space:pre-wrap}
 
 /** The console's only script: actions call the JSON API; nothing is built from HTML strings. */
 const JS = `
-const actorInput = document.getElementById('actor');
-if (actorInput) {
-  actorInput.value = localStorage.getItem('closedloop.actor') || '';
-  actorInput.addEventListener('change', () => localStorage.setItem('closedloop.actor', actorInput.value));
-}
+let me;
+const whoAmI = () => (me ??= fetch('/v1/me').then((r) => r.json()));
+document.getElementById('signout')?.addEventListener('click', async () => {
+  const { csrfToken } = await whoAmI();
+  const res = await fetch('/auth/logout', { method: 'POST', headers: { 'x-csrf-token': csrfToken, accept: 'application/json' } });
+  const answer = await res.json().catch(() => ({}));
+  location.href = answer.redirect || '/auth/signed-out';
+});
 for (const form of document.querySelectorAll('form[data-api]')) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const out = form.querySelector('.err');
     const body = {};
     for (const [k, v] of new FormData(form)) if (v !== '') body[k] = v;
+    const { csrfToken } = await whoAmI();
     const res = await fetch(form.dataset.api, {
       method: form.dataset.method || 'POST',
-      headers: { 'content-type': 'application/json', 'x-closedloop-actor': actorInput ? actorInput.value : '' },
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrfToken },
       body: JSON.stringify(body),
     });
     if (res.ok) { location.reload(); return; }
@@ -64,16 +69,11 @@ for (const form of document.querySelectorAll('form[data-api]')) {
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${e(title)} · closedloop</title><link rel="stylesheet" href="/console.css"></head>
-<body><header><a href="/">closedloop</a> · cases</header><main>${body}</main><script src="/console.js"></script></body></html>`;
+<body><header><a href="/">closedloop</a> · cases · <button id="signout" type="button">Sign out</button></header><main>${body}</main><script src="/console.js"></script></body></html>`;
 }
 
+// Security headers (CSP, frame-ancestors, nosniff, no-store) come from the auth middleware.
 function html(c: Context, body: string, status: 200 | 400 | 404 = 200) {
-  c.header(
-    'content-security-policy',
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; form-action 'self'",
-  );
-  c.header('x-content-type-options', 'nosniff');
-  c.header('referrer-policy', 'no-referrer');
   return c.html(body, status);
 }
 
@@ -155,7 +155,7 @@ function casePage(c: Case): string {
 <p>Customer: ${e(c.customerName ?? '')} &lt;${e(c.customerEmail)}&gt; · NPS ${e(c.nps ?? '–')} · CSAT ${e(c.csat ?? '–')} · language ${e(c.language ?? '–')}</p>
 <blockquote>${e(c.feedbackComment)}</blockquote>
 <p class="muted">created ${e(c.createdAt)} · updated ${e(c.updatedAt)}${c.rootCause ? ` · root cause ${e(c.rootCause)}` : ''}</p></section>
-<section><h2>Act</h2><label>you (person id)<input id="actor" autocomplete="username"></label>
+<section><h2>Act</h2>
 ${actionForm(id, '', 'PATCH', `${select('status', CASE_STATUSES, undefined)}${select('priority', PRIORITIES, undefined)}<input name="segment" placeholder="segment">`, 'Update')}
 ${actionForm(id, '/reassign', 'POST', '<input name="owner" placeholder="new owner" required>', 'Reassign')}
 ${actionForm(id, '/resolve', 'POST', '<input name="rootCause" placeholder="root cause" required>', 'Resolve')}
@@ -179,7 +179,8 @@ export function registerConsole(app: Hono, loop: EmbeddedClosedLoop): void {
     }
     const offset = Math.max(0, Math.trunc(Number(c.req.query('offset') ?? 0)) || 0);
     try {
-      const result = await loop.cases.list({ ...(filters as CaseQuery), limit: PAGE_SIZE, offset });
+      const query = narrowQuery({ ...(filters as CaseQuery), limit: PAGE_SIZE, offset }, c.get('caseScope'));
+      const result = await loop.cases.list(query);
       return html(c, inbox(filters, result, offset));
     } catch (err) {
       if (err instanceof ClosedLoopError && err.code === 'INVALID_INPUT')
@@ -194,7 +195,10 @@ export function registerConsole(app: Hono, loop: EmbeddedClosedLoop): void {
 
   app.get('/cases/:id', async (c) => {
     try {
-      return html(c, casePage(await loop.cases.get(c.req.param('id'))));
+      const found = await loop.cases.get(c.req.param('id'));
+      if (!seesCase(c.get('caseScope'), found))
+        throw new ClosedLoopError('CASE_NOT_FOUND', 'not in your scope', { details: { caseId: found.id } });
+      return html(c, casePage(found));
     } catch (err) {
       if (err instanceof ClosedLoopError && err.code === 'CASE_NOT_FOUND')
         return html(

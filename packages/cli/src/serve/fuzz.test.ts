@@ -182,7 +182,7 @@ it('answers 10,000 generated and mutated payloads with 2xx or a named 4xx, and s
     const payload = JSON.parse(JSON.stringify({ source: { tool: 'fuzz', responseId }, ...f })) as Json;
     jobs.push(async () => {
       const { body, contentType } = mutate(payload, m);
-      const out = await send('/v1/feedback', body, { 'content-type': contentType });
+      const out = await send('/v1/feedback', body, { 'content-type': contentType, ...server.bearer });
       if (check('feedback', body, out)) {
         const r = out.body as { loopId: string; duplicate: boolean };
         if (!r.duplicate) accepted++;

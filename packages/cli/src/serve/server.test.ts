@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/config.ts';
+import { createToken } from './auth/tokens.ts';
 import type { Logger } from './log.ts';
 import { startServer } from './server.ts';
 
@@ -24,6 +25,15 @@ const people = [
 
 const quiet = () => {};
 
+/** A fresh API token on the server's store, as `Authorization` header. */
+async function bearer(
+  server: { runtime: { loop: { store: Parameters<typeof createToken>[0] } } },
+  name = 'tests',
+) {
+  const { token } = await createToken(server.runtime.loop.store, { name, scopes: ['admin'] });
+  return { authorization: `Bearer ${token}` };
+}
+
 describe('closedloop serve', () => {
   it('runs on a SQLite file with rule files and an .eml folder, and keeps cases across a restart', async () => {
     const file = join(dir, 'closedloop.config.json');
@@ -41,9 +51,10 @@ describe('closedloop serve', () => {
     const config = loadConfig(file);
     const first = await startServer(config, { logger: quiet });
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const auth = await bearer(first);
     const res = await fetch(`${first.url}/v1/feedback`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({
         source: { tool: 'api', responseId: 'restart-1' },
         customer: { email: 'marta@example.com', segment: 'es' },
@@ -60,7 +71,8 @@ describe('closedloop serve', () => {
 
     const second = await startServer(config, { logger: quiet });
     try {
-      const again = await fetch(`${second.url}/v1/cases/${created.id}`);
+      // The token is kept (hashed) in the store, so it still works after the restart.
+      const again = await fetch(`${second.url}/v1/cases/${created.id}`, { headers: auth });
       expect(again.status).toBe(200);
       expect(((await again.json()) as { id: string }).id).toBe(created.id);
     } finally {
@@ -106,7 +118,7 @@ describe('closedloop serve', () => {
       await waitFor('rules not reloaded: the running rules stay in place');
       const res = await fetch(`${server.url}/v1/feedback`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await bearer(server)) },
         body: JSON.stringify({
           source: { tool: 'api', responseId: 'hot-1' },
           customer: { email: 'hot@example.com', segment: 'it' },
@@ -164,9 +176,10 @@ describe('closedloop serve', () => {
         push = (chunk) => (chunk === null ? c.close() : c.enqueue(new TextEncoder().encode(chunk)));
       },
     });
+    const auth = await bearer(server);
     const answer = fetch(`${server.url}/v1/feedback`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: stream,
       duplex: 'half',
     } as RequestInit);

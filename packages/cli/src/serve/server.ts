@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { ServeConfig } from '../config/config.ts';
 import { createApp } from './app.ts';
+import { authSettingsFrom } from './auth/setup.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
@@ -34,18 +35,32 @@ export interface StartOptions {
  */
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? jsonLogger;
-  const runtime = createRuntime(config, { logger, ...(options.env ? { env: options.env } : {}) });
-  const app = createApp({
-    loop: runtime.loop,
-    adapters: runtime.adapters,
-    bodyLimit: config.http.bodyLimit,
-    logger,
-  });
+  const env = options.env ?? process.env;
+  const runtime = createRuntime(config, { logger, env });
   const port = options.port ?? config.http.port;
   let server: ReturnType<typeof serve>;
   try {
+    // Refuses to start exposed without sign-in (StartRefused says what to add).
+    const auth = authSettingsFrom(config, { env, store: runtime.loop.store, logger });
+    const app = createApp({
+      loop: runtime.loop,
+      adapters: runtime.adapters,
+      bodyLimit: config.http.bodyLimit,
+      logger,
+      auth,
+    });
+    const { requestTimeoutMs, headersTimeoutMs, maxConnections } = config.http;
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.http.host, port }, () => resolve(s));
+      const s = serve(
+        {
+          fetch: app.fetch,
+          hostname: config.http.host,
+          port,
+          serverOptions: { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs },
+        },
+        () => resolve(s),
+      );
+      (s as Server).maxConnections = maxConnections;
       s.once('error', reject);
     });
   } catch (e) {

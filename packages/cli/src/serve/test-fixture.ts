@@ -1,6 +1,7 @@
 // Test helpers for the serve tests: a config, a started server, signed webhook bodies.
 import { createHmac } from 'node:crypto';
 import { parseConfig, type ServeConfigInput } from '../config/config.ts';
+import { createToken } from './auth/tokens.ts';
 import type { Logger } from './log.ts';
 import { type RunningServer, startServer } from './server.ts';
 
@@ -38,6 +39,28 @@ export function testConfig(overrides: Partial<ServeConfigInput> = {}) {
 
 export interface TestServer extends RunningServer {
   logs: { level: string; message: string; fields?: Record<string, unknown> }[];
+  /** `Authorization` header of an API token with the `admin` scope (service actor `service:tests`). */
+  bearer: Record<string, string>;
+  /** Signs in as a directory person through the dev sign-in page: their cookie and CSRF headers. */
+  signIn(personId: string): Promise<Record<string, string>>;
+  /** `fetch` on the server with the admin token (for tests about something other than access). */
+  api(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** Signs in through `/auth/dev` as a browser would and returns the session cookie and CSRF token headers. */
+export async function devSignIn(url: string, personId: string): Promise<Record<string, string>> {
+  const page = await (await fetch(`${url}/auth/dev`)).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  const res = await fetch(`${url}/auth/dev`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ person: personId, next: '/', csrf }).toString(),
+    redirect: 'manual',
+  });
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  if (res.status !== 303 || !cookie) throw new Error(`dev sign-in as ${personId} failed: ${res.status}`);
+  const me = (await (await fetch(`${url}/v1/me`, { headers: { cookie } })).json()) as { csrfToken: string };
+  return { cookie, 'x-csrf-token': me.csrfToken };
 }
 
 export async function startTestServer(overrides: Partial<ServeConfigInput> = {}): Promise<TestServer> {
@@ -48,7 +71,20 @@ export async function startTestServer(overrides: Partial<ServeConfigInput> = {})
     logger,
     env: { TF_SECRET: TYPEFORM_SECRET, DL_KEY: DELIGHTED_KEY },
   });
-  return Object.assign(server, { logs });
+  const { token } = await createToken(server.runtime.loop.store, { name: 'tests', scopes: ['admin'] });
+  return Object.assign(server, {
+    logs,
+    bearer: { authorization: `Bearer ${token}` },
+    signIn: (personId: string) => devSignIn(server.url, personId),
+    api: (path: string, init: RequestInit = {}) =>
+      fetch(`${server.url}${path}`, {
+        ...init,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...Object.fromEntries(new Headers(init.headers).entries()),
+        },
+      }),
+  });
 }
 
 export function typeformPayload(
