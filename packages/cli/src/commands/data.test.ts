@@ -44,7 +44,7 @@ test('a survey wave is imported through the loop once, bad rows named by line', 
   expect(first.captured).toBe(rows - 1);
   expect(first.cases).toBeGreaterThan(0);
   expect(first.refused).toHaveLength(1);
-  expect(first.refused[0]!.row).toBe(rows + 1);
+  expect(first.refused[0]!.line).toBe(rows + 1);
 
   const again = await importWave(file, { config }, quiet);
   expect(again).toMatchObject({ captured: 0, duplicates: rows - 1 });

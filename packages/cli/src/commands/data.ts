@@ -31,7 +31,7 @@ export interface ImportSummary {
   captured: number;
   duplicates: number;
   cases: number;
-  refused: { row: number; error: string }[];
+  refused: { line: number; error: string }[];
 }
 
 /**
@@ -72,7 +72,7 @@ export async function importWave(
         }
       } catch (e) {
         summary.refused.push({
-          row: i + 1,
+          line: i + 1,
           error: e instanceof ClosedLoopError ? e.message.replaceAll('\n', ' ') : String(e),
         });
       }
@@ -143,7 +143,7 @@ export function registerDataCommands(program: Command, io: DataIo = processIo): 
       io.out(
         `${s.rows} rows: ${pc.green(`${s.captured} captured`)} (${s.cases} cases opened), ${s.duplicates} already imported, ${s.refused.length ? pc.red(`${s.refused.length} refused`) : '0 refused'}\n`,
       );
-      for (const r of s.refused.slice(0, 20)) io.err(`  row ${r.row}: ${r.error}\n`);
+      for (const r of s.refused.slice(0, 20)) io.err(`  line ${r.line}: ${r.error}\n`);
       if (s.refused.length > 20) io.err(`  … and ${s.refused.length - 20} more\n`);
       if (s.refused.length > 0) process.exitCode = 1;
     });

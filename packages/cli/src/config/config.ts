@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { FieldMappingSchema } from '@closedloop/connectors';
-import { formatPath, type Person, PersonSchema, type Segment, SegmentSchema } from '@closedloop/core';
+import {
+  formatPath,
+  type Person,
+  PersonSchema,
+  type Segment,
+  SegmentSchema,
+  suggestKeys,
+} from '@closedloop/core';
 import { z } from 'zod';
 
 const EnvName = z
@@ -181,7 +188,7 @@ function issuesOf(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((i) => {
     const path = formatPath(i.path);
     let message = i.message;
-    if (i.code === 'unrecognized_keys')
+    if (i.code === 'unrecognized_keys' && !i.message.startsWith('unknown field'))
       message = `unknown field(s) ${i.keys.join(', ')}: remove or rename them`;
     const hint = HINTS[path];
     return { path, message: hint ? `${message} (expected ${hint})` : message };
@@ -213,7 +220,7 @@ function listFrom<T>(
 ): T[] {
   if (typeof value !== 'string') return value;
   const path = resolve(base, value);
-  const parsed = z.array(schema).safeParse(readJson(path, what));
+  const parsed = z.array(schema).safeParse(readJson(path, what), { error: (i) => suggestKeys(i as never) });
   if (!parsed.success) {
     throw new ConfigError(
       file,
@@ -230,7 +237,7 @@ function listFrom<T>(
  * const config = parseConfig({ directory: [...], segments: [...] }, process.cwd());
  */
 export function parseConfig(input: unknown, baseDir: string, file = '(inline)'): ServeConfig {
-  const parsed = ServeConfigSchema.safeParse(input);
+  const parsed = ServeConfigSchema.safeParse(input, { error: (i) => suggestKeys(i as never) });
   if (!parsed.success) throw new ConfigError(file, issuesOf(parsed.error));
   const c = parsed.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
