@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { FieldMappingSchema } from '@closedloop/connectors';
+import { FieldMappingSchema, ImportMappingSchema } from '@closedloop/connectors';
 import {
   formatPath,
   type Person,
@@ -100,6 +100,18 @@ const InboundConfig = z
   })
   .strict();
 
+/** `closedloop import`: how waves are read. */
+const ImportConfig = z
+  .object({
+    /** Column names for some fields; the other columns are still recognised by their headers. */
+    mapping: ImportMappingSchema.optional(),
+    /** Rows whose segment is not configured go here (with a warning) instead of being refused. */
+    defaultSegment: z.string().min(1).optional(),
+    /** Slash dates are day/month/year (31/01/2026) instead of month/day/year. */
+    dayFirst: z.boolean().optional(),
+  })
+  .strict();
+
 const HttpConfig = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
@@ -142,6 +154,7 @@ export const ServeConfigSchema = z
     rules: z.string().min(1).optional(),
     connectors: z.object({ email: EmailConfig.optional() }).strict().default({}),
     inbound: InboundConfig.default({}),
+    import: ImportConfig.optional(),
     http: HttpConfig.default({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 }),
   })
   .strict();
@@ -243,6 +256,14 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const directory = listFrom<Person>(c.directory, PersonSchema, baseDir, 'directory', file);
   const segments = listFrom<Segment>(c.segments, SegmentSchema, baseDir, 'segments', file);
+  const fallback = c.import?.defaultSegment;
+  if (fallback !== undefined && !segments.some((s) => s.id === fallback))
+    throw new ConfigError(file, [
+      {
+        path: 'import.defaultSegment',
+        message: `"${fallback}" is not a segment id; use one of ${segments.map((s) => s.id).join(', ')}`,
+      },
+    ]);
   const email = c.connectors.email;
   return {
     file,
@@ -264,6 +285,7 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
         : {}),
     },
     inbound: c.inbound,
+    ...(c.import ? { import: c.import } : {}),
     http: c.http,
   };
 }

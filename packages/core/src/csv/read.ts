@@ -29,6 +29,17 @@ const CANDIDATES = [',', ';', '\t'];
 const MAX_ERRORS = 1000;
 const STOP = Symbol('stop');
 
+/** Byte offset of the first byte of `line` (1-based) in `buf`. */
+function offsetOfLine(buf: Buffer, line: number): number {
+  let offset = 0;
+  for (let l = 1; l < line; l++) {
+    const next = buf.indexOf(10, offset);
+    if (next < 0) return buf.length;
+    offset = next + 1;
+  }
+  return offset;
+}
+
 /** The delimiter the first line uses most, counting only outside quotes. */
 function sniffDelimiter(text: string): string {
   const counts = new Map(CANDIDATES.map((d) => [d, 0]));
@@ -42,72 +53,57 @@ function sniffDelimiter(text: string): string {
   return CANDIDATES.reduce((best, d) => (counts.get(d)! > counts.get(best)! ? d : best), ',');
 }
 
-/** Number of line breaks at the start of a raw record (the blank lines before it). */
-function leadingBreaks(raw: string): number {
-  let n = 0;
-  for (const ch of raw) {
-    if (ch === '\n') n++;
-    else if (ch !== '\r') break;
-  }
-  return n;
-}
-
-/** Offset of the first character of `line` (1-based) in `text`. */
-function offsetOfLine(text: string, line: number): number {
-  let offset = 0;
-  for (let l = 1; l < line; l++) {
-    const next = text.indexOf('\n', offset);
-    if (next < 0) return text.length;
-    offset = next + 1;
-  }
-  return offset;
-}
-
 interface Chunk {
   records: { line: number; cells: string[] }[];
   /** Set when a record could not be read: its first line and why. */
   failure?: CsvLineError;
-  /** Line the chunk ended on. */
-  end: number;
 }
 
-/** Parses `text` (whose first line is `firstLine` of the file) until the first unreadable record. */
-function parseChunk(text: string, firstLine: number, delimiter: string): Chunk {
+/**
+ * Parses `buf` from byte `from` (the start of line `firstLine` of the file) until the first
+ * unreadable record. A record's line is counted from the byte where the one before it ended
+ * (csv-parse's own line count also counts the `\r` of a CRLF inside a quoted field).
+ */
+function parseChunk(buf: Buffer, from: number, firstLine: number, delimiter: string): Chunk {
   const records: Chunk['records'] = [];
-  let lastEnd = firstLine - 1;
   let failure: CsvLineError | undefined;
+  let counted = from;
+  let line = firstLine;
+  /** The line of the file at byte `at` (at ≥ every earlier call's `at`). */
+  const lineAt = (at: number) => {
+    for (let i = buf.indexOf(10, counted); i >= 0 && i < at; i = buf.indexOf(10, i + 1)) line++;
+    counted = Math.max(counted, at);
+    return line;
+  };
+  let end = from;
   try {
-    parse(text, {
+    parse(buf.subarray(from), {
       delimiter,
       info: true,
-      raw: true,
       relax_quotes: true,
       relax_column_count: true,
       skip_records_with_error: true,
-      on_skip: (err, raw) => {
-        const start = lastEnd + 1 + leadingBreaks(raw ?? '');
-        const why = (err?.message ?? 'unreadable').replace(/ at line \d+/, '').replace(/\s+/g, ' ');
-        failure = { line: start, error: `not readable as CSV: ${why}` };
+      on_skip: (err) => {
+        const why = (err?.message ?? 'unreadable').replace(/ (at|on) line \d+/, '').replace(/\s+/g, ' ');
+        failure = { line: lineAt(end), error: `not readable as CSV: ${why}` };
         throw STOP;
       },
-      // With `info` and `raw`, each record arrives as { record, info, raw } (the types do not say so).
-      on_record: ((r: { record: string[]; info: { lines: number }; raw: string }) => {
-        const start = lastEnd + 1 + leadingBreaks(r.raw);
-        lastEnd = firstLine - 1 + r.info.lines;
-        records.push({ line: start, cells: r.record });
+      // With `info`, each record arrives as { record, info } (the types do not say so).
+      on_record: ((r: { record: string[]; info: { bytes: number } }) => {
+        records.push({ line: lineAt(end), cells: r.record });
+        end = from + r.info.bytes;
         return null;
       }) as never,
     });
   } catch (e) {
     if (e !== STOP) {
-      const err = e as Error & { lines?: number };
       failure = {
-        line: firstLine - 1 + (err.lines ?? 1),
-        error: `not readable as CSV: ${err.message.replace(/ at line \d+/, '')}`,
+        line: lineAt(end),
+        error: `not readable as CSV: ${(e as Error).message.replace(/ (at|on) line \d+/, '')}`,
       };
     }
   }
-  return failure ? { records, failure, end: lastEnd } : { records, end: lastEnd };
+  return failure ? { records, failure } : { records };
 }
 
 /**
@@ -126,10 +122,11 @@ export function readCsv(input: string, options: ReadCsvOptions = {}): CsvTable {
   const delimiter = options.delimiter ?? sniffDelimiter(text);
   const rows: CsvRow[] = [];
   const errors: CsvLineError[] = [];
+  const buf = Buffer.from(text, 'utf8');
+  let from = 0;
   let firstLine = 1;
-  let rest = text;
-  for (let guard = 0; guard <= MAX_ERRORS; guard++) {
-    const chunk = parseChunk(rest, firstLine, delimiter);
+  for (let guard = 0; guard <= MAX_ERRORS && from < buf.length; guard++) {
+    const chunk = parseChunk(buf, from, firstLine, delimiter);
     for (const r of chunk.records) if (r.cells.some((c) => c.trim() !== '')) rows.push(r);
     if (!chunk.failure) break;
     errors.push(chunk.failure);
@@ -137,11 +134,9 @@ export function readCsv(input: string, options: ReadCsvOptions = {}): CsvTable {
       errors.push({ line: chunk.failure.line, error: `more than ${MAX_ERRORS} unreadable records: stopped` });
       break;
     }
-    // Go on with the line after the one the bad record starts on.
-    const next = chunk.failure.line + 1;
-    rest = rest.slice(offsetOfLine(rest, next - firstLine + 1));
-    firstLine = next;
-    if (rest === '') break;
+    // Go on at the line after the one the bad record starts on.
+    firstLine = chunk.failure.line + 1;
+    from = offsetOfLine(buf, firstLine);
   }
   const head = rows.shift();
   return {
