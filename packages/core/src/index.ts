@@ -2,6 +2,8 @@
 
 export type { Connector, ConnectorConfigSchema, DeliveryContext, HealthStatus } from './connector.ts';
 export { DeliveryError } from './connector.ts';
+// CSV: the one reader and the one writer of the project.
+export * from './csv/index.ts';
 export type { BusinessCalendar, Weekday } from './domain/calendar.ts';
 export { addBusinessTime, BusinessCalendarSchema, WEEKDAYS } from './domain/calendar.ts';
 export type {
@@ -72,6 +74,7 @@ export {
 } from './domain/feedback.ts';
 export type { Person, Segment } from './domain/people.ts';
 export { Directory, PersonSchema, SegmentSchema, SegmentTree } from './domain/people.ts';
+export { closestName, suggestKeys, unknownKeysMessage } from './domain/suggest.ts';
 export type { FieldIssue } from './errors.ts';
 export { ClosedLoopError, ErrorCode, formatPath } from './errors.ts';
 // Learn: the inner loop (analytics in SQL, reports, schedules).

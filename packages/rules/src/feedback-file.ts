@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Feedback } from '@closedloop/core';
-import { FeedbackSchema } from '@closedloop/core';
+import { FeedbackSchema, readCsv } from '@closedloop/core';
 import { RulesError } from './errors.ts';
 
 /**
@@ -13,85 +13,53 @@ import { RulesError } from './errors.ts';
  */
 export function readFeedbackFile(path: string): Feedback[] {
   const text = readFileSync(path, 'utf8');
-  const rows: unknown[] = path.toLowerCase().endsWith('.csv')
-    ? csvRecords(text)
-    : (JSON.parse(text) as unknown[]);
-  if (!Array.isArray(rows))
-    throw new RulesError('INVALID_INPUT', `${path}: expected a JSON array of feedback`);
-  return rows.map((row, i) => {
-    const r = row as Record<string, unknown>;
+  const csv = path.toLowerCase().endsWith('.csv');
+  const rows: { where: string; value: unknown }[] = csv
+    ? csvRecords(text, path)
+    : jsonItems(JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text), path);
+  return rows.map(({ where, value }, i) => {
     const withDefaults = {
       id: `row-${i + 1}`,
       source: { tool: 'file', responseId: `row-${i + 1}` },
-      ...r,
+      ...(value as Record<string, unknown>),
     };
     const parsed = FeedbackSchema.safeParse(withDefaults);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new RulesError(
         'INVALID_INPUT',
-        `${path}: feedback ${i + 1}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        `${path}: ${where}: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
       );
     }
     return parsed.data;
   });
 }
 
-const NUMBERS = new Set(['nps', 'csat', 'customer.value']);
-
-function csvRecords(text: string): Record<string, unknown>[] {
-  const [header, ...rows] = parseCsv(text);
-  if (!header) return [];
-  return rows
-    .filter((r) => r.some((c) => c !== ''))
-    .map((cells) => {
-      const out: Record<string, unknown> = {};
-      header.forEach((name, i) => {
-        const raw = cells[i] ?? '';
-        if (raw === '') return;
-        const value = NUMBERS.has(name) ? Number(raw) : name === 'customer.anonymous' ? raw === 'true' : raw;
-        const [a, b] = name.split('.') as [string, string | undefined];
-        if (b === undefined) out[a] = value;
-        else out[a] = { ...((out[a] as object | undefined) ?? {}), [b]: value };
-      });
-      return out;
-    });
+function jsonItems(value: unknown, path: string): { where: string; value: unknown }[] {
+  if (!Array.isArray(value))
+    throw new RulesError('INVALID_INPUT', `${path}: expected a JSON array of feedback`);
+  return value.map((v, i) => ({ where: `feedback ${i + 1}`, value: v }));
 }
 
-/**
- * Parses RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF.
- *
- * @example
- * parseCsv('id,comment\n1,"caro, muy caro"\n'); // [['id', 'comment'], ['1', 'caro, muy caro']]
- */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-    } else cell += ch;
+const NUMBERS = new Set(['nps', 'csat', 'customer.value']);
+
+/** A stored-feedback export as CSV, read with the project's one CSV reader (BOM, `;`, quoted lines). */
+function csvRecords(text: string, path: string): { where: string; value: unknown }[] {
+  const { header, rows, errors } = readCsv(text);
+  if (errors.length > 0) {
+    const e = errors[0]!;
+    throw new RulesError('INVALID_INPUT', `${path}: line ${e.line}: ${e.error}`);
   }
-  if (cell !== '' || row.length > 0) {
-    row.push(cell);
-    rows.push(row);
-  }
-  return rows;
+  return rows.map(({ line, cells }) => {
+    const out: Record<string, unknown> = {};
+    header.forEach((name, i) => {
+      const raw = cells[i] ?? '';
+      if (raw === '') return;
+      const value = NUMBERS.has(name) ? Number(raw) : name === 'customer.anonymous' ? raw === 'true' : raw;
+      const [a, b] = name.split('.') as [string, string | undefined];
+      if (b === undefined) out[a] = value;
+      else out[a] = { ...((out[a] as object | undefined) ?? {}), [b]: value };
+    });
+    return { where: `line ${line}`, value: out };
+  });
 }

@@ -1,4 +1,4 @@
-import { checkRuleTexts, parseCsv, type RuleSet, runFixtureFile } from '@closedloop/rules';
+import { checkRuleTexts, type RuleSet, runFixtureFile } from '@closedloop/rules';
 import { describe, expect, it } from 'vitest';
 
 const ruleSet: RuleSet = {
@@ -69,14 +69,5 @@ describe('checkRuleTexts', () => {
     ]);
     const wrongKind = checkRuleTexts({ sla: { text: alert, fileName: 'sla.json' } });
     expect(wrongKind.errors[0]?.message).toBe('sla.json says "kind": "alert"');
-  });
-});
-
-describe('parseCsv', () => {
-  it('reads quoted fields with commas, quotes and newlines', () => {
-    expect(parseCsv('a,b\r\n"x, ""y""","multi\nline"\n')).toEqual([
-      ['a', 'b'],
-      ['x, "y"', 'multi\nline'],
-    ]);
   });
 });

@@ -19,7 +19,7 @@ export type { RuleIssue } from './errors.ts';
 export { RulesError, RulesErrorCode } from './errors.ts';
 export { formatExplanation } from './explain.ts';
 export { FEEDBACK_FACTS, feedbackFacts } from './facts.ts';
-export { parseCsv, readFeedbackFile } from './feedback-file.ts';
+export { readFeedbackFile } from './feedback-file.ts';
 export type { FixtureCase, FixtureFile, FixtureResult } from './fixtures.ts';
 export { runFixtureFile, runFixtures } from './fixtures.ts';
 export { KIND_EVENTS } from './kinds.ts';

@@ -93,13 +93,13 @@ describe('closedloop report', () => {
       redFlags: [{ comment: '<b>late</b> & "broken"' }],
     });
     const csv = await run('--db', db, '--period', 'month', '--format', 'csv', '--at', '2026-02-01T08:00:00Z');
-    expect(csv.out).toContain('rootCauses,carrier,2,100%,100%');
+    expect(csv.out).toContain('rootCauses,carrier,2,100,100');
     const mail = await run(
       '--db',
       db,
       '--format',
       'email',
-      '--to',
+      '--mail-to',
       'eva@example.com',
       '--at',
       '2026-01-13T08:00:00Z',
@@ -120,16 +120,73 @@ describe('closedloop report', () => {
       err: 'error: --period "fortnight" is not one of day, week, month, quarter\n',
     });
     expect((await run('--db', join(dir, 'nope.sqlite'))).err).toContain('No SQLite store at');
-    expect((await run('--period', 'week')).err).toContain('--db <file> is required');
+    expect((await run('--period', 'week')).err).toContain(
+      '--config <file> (the store the config names) or --db <file>',
+    );
     expect((await run('--db', db, '--format', 'pdf')).err).toContain(
       '--format "pdf" is not one of text, html, json, csv, email',
     );
     expect((await run('--db', db, '--format', 'email')).err).toContain(
-      '--format email needs at least one --to',
+      '--format email needs at least one --mail-to',
     );
     expect((await run('--db', db, '--segments', segmentsFile, '--segment', 'ASIA')).err).toContain(
       'Unknown segment "ASIA"',
     );
     expect((await run('--db', db, '--at', 'yesterday-ish')).exitCode).toBe(1);
+    expect((await run('--db', db, '--from', '2026-01-01')).err).toContain('--from and --to go together');
+    expect((await run('--db', db, '--from', '2026-01-01', '--to', '2026-02-30')).err).toContain(
+      '--to "2026-02-30" is not a date',
+    );
+  });
+
+  it('reports any range (a wave), --to including its whole day', async () => {
+    const r = await run('--db', db, '--from', '2026-01-01', '--to', '2026-01-31', '--format', 'json');
+    expect(r.exitCode).toBeUndefined();
+    const report = JSON.parse(r.out);
+    expect(report.range).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' });
+    expect(report.previous).toEqual({ from: '2025-12-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z' });
+    expect(report.summary.nps.responses).toBeGreaterThan(0);
+    const text = await run('--db', db, '--from', '2026-01-01', '--to', '2026-01-31');
+    expect(text.out).toContain('Report — 2026-01-01 – 2026-01-31');
+  });
+
+  it('runs on the store a config names, with its segments: names not ids, generated now, empty sections say why', async () => {
+    const config = join(dir, 'closedloop.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        store: db,
+        directory: [{ id: 'eva', name: 'Eva', email: 'eva@example.com' }],
+        segments: segments.all(),
+      }),
+    );
+    const before = Date.now();
+    const html = await run('-c', config, '--format', 'html', '--from', '2026-01-05', '--to', '2026-01-11');
+    expect(html.exitCode).toBeUndefined();
+    const bySegment = html.out.slice(html.out.indexOf('By segment'), html.out.indexOf('By touchpoint'));
+    expect(bySegment).toContain('>Europe<');
+    expect(bySegment).not.toContain('>EU<');
+    const generated = /generated ([0-9T:.-]+Z)/.exec(html.out)?.[1];
+    expect(Date.parse(generated!)).toBeGreaterThanOrEqual(before - 1000);
+    const empty = await run('-c', config, '--format', 'html', '--from', '2030-01-01', '--to', '2030-01-31');
+    expect(empty.out).toContain('No NPS answer in the trend’s periods, so there is no trend to draw.');
+    expect(empty.out).toContain(
+      'No answer between 2030-01-01 and 2030-01-31 was given a topic by the classify rules.',
+    );
+    expect(empty.out).toContain('No NPS answer between 2030-01-01 and 2030-01-31 in these segments.');
+    expect(empty.out).not.toContain('None.');
+  });
+
+  it("writes CSV numbers as numbers with one decimal, never as text like '+10", async () => {
+    const csv = await run('--db', db, '--period', 'week', '--format', 'csv', '--at', '2026-01-13T08:00:00Z');
+    expect(csv.out).not.toContain("'");
+    expect(csv.out).toMatch(/^summary,NPS,-?\d+(\.\d)?\r$/m);
+    const numeric = csv.out
+      .split('\r\n')
+      .filter((l) => l.startsWith('trend,'))
+      .flatMap((l) => l.split(',').slice(2))
+      .filter((c) => c !== '');
+    expect(numeric.length).toBeGreaterThan(0);
+    for (const c of numeric) expect(c).toMatch(/^-?\d+(\.\d)?$/);
   });
 });

@@ -7,6 +7,7 @@ import {
   createAnalytics,
   PERIODS,
   type Period,
+  postgresExecutor,
   renderReportHtml,
   renderReportText,
   reportToCsv,
@@ -14,10 +15,13 @@ import {
   reportToJson,
   type Segment,
   SegmentTree,
+  type SqlExecutor,
   sqliteExecutor,
 } from '@closedloop/core';
 import type { Command } from 'commander';
+import pg from 'pg';
 import pc from 'picocolors';
+import { ConfigError, loadConfig } from '../config/config.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface ReportIo {
@@ -31,15 +35,21 @@ const processIo: ReportIo = {
 };
 
 export interface ReportCliOptions {
+  /** The closedloop config: the report runs on the store it names (SQLite or PostgreSQL), with its segments. */
+  config?: string;
   db?: string;
   period?: string;
   segment?: string[];
   segments?: string;
   at?: string;
+  /** Any range (a wave): from this date or time… */
+  from?: string;
+  /** …to this one (a date alone includes that whole day). */
+  to?: string;
   format?: string;
   out?: string;
-  to?: string[];
-  from?: string;
+  mailTo?: string[];
+  mailFrom?: string;
 }
 
 const FORMATS = ['text', 'html', 'json', 'csv', 'email'] as const;
@@ -53,28 +63,89 @@ const CADENCE: Record<Period, Cadence> = {
 class UsageError extends Error {}
 
 /** The segment tree from a file, or (without one) every segment the store has seen, as roots. */
-function segmentTree(file: string | undefined, db: DatabaseSync): SegmentTree {
+async function segmentTree(file: string | undefined, executor: SqlExecutor): Promise<SegmentTree> {
   if (file) {
     if (!existsSync(file)) throw new UsageError(`No segments file at "${file}"`);
     return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
   }
-  const ids = (
-    db
-      .prepare(
-        'SELECT segment FROM feedback WHERE segment IS NOT NULL UNION SELECT segment FROM cases WHERE segment IS NOT NULL',
-      )
-      .all() as { segment: string }[]
-  ).map((r) => r.segment);
-  return new SegmentTree(ids.map((id) => ({ id, name: id, managers: ['-'] })));
+  const rows = await executor.all(
+    `SELECT segment FROM ${executor.table('feedback')} WHERE segment IS NOT NULL UNION SELECT segment FROM ${executor.table('cases')} WHERE segment IS NOT NULL`,
+  );
+  return new SegmentTree(
+    rows.map((r) => ({ id: String(r.segment), name: String(r.segment), managers: ['-'] })),
+  );
+}
+
+interface Source {
+  executor: SqlExecutor;
+  segments?: Segment[];
+  close(): Promise<void>;
+}
+
+/** The store to report on: the config's (SQLite or PostgreSQL) or a SQLite file given with --db. */
+function openSource(opts: ReportCliOptions, env: NodeJS.ProcessEnv): Source {
+  if (opts.config && opts.db) throw new UsageError('give --config or --db, not both');
+  if (opts.config) {
+    const config = loadConfig(opts.config);
+    if (typeof config.store !== 'string') {
+      const { urlEnv, schema } = config.store.postgres;
+      const connectionString = env[urlEnv];
+      if (!connectionString)
+        throw new UsageError(
+          `store.postgres.urlEnv: the environment variable ${urlEnv} is not set; set it to the PostgreSQL connection string`,
+        );
+      const pool = new pg.Pool({ connectionString, max: 4 });
+      return {
+        executor: postgresExecutor(pool, schema ?? 'closedloop'),
+        segments: config.segments,
+        close: () => pool.end(),
+      };
+    }
+    if (config.store === ':memory:')
+      throw new UsageError(`${config.file}: the store is ":memory:", which keeps nothing to report on`);
+    return sqliteSource(config.store, config.segments);
+  }
+  if (!opts.db)
+    throw new UsageError(
+      '--config <file> (the store the config names) or --db <file> (a SQLite file) is required',
+    );
+  return sqliteSource(opts.db);
+}
+
+function sqliteSource(path: string, segments?: Segment[]): Source {
+  if (!existsSync(path)) throw new UsageError(`No SQLite store at "${path}"`);
+  const db = new DatabaseSync(path);
+  return { executor: sqliteExecutor(db), ...(segments ? { segments } : {}), close: async () => db.close() };
+}
+
+/** `--to 2026-03-31` includes that day; a time is taken as it is. */
+function rangeOf(opts: ReportCliOptions): { from: string; to: string } | undefined {
+  if (opts.from === undefined && opts.to === undefined) return undefined;
+  if (opts.from === undefined || opts.to === undefined)
+    throw new UsageError('--from and --to go together: give both, e.g. --from 2026-01-01 --to 2026-03-31');
+  if (opts.at !== undefined)
+    throw new UsageError('--at is for the last complete period; with --from/--to leave it out');
+  const parse = (flag: string, text: string, endOfDay: boolean) => {
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+    const ms = Date.parse(dateOnly ? `${text}T00:00:00Z` : text);
+    if (Number.isNaN(ms) || (dateOnly && new Date(ms).toISOString().slice(0, 10) !== text))
+      throw new UsageError(`${flag} "${text}" is not a date: use 2026-01-15 or 2026-01-15T08:00:00Z`);
+    return new Date(dateOnly && endOfDay ? ms + 86_400_000 : ms).toISOString();
+  };
+  return { from: parse('--from', opts.from, false), to: parse('--to', opts.to, true) };
 }
 
 /**
  * Runs `closedloop report`; returns false (exit code 1) on bad arguments or a failed report.
  *
  * @example
- * await reportCommand({ db: 'data/closedloop.sqlite', period: 'week', segment: ['EU'] });
+ * await reportCommand({ config: 'closedloop.config.json', from: '2026-01-01', to: '2026-03-31' });
  */
-export async function reportCommand(opts: ReportCliOptions, io: ReportIo = processIo): Promise<boolean> {
+export async function reportCommand(
+  opts: ReportCliOptions,
+  io: ReportIo = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
   try {
     const period = (opts.period ?? 'week') as Period;
     if (!PERIODS.includes(period)) {
@@ -83,17 +154,19 @@ export async function reportCommand(opts: ReportCliOptions, io: ReportIo = proce
     const format = (opts.format ?? 'text') as (typeof FORMATS)[number];
     if (!FORMATS.includes(format))
       throw new UsageError(`--format "${opts.format}" is not one of ${FORMATS.join(', ')}`);
-    if (format === 'email' && !opts.to?.length)
-      throw new UsageError('--format email needs at least one --to <address>');
-    if (!opts.db) throw new UsageError('--db <file> is required: the SQLite file of the embedded runtime');
-    if (!existsSync(opts.db)) throw new UsageError(`No SQLite store at "${opts.db}"`);
-    const db = new DatabaseSync(opts.db);
+    if (format === 'email' && !opts.mailTo?.length)
+      throw new UsageError('--format email needs at least one --mail-to <address>');
+    const range = rangeOf(opts);
+    const source = openSource(opts, env);
     try {
-      const segments = segmentTree(opts.segments, db);
-      const analytics = createAnalytics(sqliteExecutor(db), { segments });
+      const segments =
+        source.segments && !opts.segments
+          ? new SegmentTree(source.segments)
+          : await segmentTree(opts.segments, source.executor);
+      const analytics = createAnalytics(source.executor, { segments });
       const report = await buildReport(analytics, {
         cadence: CADENCE[period],
-        ...(opts.at !== undefined ? { at: opts.at } : {}),
+        ...(range ? { range } : opts.at !== undefined ? { at: opts.at } : {}),
         ...(opts.segment?.length ? { segment: opts.segment } : {}),
       });
       const output =
@@ -104,7 +177,10 @@ export async function reportCommand(opts: ReportCliOptions, io: ReportIo = proce
             : format === 'csv'
               ? reportToCsv(report)
               : format === 'email'
-                ? reportToEmail(report, { from: opts.from ?? 'closedloop@localhost', to: opts.to ?? [] })
+                ? reportToEmail(report, {
+                    from: opts.mailFrom ?? 'closedloop@localhost',
+                    to: opts.mailTo ?? [],
+                  })
                 : renderReportText(report);
       if (opts.out) {
         writeFileSync(opts.out, output);
@@ -113,11 +189,15 @@ export async function reportCommand(opts: ReportCliOptions, io: ReportIo = proce
         io.out(output);
       }
     } finally {
-      db.close();
+      await source.close();
     }
     return true;
   } catch (e) {
-    io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
+    if (e instanceof ConfigError)
+      io.err(
+        `${pc.red('error:')} ${e.file}\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`,
+      );
+    else io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
     return false;
   }
 }
@@ -134,17 +214,26 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
   program
     .command('report')
     .description(
-      'NPS/CSAT trends, recovery, SLA, backlog, root causes and topics of a store, for the last complete period',
+      'NPS/CSAT trends, recovery, SLA, backlog, root causes and topics of a store, for the last complete period or any range',
     )
-    .option('--db <file>', 'the SQLite file of the embedded runtime')
+    .option(
+      '-c, --config <file>',
+      'closedloop config: report on the store it names (SQLite or PostgreSQL) with its segments',
+    )
+    .option('--db <file>', 'a SQLite file of the embedded runtime (instead of --config)')
     .option('--period <period>', `day (daily digest), week, month or quarter (themes)`, 'week')
+    .option('--from <date>', 'any range (a wave): from this date or ISO time, with --to')
+    .option('--to <date>', 'any range: to this date (the whole day included) or ISO time')
     .option('--segment <id>', 'only this segment and its sub-segments (repeatable)', collect)
-    .option('--segments <file>', 'JSON array of segments (id, name, parent, managers) for roll-ups')
+    .option(
+      '--segments <file>',
+      'JSON array of segments (id, name, parent, managers) for roll-ups (with --db)',
+    )
     .option('--at <iso>', 'report as of this time (default now): covers the last complete period before it')
     .option('--format <format>', `${FORMATS.join(', ')}`, 'text')
     .option('--out <file>', 'write to a file instead of the terminal')
-    .option('--to <address>', 'recipient for --format email (repeatable)', collect)
-    .option('--from <address>', 'sender for --format email')
+    .option('--mail-to <address>', 'recipient for --format email (repeatable)', collect)
+    .option('--mail-from <address>', 'sender for --format email')
     .action(async (opts: ReportCliOptions) => {
       if (!(await reportCommand(opts, io))) process.exitCode = 1;
     });

@@ -81,7 +81,28 @@ describe('loadConfig', () => {
     expect(issues.find((i) => i.path === 'connectors.email.transport.passwordEnv')?.message).toContain(
       'NAME of an environment variable',
     );
-    expect(issues.find((i) => i.path === 'inbound.typeform')?.message).toContain('unknown field(s) secret');
+    expect(issues.find((i) => i.path === 'inbound.typeform')?.message).toBe(
+      'unknown field "secret": did you mean "secretEnv"?',
+    );
+  });
+
+  it('suggests the key meant for a misspelt config key or segment key', () => {
+    const issues = issuesOf(() =>
+      parseConfig(
+        {
+          directory: people,
+          segments: [...segments, { id: 'mad', name: 'Madrid', parentId: 'es', managers: ['ana'] }],
+          connector: {},
+        },
+        dir,
+      ),
+    );
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: '(root)', message: 'unknown field "connector": did you mean "connectors"?' },
+        { path: 'segments[1]', message: 'unknown field "parentId": did you mean "parent"?' },
+      ]),
+    );
   });
 
   it('says which file and field of a people file is wrong', () => {

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { FieldMappingSchema } from '@closedloop/connectors';
-import { formatPath, type Person, PersonSchema, type Segment, SegmentSchema } from '@closedloop/core';
+import { FieldMappingSchema, ImportMappingSchema } from '@closedloop/connectors';
+import {
+  formatPath,
+  type Person,
+  PersonSchema,
+  type Segment,
+  SegmentSchema,
+  suggestKeys,
+} from '@closedloop/core';
 import { z } from 'zod';
 
 const EnvName = z
@@ -90,6 +97,18 @@ const InboundConfig = z
       })
       .strict()
       .optional(),
+  })
+  .strict();
+
+/** `closedloop import`: how waves are read. */
+const ImportConfig = z
+  .object({
+    /** Column names for some fields; the other columns are still recognised by their headers. */
+    mapping: ImportMappingSchema.optional(),
+    /** Rows whose segment is not configured go here (with a warning) instead of being refused. */
+    defaultSegment: z.string().min(1).optional(),
+    /** Slash dates are day/month/year (31/01/2026) instead of month/day/year. */
+    dayFirst: z.boolean().optional(),
   })
   .strict();
 
@@ -197,9 +216,14 @@ export const ServeConfigSchema = z
     rules: z.string().min(1).optional(),
     connectors: z.object({ email: EmailConfig.optional() }).strict().default({}),
     inbound: InboundConfig.default({}),
+<<<<<<< HEAD
     http: HttpConfig.prefault({}),
     /** Who may sign in and how. Without it the server runs in dev mode on loopback only. */
     auth: AuthConfig.optional(),
+=======
+    import: ImportConfig.optional(),
+    http: HttpConfig.default({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 }),
+>>>>>>> wip/import
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -247,7 +271,7 @@ function issuesOf(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((i) => {
     const path = formatPath(i.path);
     let message = i.message;
-    if (i.code === 'unrecognized_keys')
+    if (i.code === 'unrecognized_keys' && !i.message.startsWith('unknown field'))
       message = `unknown field(s) ${i.keys.join(', ')}: remove or rename them`;
     const hint = HINTS[path];
     return { path, message: hint ? `${message} (expected ${hint})` : message };
@@ -279,7 +303,7 @@ function listFrom<T>(
 ): T[] {
   if (typeof value !== 'string') return value;
   const path = resolve(base, value);
-  const parsed = z.array(schema).safeParse(readJson(path, what));
+  const parsed = z.array(schema).safeParse(readJson(path, what), { error: (i) => suggestKeys(i as never) });
   if (!parsed.success) {
     throw new ConfigError(
       file,
@@ -296,12 +320,13 @@ function listFrom<T>(
  * const config = parseConfig({ directory: [...], segments: [...] }, process.cwd());
  */
 export function parseConfig(input: unknown, baseDir: string, file = '(inline)'): ServeConfig {
-  const parsed = ServeConfigSchema.safeParse(input);
+  const parsed = ServeConfigSchema.safeParse(input, { error: (i) => suggestKeys(i as never) });
   if (!parsed.success) throw new ConfigError(file, issuesOf(parsed.error));
   const c = parsed.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const directory = listFrom<Person>(c.directory, PersonSchema, baseDir, 'directory', file);
   const segments = listFrom<Segment>(c.segments, SegmentSchema, baseDir, 'segments', file);
+<<<<<<< HEAD
   const badRoles = directory.flatMap((p, i) =>
     (p.roles ?? [])
       .filter((r) => !(ROLES as readonly string[]).includes(r))
@@ -311,6 +336,16 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
       })),
   );
   if (badRoles.length > 0) throw new ConfigError(file, badRoles);
+=======
+  const fallback = c.import?.defaultSegment;
+  if (fallback !== undefined && !segments.some((s) => s.id === fallback))
+    throw new ConfigError(file, [
+      {
+        path: 'import.defaultSegment',
+        message: `"${fallback}" is not a segment id; use one of ${segments.map((s) => s.id).join(', ')}`,
+      },
+    ]);
+>>>>>>> wip/import
   const email = c.connectors.email;
   return {
     file,
@@ -332,6 +367,7 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
         : {}),
     },
     inbound: c.inbound,
+    ...(c.import ? { import: c.import } : {}),
     http: c.http,
     ...(c.auth ? { auth: c.auth } : {}),
   };

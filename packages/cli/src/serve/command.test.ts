@@ -49,9 +49,9 @@ describe('closedloop serve command', () => {
     expect(await p.exited).toBe(0);
   });
 
-  it('exits 1 naming the bad field of an invalid config', async () => {
+  it('exits 1 naming the bad field of an invalid config given with -c', async () => {
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ directory: [], segments: [], http: { port: -1 } }));
-    const p = run(['serve', '--config', 'bad.json']);
+    const p = run(['serve', '-c', 'bad.json']);
     expect(await p.exited).toBe(1);
     expect(p.err()).toContain('http.port');
     expect(p.err()).toContain('segments');

@@ -15,7 +15,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the embedded loop behind an HTTP API, survey webhooks and a web console')
-    .option('--config <file>', 'config file', 'closedloop.config.json')
+    .option('-c, --config <file>', 'closedloop config file', 'closedloop.config.json')
     .option('--port <n>', 'port to listen on (overrides http.port)', port)
     .action(async (opts: { config: string; port?: number }) => {
       let config: ReturnType<typeof loadConfig>;

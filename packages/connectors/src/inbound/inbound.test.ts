@@ -454,7 +454,8 @@ describe('CSV and JSON import of survey waves', () => {
         answers: [{ question: 'store', answer: 'Online' }],
       },
     ]);
-    expect(issues).toEqual([{ row: 4, error: 'customer.email: Invalid email address' }]);
+    // r3 starts on line 5: r2's quoted comment spans lines 3 and 4.
+    expect(issues).toEqual([{ line: 5, error: '"nps" (NPS): "11" is not a score from 0 to 10' }]);
   });
 
   it('names the field of an out-of-range score', () => {
@@ -462,7 +463,7 @@ describe('CSV and JSON import of survey waves', () => {
       'response_id,email,nps\nr9,ok@example.com,11\nr10,ok@example.com,7\n',
     );
     expect(feedback.map((f) => f.nps)).toEqual([7]);
-    expect(issues).toEqual([{ row: 2, error: 'nps: Too big: expected number to be <=10' }]);
+    expect(issues).toEqual([{ line: 2, error: '"nps" (NPS): "11" is not a score from 0 to 10' }]);
   });
 
   it('gives rows without an id a stable one, so importing a wave twice is idempotent', () => {
@@ -485,7 +486,7 @@ describe('CSV and JSON import of survey waves', () => {
       ['x2', 5],
     ]);
     expect(issues).toEqual([
-      { row: 3, error: 'nps: feedback needs at least one of nps, csat, comment or answers' },
+      { line: 3, error: 'nps: feedback needs at least one of nps, csat, comment or answers' },
     ]);
   });
 });

@@ -82,6 +82,8 @@ export const CaseSchema = z.object({
   sla: CaseSlaSchema,
   /** Ids of the rules that opened and routed this case. */
   ruleIds: z.array(z.string()),
+  /** When the customer answered (the feedback's date; earlier than `createdAt` for an imported wave). */
+  answeredAt: z.iso.datetime({ offset: true }).optional(),
   createdAt: z.iso.datetime({ offset: true }),
   updatedAt: z.iso.datetime({ offset: true }),
   resolvedAt: z.iso.datetime({ offset: true }).optional(),

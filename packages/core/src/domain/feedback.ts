@@ -13,6 +13,7 @@ export const CustomerSchema = z
     value: z.number().nonnegative().optional(),
     attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
   })
+  .strict()
   .superRefine((c, ctx) => {
     if (c.anonymous && (c.id !== undefined || c.email !== undefined || c.name !== undefined)) {
       ctx.addIssue({
@@ -31,17 +32,21 @@ export const CustomerSchema = z
   });
 export type Customer = z.output<typeof CustomerSchema>;
 
-export const AnswerSchema = z.object({
-  question: z.string().min(1).max(500),
-  answer: z.union([z.string().max(10_000), z.number(), z.boolean()]),
-});
+export const AnswerSchema = z
+  .object({
+    question: z.string().min(1).max(500),
+    answer: z.union([z.string().max(10_000), z.number(), z.boolean()]),
+  })
+  .strict();
 export type Answer = z.output<typeof AnswerSchema>;
 
 /** Where a response came from: the survey tool and its own response id (the idempotency key). */
-export const SourceSchema = z.object({
-  tool: z.string().min(1).max(100),
-  responseId: z.string().min(1).max(300),
-});
+export const SourceSchema = z
+  .object({
+    tool: z.string().min(1).max(100),
+    responseId: z.string().min(1).max(300),
+  })
+  .strict();
 export type Source = z.output<typeof SourceSchema>;
 
 /** What `capture()` accepts: one survey answer (R1, R3). */
@@ -62,6 +67,7 @@ export const FeedbackInputSchema = z
     /** Set when this answer is the follow-up survey of an earlier loop (R20). */
     inReplyTo: z.string().min(1).optional(),
   })
+  .strict()
   .superRefine((f, ctx) => {
     if (f.nps === undefined && f.csat === undefined && !f.comment && !f.answers?.length) {
       ctx.addIssue({

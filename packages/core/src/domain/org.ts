@@ -1,6 +1,7 @@
 // The organisation: people and the segment tree. Plain TypeScript with hand-written checks and no
 // zod, because the loop machine needs it and must load fast inside a Temporal workflow sandbox.
 import { ClosedLoopError, type FieldIssue } from '../errors.ts';
+import { unknownKeysMessage } from './suggest.ts';
 
 /** Someone who can own cases or receive notifications. */
 export interface Person {
@@ -60,10 +61,14 @@ function checkPeople(input: unknown): Person[] {
   return people as unknown as Person[];
 }
 
+const SEGMENT_KEYS = ['id', 'name', 'parent', 'managers'];
+
 function checkSegments(input: unknown): Segment[] {
   const issues: FieldIssue[] = [];
   const segments = records(input, 'segments');
   segments.forEach((s, i) => {
+    const unknown = Object.keys(s).filter((k) => !SEGMENT_KEYS.includes(k));
+    if (unknown.length) issues.push({ path: `[${i}]`, message: unknownKeysMessage(unknown, SEGMENT_KEYS) });
     if (!isText(s.id)) issues.push({ path: `[${i}].id`, message: 'give each segment a non-empty id' });
     if (!isText(s.name)) issues.push({ path: `[${i}].name`, message: 'give each segment a name' });
     if (s.parent !== undefined && !isText(s.parent))

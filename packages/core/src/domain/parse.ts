@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ClosedLoopError, type ErrorCode, type FieldIssue, formatPath } from '../errors.ts';
+import { suggestKeys } from './suggest.ts';
 
 /** Turns zod issues into field issues named by path. */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {
@@ -8,7 +9,7 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
 
 /**
  * Parses `value` with `schema`, or throws a {@link ClosedLoopError} whose message lists every
- * bad field by path.
+ * bad field by path; a misspelt key of a strict object names the key it most likely means.
  */
 export function parseOrThrow<S extends z.ZodType>(
   schema: S,
@@ -16,7 +17,7 @@ export function parseOrThrow<S extends z.ZodType>(
   code: ErrorCode,
   what: string,
 ): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: (iss) => suggestKeys(iss as never) });
   if (result.success) return result.data;
   const issues = toFieldIssues(result.error);
   const list = issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n');

@@ -17,13 +17,15 @@ const _person: Same<Person, OrgPerson> = true;
 void _person;
 
 /** A segment of the customer base, in a tree, with the managers who handle its cases (seed 001). */
-export const SegmentSchema = z.object({
-  id: z.string().min(1),
-  name: z.string().min(1),
-  parent: z.string().min(1).optional(),
-  /** Person ids; the first is the default case owner. */
-  managers: z.array(z.string().min(1)).min(1, 'a segment needs at least one manager to own its cases'),
-});
+export const SegmentSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().min(1),
+    parent: z.string().min(1).optional(),
+    /** Person ids; the first is the default case owner. */
+    managers: z.array(z.string().min(1)).min(1, 'a segment needs at least one manager to own its cases'),
+  })
+  .strict();
 export type Segment = z.output<typeof SegmentSchema>;
 const _segment: Same<Segment, OrgSegment> = true;
 void _segment;

@@ -1,4 +1,6 @@
 // Rendering of a report: email-safe HTML with inline SVG charts, plain text, JSON and CSV.
+
+import { writeCsv } from '../csv/write.ts';
 import type { NpsRow, Percentiles, RootCauseRow } from './analytics.ts';
 import type { Report } from './report.ts';
 
@@ -36,6 +38,33 @@ function rangeLabel(r: Report): string {
 }
 
 /**
+ * The y-axis of the trend: it fits the NPS values (not the whole −100…+100 scale, on which a
+ * swing from +10 to −5 is a flat line), on round ticks, at least 20 points high; the interval
+ * band is clipped to it.
+ */
+export function trendAxis(rows: readonly NpsRow[]): { min: number; max: number; ticks: number[] } {
+  const values = rows.map((r) => r.nps).filter((v): v is number => v !== null);
+  if (values.length === 0) return { min: -100, max: 100, ticks: [-100, -50, 0, 50, 100] };
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  const margin = Math.max(5, (hi - lo) * 0.15);
+  lo -= margin;
+  hi += margin;
+  if (hi - lo < 20) {
+    const mid = (hi + lo) / 2;
+    lo = mid - 10;
+    hi = mid + 10;
+  }
+  const span = hi - lo;
+  const step = [5, 10, 20, 25, 50].find((s) => span / s <= 6) ?? 50;
+  const min = Math.max(-100, Math.floor(lo / step) * step);
+  const max = Math.min(100, Math.ceil(hi / step) * step);
+  const ticks: number[] = [];
+  for (let v = min; v <= max; v += step) ticks.push(v);
+  return { min, max, ticks };
+}
+
+/**
  * An inline SVG line chart of the NPS per period, with its 95% interval as a band.
  * Email clients that strip SVG still show the table beside it.
  */
@@ -43,13 +72,15 @@ export function npsTrendSvg(rows: readonly NpsRow[], width = 560, height = 200):
   const pad = { l: 36, r: 10, t: 10, b: 28 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
-  const y = (v: number) => pad.t + ((100 - v) / 200) * h;
+  const { min, max, ticks } = trendAxis(rows);
+  const clamp = (v: number) => Math.min(max, Math.max(min, v));
+  const y = (v: number) => Math.round((pad.t + ((max - clamp(v)) / (max - min)) * h) * 10) / 10;
   const x = (i: number) => pad.l + (rows.length <= 1 ? w / 2 : (i / (rows.length - 1)) * w);
-  const grid = [-100, -50, 0, 50, 100]
+  const grid = ticks
     .map(
       (v) =>
         `<line x1="${pad.l}" x2="${pad.l + w}" y1="${y(v)}" y2="${y(v)}" stroke="${v === 0 ? '#999' : '#e3e3e3'}" stroke-width="1"/>` +
-        `<text x="${pad.l - 4}" y="${y(v) + 4}" font-size="10" text-anchor="end" fill="#666">${v}</text>`,
+        `<text x="${pad.l - 4}" y="${y(v) + 4}" font-size="10" text-anchor="end" fill="#666">${v > 0 ? '+' : ''}${v}</text>`,
     )
     .join('');
   const pts = rows.map((r, i) => ({ i, r })).filter((p) => p.r.nps !== null);
@@ -77,7 +108,7 @@ export function npsTrendSvg(rows: readonly NpsRow[], width = 560, height = 200):
         : '',
     )
     .join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="NPS trend">${grid}${band}${line}${labels}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="NPS trend" data-y-min="${min}" data-y-max="${max}">${grid}${band}${line}${labels}</svg>`;
 }
 
 /** An inline SVG Pareto chart: cases per root cause as bars, the cumulative share as a line. */
@@ -110,62 +141,110 @@ export function paretoSvg(rows: readonly RootCauseRow[], width = 560, height = 2
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Root-cause Pareto">${axis}${bars}${cum}</svg>`;
 }
 
+/** A number shown formatted (`+10`, `33.3%`, `3h 20m`) and written to CSV as a number. */
+type Num = { n: number | null | undefined; as: 'signed' | 'percent' | 'duration' };
+type Cell = string | number | Num;
+interface Table {
+  key: string;
+  title: string;
+  headers: string[];
+  rows: Cell[][];
+  /** Why the section has no rows, said to the reader. */
+  empty: string;
+}
+
+const sg = (n: number | null | undefined): Num => ({ n, as: 'signed' });
+const pc = (n: number | null | undefined): Num => ({ n, as: 'percent' });
+const dur = (n: number | null | undefined): Num => ({ n, as: 'duration' });
+const isNum = (c: Cell | undefined) => typeof c === 'number' || (typeof c === 'object' && c !== null);
+
+/** A cell for people. */
+function shown(c: Cell): string | number {
+  if (typeof c !== 'object') return c;
+  return c.as === 'signed' ? signed(c.n) : c.as === 'percent' ? percent(c.n) : formatDuration(c.n);
+}
+
+const oneDecimal = (n: number) => Math.round(n * 10) / 10;
+
+/** A cell for a spreadsheet: numbers as numbers with one decimal (durations in hours), no sign. */
+function written(c: Cell): string | number | null {
+  if (typeof c === 'number') return oneDecimal(c);
+  if (typeof c === 'string') return c;
+  if (c.n === null || c.n === undefined) return null;
+  return oneDecimal(c.as === 'duration' ? c.n / 3_600_000 : c.n);
+}
+
 const TD = 'style="padding:4px 8px;border-bottom:1px solid #eee;text-align:left"';
 const TDN = 'style="padding:4px 8px;border-bottom:1px solid #eee;text-align:right"';
-function htmlTable(headers: string[], rows: (string | number)[][]): string {
-  if (rows.length === 0) return '<p style="color:#666">None.</p>';
-  const head = headers
-    .map((h, i) => `<th ${typeof rows[0]?.[i] === 'number' ? TDN : TD}>${escapeHtml(h)}</th>`)
+function htmlTable(t: Table): string {
+  if (t.rows.length === 0) return `<p style="color:#666">${escapeHtml(t.empty)}</p>`;
+  const head = t.headers
+    .map((h, i) => `<th ${isNum(t.rows[0]?.[i]) ? TDN : TD}>${escapeHtml(h)}</th>`)
     .join('');
-  const body = rows
+  const body = t.rows
     .map(
-      (r) =>
-        `<tr>${r.map((c) => `<td ${typeof c === 'number' ? TDN : TD}>${escapeHtml(c)}</td>`).join('')}</tr>`,
+      (r) => `<tr>${r.map((c) => `<td ${isNum(c) ? TDN : TD}>${escapeHtml(shown(c))}</td>`).join('')}</tr>`,
     )
     .join('');
   return `<table cellpadding="0" cellspacing="0" style="border-collapse:collapse;font-size:13px;margin:4px 0 12px">${`<tr>${head}</tr>`}${body}</table>`;
 }
 
-const npsRows = (rows: readonly NpsRow[]) =>
-  rows.map((r) => [
-    r.group,
+const npsRows = (rows: readonly NpsRow[], name: (group: string) => string = (g) => g) =>
+  rows.map((r): Cell[] => [
+    name(r.group),
     r.responses,
-    signed(r.nps),
-    r.ci ? `${signed(r.ci.low)} … ${signed(r.ci.high)}` : '–',
+    sg(r.nps),
+    sg(r.ci?.low),
+    sg(r.ci?.high),
     r.promoters,
     r.passives,
     r.detractors,
   ]);
-const NPS_HEAD = ['', 'answers', 'NPS', '95% CI', 'promoters', 'passives', 'detractors'];
+const NPS_HEAD = ['', 'answers', 'NPS', '95% CI low', '95% CI high', 'promoters', 'passives', 'detractors'];
 
-/** Plain tables for every section, shared by the HTML, text and CSV renderers. */
-function sectionTables(
-  r: Report,
-): { key: string; title: string; headers: string[]; rows: (string | number)[][] }[] {
-  const out: { key: string; title: string; headers: string[]; rows: (string | number)[][] }[] = [];
+/** Every section as a table, shared by the HTML, text and CSV renderers. */
+function sectionTables(r: Report, forCsv = false): Table[] {
+  const out: Table[] = [];
+  const name = (id: string) => r.segmentNames?.[id] ?? id;
+  const within = `between ${day(r.range.from)} and ${day(new Date(Date.parse(r.range.to) - 1).toISOString())}`;
   const s = r.summary;
   if (s) {
-    out.push({
-      key: 'summary',
-      title: 'Summary',
-      headers: ['metric', 'value'],
-      rows: [
-        ['NPS', `${signed(s.nps?.nps)} (previous ${signed(s.previousNps?.nps)})`],
-        ['NPS 95% interval', s.nps?.ci ? `${signed(s.nps.ci.low)} … ${signed(s.nps.ci.high)}` : '–'],
-        [
-          'Answers (NPS / CSAT / total)',
-          `${s.nps?.responses ?? 0} / ${s.csat?.responses ?? 0} / ${s.responses?.total ?? 0}`,
-        ],
-        ['CSAT (satisfied)', percent(s.csat?.csat)],
-        [
-          'Detractor recovery',
-          s.recovery ? `${percent(s.recovery.rate)} of ${s.recovery.resurveyed} re-surveyed` : '–',
-        ],
-        ['SLA breach rate', s.sla ? `${percent(s.sla.rate)} of ${s.sla.cases} cases` : '–'],
-        ['First response p50 / p90', times(s.responseTimes?.firstResponse)],
-        ['Resolution p50 / p90', times(s.responseTimes?.resolution)],
-      ],
-    });
+    const rows: Cell[][] = forCsv
+      ? [
+          ['NPS', sg(s.nps?.nps)],
+          ['NPS previous period', sg(s.previousNps?.nps)],
+          ['NPS 95% CI low', sg(s.nps?.ci?.low)],
+          ['NPS 95% CI high', sg(s.nps?.ci?.high)],
+          ['NPS answers', s.nps?.responses ?? 0],
+          ['CSAT answers', s.csat?.responses ?? 0],
+          ['answers', s.responses?.total ?? 0],
+          ['CSAT satisfied %', pc(s.csat?.csat)],
+          ['detractor recovery %', pc(s.recovery?.rate)],
+          ['detractors re-surveyed', s.recovery?.resurveyed ?? 0],
+          ['SLA breach rate %', pc(s.sla?.rate)],
+          ['cases', s.sla?.cases ?? 0],
+          ['first response p50 (hours)', dur(s.responseTimes?.firstResponse?.p50)],
+          ['first response p90 (hours)', dur(s.responseTimes?.firstResponse?.p90)],
+          ['resolution p50 (hours)', dur(s.responseTimes?.resolution?.p50)],
+          ['resolution p90 (hours)', dur(s.responseTimes?.resolution?.p90)],
+        ]
+      : [
+          ['NPS', `${signed(s.nps?.nps)} (previous ${signed(s.previousNps?.nps)})`],
+          ['NPS 95% interval', s.nps?.ci ? `${signed(s.nps.ci.low)} … ${signed(s.nps.ci.high)}` : '–'],
+          [
+            'Answers (NPS / CSAT / total)',
+            `${s.nps?.responses ?? 0} / ${s.csat?.responses ?? 0} / ${s.responses?.total ?? 0}`,
+          ],
+          ['CSAT (satisfied)', percent(s.csat?.csat)],
+          [
+            'Detractor recovery',
+            s.recovery ? `${percent(s.recovery.rate)} of ${s.recovery.resurveyed} re-surveyed` : '–',
+          ],
+          ['SLA breach rate', s.sla ? `${percent(s.sla.rate)} of ${s.sla.cases} cases` : '–'],
+          ['First response p50 / p90', times(s.responseTimes?.firstResponse)],
+          ['Resolution p50 / p90', times(s.responseTimes?.resolution)],
+        ];
+    out.push({ key: 'summary', title: 'Summary', headers: ['metric', 'value'], rows, empty: '' });
   }
   if (r.redFlags)
     out.push({
@@ -174,39 +253,40 @@ function sectionTables(
       headers: ['case', 'segment', 'priority', 'status', 'owner', 'NPS', 'comment'],
       rows: r.redFlags.map((c) => [
         c.caseId,
-        c.segment,
+        name(c.segment),
         c.priority,
         c.status,
         c.owner,
         c.nps ?? '–',
         c.comment.slice(0, 200),
       ]),
+      empty: `No new red-flag case ${within}.`,
     });
   if (r.breaches)
     out.push({
       key: 'breaches',
       title: 'SLA breaches',
       headers: ['case', 'segment', 'priority', 'status', 'owner', 'deadline', 'at'],
-      rows: r.breaches.map((b) => [b.caseId, b.segment, b.priority, b.status, b.owner, b.kind, b.at]),
+      rows: r.breaches.map((b) => [b.caseId, name(b.segment), b.priority, b.status, b.owner, b.kind, b.at]),
+      empty: `No SLA deadline was missed ${within}.`,
     });
   if (r.trend)
     out.push({
       key: 'trend',
       title: 'NPS trend',
-      headers: ['period', 'answers', 'NPS', '95% CI'],
-      rows: r.trend.map((t) => [
-        t.period,
-        t.responses,
-        signed(t.nps),
-        t.ci ? `${signed(t.ci.low)} … ${signed(t.ci.high)}` : '–',
-      ]),
+      headers: ['period', 'answers', 'NPS', '95% CI low', '95% CI high'],
+      rows: r.trend.some((t) => t.responses > 0)
+        ? r.trend.map((t) => [t.period, t.responses, sg(t.nps), sg(t.ci?.low), sg(t.ci?.high)])
+        : [],
+      empty: 'No NPS answer in the trend’s periods, so there is no trend to draw.',
     });
   if (r.bySegment)
     out.push({
       key: 'bySegment',
       title: 'By segment (with sub-segments)',
       headers: NPS_HEAD,
-      rows: npsRows(r.bySegment),
+      rows: npsRows(r.bySegment, name),
+      empty: `No NPS answer ${within} in these segments.`,
     });
   if (r.byTouchpoint)
     out.push({
@@ -214,22 +294,31 @@ function sectionTables(
       title: 'By touchpoint',
       headers: NPS_HEAD,
       rows: npsRows(r.byTouchpoint),
+      empty: `No NPS answer ${within} named its touchpoint.`,
     });
   if (r.byLanguage)
-    out.push({ key: 'byLanguage', title: 'By language', headers: NPS_HEAD, rows: npsRows(r.byLanguage) });
+    out.push({
+      key: 'byLanguage',
+      title: 'By language',
+      headers: NPS_HEAD,
+      rows: npsRows(r.byLanguage),
+      empty: `No NPS answer ${within} named its language.`,
+    });
   if (r.topics)
     out.push({
       key: 'topics',
       title: 'Topics',
       headers: ['topic', 'mentions', 'previous', 'NPS'],
-      rows: r.topics.map((t) => [t.topic, t.mentions, t.previousMentions, signed(t.nps)]),
+      rows: r.topics.map((t) => [t.topic, t.mentions, t.previousMentions, sg(t.nps)]),
+      empty: `No answer ${within} was given a topic by the classify rules.`,
     });
   if (r.rootCauses)
     out.push({
       key: 'rootCauses',
       title: 'Root causes (Pareto)',
-      headers: ['root cause', 'cases', 'share', 'cumulative'],
-      rows: r.rootCauses.map((c) => [c.rootCause, c.cases, percent(c.share), percent(c.cumulativeShare)]),
+      headers: ['root cause', 'cases', 'share %', 'cumulative %'],
+      rows: r.rootCauses.map((c) => [c.rootCause, c.cases, pc(c.share), pc(c.cumulativeShare)]),
+      empty: `No case ${within} has a root cause yet (it is set when a case is resolved).`,
     });
   if (r.backlog)
     out.push({
@@ -237,15 +326,16 @@ function sectionTables(
       title: 'Open-case backlog by age',
       headers: ['segment', 'open', '<1d', '1-3d', '3-7d', '7-30d', '>30d', 'oldest'],
       rows: r.backlog.map((b) => [
-        b.group,
+        name(b.group),
         b.open,
         b.byAge['<1d'],
         b.byAge['1-3d'],
         b.byAge['3-7d'],
         b.byAge['7-30d'],
         b.byAge['>30d'],
-        formatDuration(b.oldestMs),
+        dur(b.oldestMs),
       ]),
+      empty: 'No case is open.',
     });
   return out;
 }
@@ -267,7 +357,7 @@ export function renderReportHtml(report: Report): string {
         : t.key === 'rootCauses' && report.rootCauses?.length
           ? paretoSvg(report.rootCauses)
           : '';
-    return `<h2 style="font-size:16px;margin:18px 0 6px;color:#1f3b57">${escapeHtml(t.title)}</h2>${chart ? `<div>${chart}</div>` : ''}${htmlTable(t.headers, t.rows)}`;
+    return `<h2 style="font-size:16px;margin:18px 0 6px;color:#1f3b57">${escapeHtml(t.title)}</h2>${chart && t.rows.length ? `<div>${chart}</div>` : ''}${htmlTable(t)}`;
   });
   const title = `${report.title} — ${rangeLabel(report)}`;
   return `<!DOCTYPE html>
@@ -287,17 +377,15 @@ export function renderReportText(report: Report): string {
   for (const t of sectionTables(report)) {
     lines.push('', t.title);
     if (t.rows.length === 0) {
-      lines.push('  none');
+      lines.push(`  ${t.empty}`);
       continue;
     }
-    const cells = [t.headers, ...t.rows.map((r) => r.map((c) => String(c).replace(/\s+/g, ' ')))];
+    const cells = [t.headers, ...t.rows.map((r) => r.map((c) => String(shown(c)).replace(/\s+/g, ' ')))];
     const widths = t.headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
     for (const [n, r] of cells.entries()) {
       lines.push(
         `  ${r
-          .map((c, i) =>
-            n > 0 && typeof t.rows[0]?.[i] === 'number' ? c.padStart(widths[i]!) : c.padEnd(widths[i]!),
-          )
+          .map((c, i) => (n > 0 && isNum(t.rows[0]?.[i]) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
           .join('  ')
           .trimEnd()}`,
       );
@@ -311,21 +399,19 @@ export function reportToJson(report: Report): string {
   return `${JSON.stringify(report, null, 2)}\n`;
 }
 
-function csvCell(v: unknown): string {
-  let s = String(v ?? '');
-  // Spreadsheet formula injection: a customer comment starting with = + - @ is shown as text.
-  if (/^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** The report as CSV, one row per table row: `section,<columns…>` with a header row per section. */
+/**
+ * The report as CSV, one row per table row: `section,<columns…>` with a header row per section.
+ * Numbers are numbers with one decimal (no `+` sign, durations in hours), so a spreadsheet can
+ * sum and chart them; an empty section has one row saying why.
+ */
 export function reportToCsv(report: Report): string {
-  const out: string[] = [];
-  for (const t of sectionTables(report)) {
-    out.push(['section', ...t.headers.map((h) => h || 'group')].map(csvCell).join(','));
-    for (const r of t.rows) out.push([t.key, ...r].map(csvCell).join(','));
+  const rows: (string | number | null)[][] = [];
+  for (const t of sectionTables(report, true)) {
+    rows.push(['section', ...t.headers.map((h) => h || 'group')]);
+    if (t.rows.length === 0) rows.push([t.key, t.empty]);
+    for (const r of t.rows) rows.push([t.key, ...r.map(written)]);
   }
-  return `${out.join('\r\n')}\r\n`;
+  return writeCsv(rows);
 }
 
 /** A MIME message (multipart/alternative: text and HTML) ready for any SMTP relay or `sendmail -t`. */

@@ -52,9 +52,21 @@ describe('reports on PostgreSQL', () => {
       '2026-04-01T08:00:00Z',
     ]) {
       for (const segment of [undefined, 'EU', 'EU-DE']) {
-        const options = { cadence, at, ...(segment ? { segment } : {}) };
+        const options = { cadence, at, generatedAt: at, ...(segment ? { segment } : {}) };
         expect(await buildReport(onPg, options)).toEqual(await buildReport(onSqlite, options));
       }
     }
+  });
+
+  it('a report over any range (a wave) equals the one computed on SQLite', async () => {
+    const options = {
+      cadence: 'weekly' as const,
+      range: { from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' },
+      generatedAt: '2026-03-01T00:00:00Z',
+    };
+    const onPostgres = await buildReport(onPg, options);
+    expect(onPostgres.range).toEqual({ from: '2026-01-01T00:00:00.000Z', to: '2026-02-01T00:00:00.000Z' });
+    expect(onPostgres.summary?.nps?.responses).toBeGreaterThan(0);
+    expect(onPostgres).toEqual(await buildReport(onSqlite, options));
   });
 });

@@ -63,8 +63,16 @@ export interface Audience {
 
 export interface ReportOptions {
   cadence: Cadence;
-  /** The moment the report is made (default now): it covers the last complete period before it. */
+  /** The moment the report is as of (default now): it covers the last complete period before it. */
   at?: string | Date | number;
+  /**
+   * Any range instead of the last complete period (a survey wave): `from` inclusive, `to`
+   * exclusive. The previous range is the one of the same length just before it; the trend covers
+   * the range by the cadence's period.
+   */
+  range?: { from: string | Date; to: string | Date };
+  /** When the report is made (default: now); shown as "generated". */
+  generatedAt?: string | Date | number;
   audience?: Audience;
   /** Overrides the audience's segments. */
   segment?: string | readonly string[];
@@ -92,8 +100,11 @@ export interface Report {
   period: Period;
   range: Range;
   previous: Range;
+  /** When the report was made. */
   generatedAt: string;
   audience?: Audience;
+  /** Segment id → name, for showing names instead of ids. */
+  segmentNames: Record<string, string>;
   /** The segments covered (with their subtrees); `null` = everything. */
   segments: string[] | null;
   /** What the report covers, for people: the segments' names (`EMEA, Americas`), or `all segments`. */
@@ -227,6 +238,21 @@ function toMs(at: ReportOptions['at']): number {
   return ms;
 }
 
+function customRange(r: { from: string | Date; to: string | Date }): { range: Range; previous: Range } {
+  const from = toMs(r.from);
+  const to = toMs(r.to);
+  if (!(to > from))
+    throw new ClosedLoopError(
+      'INVALID_INPUT',
+      `Invalid report range: "to" (${new Date(to).toISOString()}) must be after "from" (${new Date(from).toISOString()})`,
+    );
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return {
+    range: { from: iso(from), to: iso(to) },
+    previous: { from: iso(from - (to - from)), to: iso(from) },
+  };
+}
+
 /**
  * Builds one report: every figure comes from the analytics' SQL, scoped to the audience.
  *
@@ -242,9 +268,10 @@ export async function buildReport(analytics: Analytics, options: ReportOptions):
       `Unknown cadence "${String(cadence)}": use ${CADENCES.join(', ')}`,
     );
   }
-  const at = toMs(options.at);
   const period = CADENCE_PERIOD[cadence];
-  const { range, previous } = reportRange(cadence, at);
+  const custom = options.range ? customRange(options.range) : undefined;
+  const at = custom ? Date.parse(custom.range.to) : toMs(options.at);
+  const { range, previous } = custom ?? reportRange(cadence, at);
   const scope = options.segment ?? options.audience?.segments;
   const segments = scope === undefined ? null : typeof scope === 'string' ? [scope] : [...scope];
   for (const s of segments ?? []) analytics.segments.get(s);
@@ -254,19 +281,22 @@ export async function buildReport(analytics: Analytics, options: ReportOptions):
   const base: MetricQuery = segments ? { segment: segments } : {};
   const q: MetricQuery = { ...base, ...range };
   const trendFrom = new Date(
-    addPeriods(Date.parse(range.to), period, -(options.trendPeriods ?? DEFAULT_TREND[period])),
+    custom
+      ? periodStart(Date.parse(range.from), period)
+      : addPeriods(Date.parse(range.to), period, -(options.trendPeriods ?? DEFAULT_TREND[period])),
   ).toISOString();
   const first = <T>(rows: T[]) => rows[0] ?? null;
   const topicCount = options.topics ?? 10;
 
   const report: Report = {
     cadence,
-    title: TITLES[cadence],
+    title: custom ? 'Report' : TITLES[cadence],
     period,
     range,
     previous,
-    generatedAt: new Date(at).toISOString(),
+    generatedAt: new Date(toMs(options.generatedAt ?? Date.now())).toISOString(),
     ...(options.audience ? { audience: options.audience } : {}),
+    segmentNames: Object.fromEntries(analytics.segments.all().map((s) => [s.id, s.name])),
     segments,
     scope: segments ? segments.map((id) => analytics.segments.get(id).name).join(', ') : 'all segments',
     sections,

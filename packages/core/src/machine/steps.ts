@@ -158,9 +158,10 @@ export function applyDecision(
         at: ev.at,
         actor: 'system',
         action: 'created',
-        note: `rules ${d.ruleSetVersion}: ${d.firedRules.join(', ') || 'default'}`,
+        note: `rules ${d.ruleSetVersion}: ${d.firedRules.join(', ') || 'default'}${lateNote(f.receivedAt, ev.at)}`,
       },
     ],
+    answeredAt: f.receivedAt,
     sla: { firstResponseDue, resolutionDue, breaches: [], escalationLevel: 0 },
     ruleIds: d.firedRules,
     createdAt: ev.at,
@@ -175,6 +176,18 @@ export function applyDecision(
     pending: effects,
     outcome: undefined,
   };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * For an answer given long before its case opens (an imported wave): says so in the log, since
+ * the SLA clocks start when the case opens, not when the customer answered.
+ */
+function lateNote(answeredAt: string, openedAt: string): string {
+  const late = Date.parse(openedAt) - Date.parse(answeredAt);
+  if (!(late > DAY_MS)) return '';
+  return `; answered ${answeredAt.slice(0, 10)}, ${Math.floor(late / DAY_MS)} day(s) before the case opened: SLA clocks start at import`;
 }
 
 /** Alert effects for the decision's alerts that an earlier decision did not already raise. */

@@ -15,6 +15,7 @@ import { createLoopMachine } from '../machine/machine.ts';
 import type { LoopEnv, LoopEvent, TimerName } from '../machine/types.ts';
 import { sqliteStore } from '../stores/sqlite.ts';
 import type { CaseQuery, LoopRecord, Store } from '../stores/store.ts';
+import { checkConnectors } from './check-connectors.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { casesToCsv } from './csv.ts';
 import { type DeliveryOptions, deliveriesFor, EffectRunner } from './delivery.ts';
@@ -61,17 +62,19 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
 }
 
-const QuerySchema = z.object({
-  status: z.union([CaseStatusSchema, z.array(CaseStatusSchema)]).optional(),
-  priority: z.union([PrioritySchema, z.array(PrioritySchema)]).optional(),
-  segment: z.union([z.string(), z.array(z.string())]).optional(),
-  owner: z.union([z.string(), z.array(z.string())]).optional(),
-  search: z.string().max(320).optional(),
-  sort: z.enum(['createdAt', 'updatedAt', 'priority']).optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  limit: z.int().min(0).max(10_000).optional(),
-  offset: z.int().min(0).optional(),
-});
+const QuerySchema = z
+  .object({
+    status: z.union([CaseStatusSchema, z.array(CaseStatusSchema)]).optional(),
+    priority: z.union([PrioritySchema, z.array(PrioritySchema)]).optional(),
+    segment: z.union([z.string(), z.array(z.string())]).optional(),
+    owner: z.union([z.string(), z.array(z.string())]).optional(),
+    search: z.string().max(320).optional(),
+    sort: z.enum(['createdAt', 'updatedAt', 'priority']).optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+    limit: z.int().min(0).max(10_000).optional(),
+    offset: z.int().min(0).optional(),
+  })
+  .strict();
 const ActorOptionsSchema = z.object({
   actor: z.string().min(1).max(200),
   note: z.string().max(5000).optional(),
@@ -98,16 +101,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       ? sqliteStore({ path: options.store ?? 'closedloop.sqlite' })
       : options.store;
   const decider = options.decider ?? defaultDecider();
-  const connectors = options.connectors ?? [];
-  const names = new Set<string>();
-  for (const c of connectors) {
-    if (names.has(c.name))
-      throw new ClosedLoopError(
-        'INVALID_INPUT',
-        `Two connectors are named "${c.name}": give each a unique name`,
-      );
-    names.add(c.name);
-  }
+  const connectors = checkConnectors(options.connectors ?? []);
   const clock = options.clock ?? systemClock;
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
   const onError =
@@ -277,7 +271,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     };
   }
 
-  async function decide(feedback: Feedback, now: number): Promise<Decision> {
+  async function decide(feedback: Feedback, now: number, learnOnly = false): Promise<Decision> {
     const decided = await decider.decide(feedback, { segments, now: new Date(now) });
     const decision = parseOrThrow(
       DecisionSchema,
@@ -286,6 +280,8 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       `decision from decider ${decider.version}`,
     );
     checkDecision(decision);
+    if (learnOnly)
+      return { ...decision, case: undefined, alerts: [], thankCustomer: undefined, resurvey: undefined };
     return decision;
   }
 
@@ -294,6 +290,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     existing: LoopRecord,
     parsed: FeedbackInputParsed,
     feedbackId: string,
+    learnOnly: boolean,
   ): Promise<CaptureResult> {
     const before = existing.snapshot.context.feedback;
     const feedback: Feedback = { ...parsed, id: before.id, receivedAt: before.receivedAt };
@@ -303,7 +300,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       type: 'FEEDBACK_UPDATED',
       at: iso(now),
       feedback,
-      decision: await decide(feedback, now),
+      decision: await decide(feedback, now, learnOnly),
     };
     const result = stepLoop(machine, existing.snapshot, event);
     if (!result.accepted) return resultOf(existing, true, feedbackId);
@@ -320,12 +317,12 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       const existing = await store.getLoop(ids.loopId);
       if (existing) {
         return options.onDuplicate === 'update'
-          ? updateFeedback(existing, parsed, ids.feedbackId)
+          ? updateFeedback(existing, parsed, ids.feedbackId, options.learnOnly === true)
           : resultOf(existing, true, ids.feedbackId);
       }
       const now = clock.now();
       const feedback: Feedback = { ...parsed, id: ids.feedbackId, receivedAt: parsed.receivedAt ?? iso(now) };
-      const decision = await decide(feedback, now);
+      const decision = await decide(feedback, now, options.learnOnly === true);
       const start = startLoop(machine, { loopId: ids.loopId, caseId: ids.caseId, feedback });
       const event: LoopEvent = { type: 'DECIDED', decision, at: iso(now) };
       const stepped = stepLoop(machine, start, event);

@@ -1,3 +1,4 @@
+import { writeCsv } from '../csv/write.ts';
 import type { Case } from '../domain/case.ts';
 
 const COLUMNS: [string, (c: Case) => string | number | undefined][] = [
@@ -20,17 +21,7 @@ const COLUMNS: [string, (c: Case) => string | number | undefined][] = [
   ['comments', (c) => c.comments.length],
 ];
 
-/** One CSV cell: quoted when needed; a leading = + - @ is neutralised so spreadsheets never run it. */
-export function csvCell(value: string | number | undefined): string {
-  if (value === undefined) return '';
-  let s = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-/** Cases as RFC 4180 CSV with a header row. */
+/** Cases as RFC 4180 CSV with a header row, through the project's one CSV writer. */
 export function casesToCsv(cases: readonly Case[]): string {
-  const lines = [COLUMNS.map(([name]) => name).join(',')];
-  for (const c of cases) lines.push(COLUMNS.map(([, get]) => csvCell(get(c))).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  return writeCsv([COLUMNS.map(([name]) => name), ...cases.map((c) => COLUMNS.map(([, get]) => get(c)))]);
 }

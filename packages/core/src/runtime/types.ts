@@ -12,6 +12,11 @@ export interface CaptureOptions {
    * e.g. the comment after the score) and classify it again. An update never opens a second case.
    */
   onDuplicate?: 'ignore' | 'update';
+  /**
+   * Learn from the answer only: classify and store it for analytics, but open no case and send
+   * no alert, thank-you or re-survey (an old wave imported for the trends).
+   */
+  learnOnly?: boolean;
 }
 
 export interface CaptureResult {
