@@ -216,14 +216,10 @@ export const ServeConfigSchema = z
     rules: z.string().min(1).optional(),
     connectors: z.object({ email: EmailConfig.optional() }).strict().default({}),
     inbound: InboundConfig.default({}),
-<<<<<<< HEAD
     http: HttpConfig.prefault({}),
     /** Who may sign in and how. Without it the server runs in dev mode on loopback only. */
     auth: AuthConfig.optional(),
-=======
     import: ImportConfig.optional(),
-    http: HttpConfig.default({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 }),
->>>>>>> wip/import
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -326,7 +322,6 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const directory = listFrom<Person>(c.directory, PersonSchema, baseDir, 'directory', file);
   const segments = listFrom<Segment>(c.segments, SegmentSchema, baseDir, 'segments', file);
-<<<<<<< HEAD
   const badRoles = directory.flatMap((p, i) =>
     (p.roles ?? [])
       .filter((r) => !(ROLES as readonly string[]).includes(r))
@@ -336,7 +331,6 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
       })),
   );
   if (badRoles.length > 0) throw new ConfigError(file, badRoles);
-=======
   const fallback = c.import?.defaultSegment;
   if (fallback !== undefined && !segments.some((s) => s.id === fallback))
     throw new ConfigError(file, [
@@ -345,7 +339,6 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
         message: `"${fallback}" is not a segment id; use one of ${segments.map((s) => s.id).join(', ')}`,
       },
     ]);
->>>>>>> wip/import
   const email = c.connectors.email;
   return {
     file,
