@@ -95,7 +95,12 @@ export type {
 } from './machine/types.ts';
 export type { Clock, ManualClock } from './runtime/clock.ts';
 export { manualClock, scaledClock, systemClock } from './runtime/clock.ts';
-export type { ClosedLoopOptions, EmbeddedClosedLoop } from './runtime/closed-loop.ts';
+export type {
+  ClosedLoopOptions,
+  EmbeddedClosedLoop,
+  ReplicaOptions,
+  ReplicaStatus,
+} from './runtime/closed-loop.ts';
 export { createClosedLoop } from './runtime/closed-loop.ts';
 export { casesToCsv } from './runtime/csv.ts';
 export type { DeliveryOptions } from './runtime/delivery.ts';
@@ -122,6 +127,7 @@ export type {
   DeliveryUpdate,
   DocumentRecord,
   DocumentStore,
+  Lease,
   LoopRecord,
   StepWrite,
   Store,

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { Connector } from '../connector.ts';
 import { type Case, CaseStatusSchema, PrioritySchema } from '../domain/case.ts';
@@ -46,6 +48,26 @@ export interface ClosedLoopOptions {
   autoStart?: boolean;
   /** Called when an event handler throws. Default: a one-line warning without payload data. */
   onError?: (error: unknown, where: string) => void;
+  /** This process among several on one shared store (PostgreSQL). */
+  replica?: ReplicaOptions;
+}
+
+export interface ReplicaOptions {
+  /** Names this process in claims (`claimed_by`) and `/healthz`. Default: host, pid and a random part. */
+  id?: string;
+  /**
+   * On a shared store, how often (real ms) to look for work other processes queued or left
+   * behind (deliveries, timers, an expired lease). Default 1000.
+   */
+  pollMs?: number;
+}
+
+/** What this process holds of the shared work, for health checks. */
+export interface ReplicaStatus {
+  id: string;
+  /** Whether the store is shared by several processes (work is claimed with leases). */
+  shared: boolean;
+  leases: { deliveries: number; timers: number };
 }
 
 /** The embedded runtime: `ClosedLoop` plus controls for tests and tools. */
@@ -59,6 +81,8 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
   fireDueTimers(): Promise<number>;
   /** The stored loop, with its machine snapshot. */
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
+  /** This process's id and the claims it holds now. */
+  replica(): ReplicaStatus;
 }
 
 const QuerySchema = z.object({
@@ -109,6 +133,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     names.add(c.name);
   }
   const clock = options.clock ?? systemClock;
+  const replicaId = options.replica?.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
   const onError =
     options.onError ??
@@ -173,6 +198,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       },
     },
     options.delivery,
+    replicaId,
   );
 
   async function commit(
@@ -401,14 +427,24 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       await step(t.loopId, () => ({ type: 'TIMER_FIRED', timer: t.name, at: iso(t.dueAt) }), false);
     },
     onError,
+    replicaId,
   );
 
   let started = false;
+  // On a shared store other processes queue work too, and one may die holding some: look for it.
+  let poll: NodeJS.Timeout | undefined;
   function start() {
     if (started) return;
     started = true;
     runner.wake();
     timers.reschedule();
+    if (store.shared) {
+      poll = setInterval(() => {
+        runner.wake();
+        void timers.fireDue();
+      }, options.replica?.pollMs ?? 1000);
+      poll.unref();
+    }
   }
   if (options.autoStart !== false) start();
 
@@ -513,11 +549,19 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     start,
     fireDueTimers: () => timers.fireDue(),
     getLoop: async (loopId) => structuredClone(await store.getLoop(loopId)),
+    replica: () => ({
+      id: replicaId,
+      shared: store.shared === true,
+      leases: { deliveries: runner.held, timers: timers.held },
+    }),
     async close() {
       if (closed) return;
       closed = true;
+      if (poll) clearInterval(poll);
       timers.stop();
+      await timers.idle();
       await Promise.all([...inFlight]);
+      // Lets deliveries in flight finish, then releases every claim this process still holds.
       await runner.stop();
       await Promise.all(connectors.map((c) => c.close?.()));
       await store.close();

@@ -8,6 +8,7 @@ import { ClosedLoopError } from '../errors.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 import { sqliteDocuments } from './documents.ts';
+import { claimFrom, LeaseBook, timerKey, timerPrefix } from './leases.ts';
 import { asList, emptyCounts } from './query.ts';
 import {
   createWriter,
@@ -348,6 +349,8 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const documents = sqliteDocuments(db, open);
+  // One process holds the file (see the lock above), so claims live in this object.
+  const leases = new LeaseBook();
 
   return {
     kind: 'sqlite',
@@ -362,7 +365,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           new ClosedLoopError('STORE', `SQLite write failed: ${String(cause)}`, { cause }),
         );
       }
-      return enqueue(op);
+      return enqueue(op).then(() =>
+        leases.keepOnly(timerPrefix(step.loop.loopId), new Set(step.timers.map(timerKey))),
+      );
     },
     async getLoop(loopId): Promise<LoopRecord | undefined> {
       open();
@@ -428,6 +433,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       due.sort((a, b) => a.dueAt - b.dueAt || (a.loopId < b.loopId ? -1 : a.loopId > b.loopId ? 1 : 0));
       return due.slice(0, Math.max(0, limit));
     },
+    async claimTimers(now, limit, lease) {
+      const due = await this.dueTimers(now, limit * 4 + 100);
+      return claimFrom(due, limit, timerKey, leases, lease);
+    },
     async nextTimerDueAt() {
       open();
       const r = stmt('SELECT MIN(next_due_at) AS t FROM loops').get() as Row;
@@ -440,6 +449,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?",
         ).all(now, limit) as Row[]
       ).map(rowToDelivery);
+    },
+    async claimDeliveries(now, limit, lease) {
+      open();
+      const due = (
+        stmt(
+          "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?",
+        ).all(now, limit * 4 + 100) as Row[]
+      ).map(rowToDelivery);
+      return claimFrom(due, limit, (d) => d.id, leases, lease);
     },
     async nextDeliveryAt() {
       open();
@@ -461,6 +479,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           u.id,
         ],
       });
+      leases.release(u.id);
+    },
+    async releaseClaims(owner) {
+      open();
+      leases.releaseOwner(owner);
     },
     async listDeliveries(filter = {}) {
       open();
