@@ -10,6 +10,7 @@ import type { TimerName } from '../machine/types.ts';
 import { sqliteDocuments } from './documents.ts';
 import { claimFrom, LeaseBook, timerKey, timerPrefix } from './leases.ts';
 import { asList, emptyCounts } from './query.ts';
+import { lockSqliteFile } from './sqlite-lock.ts';
 import {
   createWriter,
   type EncodedOp,
@@ -184,10 +185,13 @@ function opError(r: NonNullable<OpResult>): ClosedLoopError {
 export function sqliteStore(options: SqliteStoreOptions): Store {
   const memory = options.path === ':memory:' || options.path === '';
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+  // One process per file: a second one fails here, naming the first.
+  const unlock = memory ? () => {} : lockSqliteFile(options.path);
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(options.path);
   } catch (cause) {
+    unlock();
     throw new ClosedLoopError('STORE', `Cannot open SQLite database "${options.path}": ${String(cause)}`, {
       cause,
     });
@@ -523,6 +527,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         }
       }
       db.close();
+      unlock();
     },
   };
 }
