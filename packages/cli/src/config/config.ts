@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { FieldMappingSchema } from '@closedloop/connectors';
-import { formatPath, type Person, PersonSchema, type Segment, SegmentSchema } from '@closedloop/core';
+import {
+  formatPath,
+  type Person,
+  PersonSchema,
+  ReportScheduleConfigSchema,
+  resolveAudiences,
+  type Segment,
+  SegmentSchema,
+} from '@closedloop/core';
 import { z } from 'zod';
 
 const EnvName = z
@@ -136,6 +144,11 @@ export const ServeConfigSchema = z
     connectors: z.object({ email: EmailConfig.optional() }).strict().default({}),
     inbound: InboundConfig.default({}),
     http: HttpConfig.default({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 }),
+    /**
+     * The report schedule: run time, time zone and who gets which cadence. Reports are mailed
+     * through `connectors.email`; with several replicas, one of them sends each period's reports.
+     */
+    reports: ReportScheduleConfigSchema.optional(),
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -258,7 +271,63 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
     },
     inbound: c.inbound,
     http: c.http,
+    ...(c.reports
+      ? {
+          reports: checkedReports(
+            c.reports,
+            c.connectors.email !== undefined,
+            c.store,
+            directory,
+            segments,
+            file,
+          ),
+        }
+      : {}),
   };
+}
+
+/** The report schedule, checked against the organisation and the rest of the config. */
+function checkedReports(
+  reports: NonNullable<Parsed['reports']>,
+  hasEmail: boolean,
+  store: Parsed['store'],
+  directory: Person[],
+  segments: Segment[],
+  file: string,
+): NonNullable<Parsed['reports']> {
+  const issues: ConfigIssue[] = [];
+  if (!hasEmail)
+    issues.push({
+      path: 'reports',
+      message:
+        'reports are mailed through connectors.email: add "connectors": { "email": { "from", "transport" } }',
+    });
+  if (store === ':memory:')
+    issues.push({
+      path: 'store',
+      message: 'the report schedule reads the store in SQL: use a SQLite file or PostgreSQL, not ":memory:"',
+    });
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: reports.timeZone });
+  } catch {
+    issues.push({
+      path: 'reports.timeZone',
+      message: `unknown time zone "${reports.timeZone}": use an IANA name such as Europe/Madrid`,
+    });
+  }
+  try {
+    resolveAudiences(reports.audiences, directory, segments);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const at = message.indexOf(': ');
+    issues.push(
+      at > 0
+        ? { path: message.slice(0, at), message: message.slice(at + 2) }
+        : { path: 'reports.audiences', message },
+    );
+  }
+  if (issues.length) throw new ConfigError(file, issues);
+  return reports;
 }
 
 /**

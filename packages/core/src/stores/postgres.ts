@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { postgresExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 import { postgresDocuments, postgresDocumentsDdl } from './documents.ts';
@@ -420,6 +421,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
   return {
     kind: 'postgres',
     shared: true,
+    sql: postgresExecutor(pool, schemaName),
     documents,
     async init() {
       await ensure();

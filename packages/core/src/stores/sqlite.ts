@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { sqliteExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 import { sqliteDocuments } from './documents.ts';
@@ -359,6 +360,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   return {
     kind: 'sqlite',
     documents,
+    sql: sqliteExecutor(db),
     async init() {},
     commit(step) {
       let op: EncodedStep;

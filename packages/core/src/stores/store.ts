@@ -1,6 +1,7 @@
 import type { Case, CaseStatus, Priority } from '../domain/case.ts';
 import type { Effect } from '../domain/effect.ts';
 import type { Feedback } from '../domain/feedback.ts';
+import type { SqlExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 
@@ -136,6 +137,8 @@ export interface Lease {
 
 export interface Store {
   readonly kind: string;
+  /** The store's tables for analytics and reports (SQLite, PostgreSQL); none in memory. */
+  readonly sql?: SqlExecutor;
   /** True when several processes may use the store at once (PostgreSQL): they claim work with leases. */
   readonly shared?: boolean;
   /** Small JSON documents beside the loops (tokens, rule versions, receipts, leases). */
