@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ReplicaOptions } from '@closedloop/core';
 import { serve } from '@hono/node-server';
 import type { ServeConfig } from '../config/config.ts';
 import { createApp } from './app.ts';
@@ -22,6 +23,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** On close, how long requests in flight may take before their connections are cut (default 10 s). */
   shutdownGraceMs?: number;
+  /** This replica's id (default host, pid and a random part) and how often it polls the store. */
+  replica?: ReplicaOptions;
 }
 
 /**
@@ -34,7 +37,11 @@ export interface StartOptions {
  */
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? jsonLogger;
-  const runtime = createRuntime(config, { logger, ...(options.env ? { env: options.env } : {}) });
+  const runtime = createRuntime(config, {
+    logger,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.replica ? { replica: options.replica } : {}),
+  });
   const app = createApp({
     loop: runtime.loop,
     adapters: runtime.adapters,

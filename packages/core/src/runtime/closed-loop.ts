@@ -342,7 +342,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     ensureOpen();
     const parsed = parseOrThrow(FeedbackInputSchema, input, 'INVALID_FEEDBACK', 'feedback');
     const ids = idsFor(parsed.source);
-    const result = await withLock(ids.loopId, async () => {
+    const once = async (): Promise<CaptureResult> => {
       const existing = await store.getLoop(ids.loopId);
       if (existing) {
         return options.onDuplicate === 'update'
@@ -355,15 +355,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       const start = startLoop(machine, { loopId: ids.loopId, caseId: ids.caseId, feedback });
       const event: LoopEvent = { type: 'DECIDED', decision, at: iso(now) };
       const stepped = stepLoop(machine, start, event);
-      try {
-        await commit(undefined, stepped.snapshot, stepped.effects, feedback);
-      } catch (e) {
-        // Another process captured the same response first: that is a duplicate, not an error.
-        const other =
-          e instanceof ClosedLoopError && e.code === 'CONFLICT' ? await store.getLoop(ids.loopId) : undefined;
-        if (other) return resultOf(other, true, ids.feedbackId);
-        throw e;
-      }
+      await commit(undefined, stepped.snapshot, stepped.effects, feedback);
       emit('feedback.captured', {
         loopId: ids.loopId,
         feedbackId: ids.feedbackId,
@@ -371,6 +363,17 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       });
       announce(undefined, stepped.snapshot, event);
       return resultOf(stepped, false, ids.feedbackId);
+    };
+    const result = await withLock(ids.loopId, async () => {
+      // Another process (a replica given the same webhook redelivery) wrote this loop between our
+      // read and our write: read it again, so the answer is a duplicate (or an update), not an error.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once();
+        } catch (e) {
+          if (attempt >= 4 || !(e instanceof ClosedLoopError && e.code === 'CONFLICT')) throw e;
+        }
+      }
     });
     if (!result.duplicate && parsed.inReplyTo !== undefined) {
       await recordResurvey(parsed.inReplyTo, {
