@@ -117,6 +117,8 @@ export type {
   ClosedLoopEvents,
   ExportFormat,
 } from './runtime/types.ts';
+export type { DocumentWatch, WatchDocumentOptions } from './runtime/watch-document.ts';
+export { watchDocument } from './runtime/watch-document.ts';
 export { memoryStore } from './stores/memory.ts';
 export type { PostgresStoreOptions } from './stores/postgres.ts';
 export { postgresStore, redactConnectionString } from './stores/postgres.ts';

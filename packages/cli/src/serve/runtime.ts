@@ -24,6 +24,7 @@ import {
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
+import { followPublishedRules } from './rules-sync.ts';
 import { type RunningSchedule, startReportSchedule } from './schedule.ts';
 
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
@@ -44,6 +45,8 @@ export interface RuntimeOptions {
   replica?: ReplicaOptions;
   /** How often (real ms) a replica looks for a report period another one left. Default 30 s. */
   reportPollMs?: number;
+  /** How often (real ms) a replica looks for a newly published rule version. Default 2 s. */
+  rulesPollMs?: number;
 }
 
 /** The survey adapters the config enables, with their secrets read from the environment. */
@@ -189,6 +192,13 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
           },
         )
       : undefined;
+  // A version published by any replica reaches this one within seconds.
+  const published = rules
+    ? followPublishedRules(store, rules, {
+        logger: log,
+        ...(options.rulesPollMs !== undefined ? { intervalMs: options.rulesPollMs } : {}),
+      })
+    : undefined;
   const reports = startReportSchedule(config, loop, {
     logger: log,
     clock: options.clock ?? systemClock,
@@ -201,6 +211,7 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
     ...(reports ? { reports } : {}),
     async close() {
       watcher?.close();
+      published?.close();
       await reports?.close();
       await loop.close();
     },
