@@ -125,6 +125,8 @@ export interface ScheduleReportsOptions extends RunTimeOptions {
   owner?: string;
   /** How often (real ms) to look for a period due that another process left. Default 30 s. */
   pollMs?: number;
+  /** How long a run may take before another process may take it over (wall ms). Default 10 min. */
+  leaseMs?: number;
 }
 
 export interface ReportSchedule {
@@ -166,6 +168,7 @@ export function scheduleReports(options: ScheduleReportsOptions): ReportSchedule
     owner: options.owner ?? 'local',
     jobs,
     ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
   });
   return {
     next: () =>

@@ -60,6 +60,8 @@ export interface ReplicaOptions {
    * behind (deliveries, timers, an expired lease). Default 1000.
    */
   pollMs?: number;
+  /** How long a claim on a due timer lasts before another process may fire it (wall ms). Default 60 s. */
+  timerLeaseMs?: number;
 }
 
 /** What this process holds of the shared work, for health checks. */
@@ -246,10 +248,16 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   }
 
   /** Loads a loop, applies one event, commits. Refusals throw when `strict`, else are skipped. */
-  function step(loopId: string, makeEvent: () => LoopEvent, strict: boolean): Promise<LoopSnapshot> {
+  function step(
+    loopId: string,
+    makeEvent: () => LoopEvent,
+    strict: boolean,
+    applies?: (snapshot: LoopSnapshot) => boolean,
+  ): Promise<LoopSnapshot> {
     return withLock(loopId, async () => {
       const rec = await store.getLoop(loopId);
       if (!rec) throw new ClosedLoopError('LOOP_NOT_FOUND', `No loop "${loopId}"`, { details: { loopId } });
+      if (applies && !applies(rec.snapshot)) return rec.snapshot;
       const event = makeEvent();
       const result = strict
         ? stepLoopOrThrow(machine, env, rec.snapshot, event)
@@ -427,10 +435,21 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     clock,
     // Every state takes a timer; one that no longer means anything is dropped by the machine.
     async (t) => {
-      await step(t.loopId, () => ({ type: 'TIMER_FIRED', timer: t.name, at: iso(t.dueAt) }), false);
+      // Only the timer as it is still set: one already fired (by another process whose claim
+      // ran out meanwhile) or moved is not fired again.
+      await step(
+        t.loopId,
+        () => ({ type: 'TIMER_FIRED', timer: t.name, at: iso(t.dueAt) }),
+        false,
+        (snapshot) => {
+          const due = snapshot.context.timers[t.name];
+          return due !== undefined && Date.parse(due) === t.dueAt;
+        },
+      );
     },
     onError,
     replicaId,
+    options.replica?.timerLeaseMs,
   );
 
   let started = false;

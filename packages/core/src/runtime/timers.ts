@@ -20,6 +20,7 @@ export class TimerRunner {
   readonly #fire: FireTimer;
   readonly #onError: (e: unknown, where: string) => void;
   readonly #owner: string;
+  readonly #leaseMs: number;
   #handle: unknown;
   #retry: NodeJS.Timeout | undefined;
   #scheduledFor: number | undefined;
@@ -34,7 +35,9 @@ export class TimerRunner {
     fire: FireTimer,
     onError: (e: unknown, where: string) => void,
     owner = 'local',
+    leaseMs = TIMER_LEASE_MS,
   ) {
+    this.#leaseMs = leaseMs;
     this.#store = store;
     this.#clock = clock;
     this.#fire = fire;
@@ -97,10 +100,11 @@ export class TimerRunner {
     for (;;) {
       if (this.#stopped) break;
       const wall = Date.now();
-      const due = await this.#store.claimTimers(this.#clock.now(), 100, {
+      // A small batch, fired one by one: its claims must outlast the batch.
+      const due = await this.#store.claimTimers(this.#clock.now(), 16, {
         owner: this.#owner,
         now: wall,
-        until: wall + TIMER_LEASE_MS,
+        until: wall + this.#leaseMs,
       });
       if (due.length === 0) break;
       this.#held += due.length;
