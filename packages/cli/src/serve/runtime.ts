@@ -16,8 +16,10 @@ import {
   type Decider,
   type EmbeddedClosedLoop,
   memoryStore,
+  type PeriodicJob,
   postgresStore,
   type ReplicaOptions,
+  scheduleJobs,
   sqliteStore,
   systemClock,
 } from '@closedloop/core';
@@ -47,6 +49,11 @@ export interface RuntimeOptions {
   reportPollMs?: number;
   /** How often (real ms) a replica looks for a newly published rule version. Default 2 s. */
   rulesPollMs?: number;
+  /**
+   * Periodic jobs (e.g. retention) run once per period across every replica on the store,
+   * a missed period caught up on start (see `scheduleJobs`).
+   */
+  jobs?: readonly PeriodicJob[];
 }
 
 /** The survey adapters the config enables, with their secrets read from the environment. */
@@ -205,11 +212,22 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
     env,
     ...(options.reportPollMs !== undefined ? { pollMs: options.reportPollMs } : {}),
   });
+  const jobs = options.jobs?.length
+    ? scheduleJobs({
+        documents: store.documents,
+        clock: options.clock ?? systemClock,
+        owner: loop.replica().id,
+        jobs: options.jobs,
+        onError: (e, jobId) =>
+          log('warn', 'job failed', { job: jobId, error: e instanceof Error ? e.name : 'error' }),
+      })
+    : undefined;
   return {
     loop,
     adapters,
     ...(reports ? { reports } : {}),
     async close() {
+      jobs?.stop();
       watcher?.close();
       published?.close();
       await reports?.close();

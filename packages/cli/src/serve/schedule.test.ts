@@ -45,7 +45,8 @@ describe('serve report schedule', () => {
       expect(schedule!.next()).toEqual([{ cadence: 'weekly', at: '2026-01-12T08:00:00.000Z' }]);
       expect(mails()).toEqual([]);
       await clock.advance(60_000);
-      await until(() => mails().length === 1, 'the weekly report');
+      // Read once the message is whole (the directory transport writes it as it goes).
+      await until(() => mails().length === 1 && mails()[0]!.includes('\r\n\r\n'), 'the weekly report');
       expect(mails()[0]).toContain('To: eva@example.com');
     } finally {
       await runtime.close();
@@ -68,6 +69,35 @@ describe('serve report schedule', () => {
       expect(mails()).toHaveLength(1);
     } finally {
       await second.close();
+    }
+  });
+
+  test('periodic jobs given to the runtime (retention) run once per period on the store', async () => {
+    const { config } = setup();
+    const clock = manualClock(MONDAY_8);
+    const runs: number[] = [];
+    const runtime = createRuntime(config, {
+      logger: () => {},
+      clock,
+      env: ENV,
+      jobs: [
+        {
+          id: 'retention',
+          nextRunAt: (after) => (Math.floor(after / 3_600_000) + 1) * 3_600_000,
+          async run(at) {
+            runs.push(at);
+          },
+        },
+      ],
+    });
+    try {
+      for (let i = 0; i < 20 && !(await runtime.loop.store.documents.get('job', 'retention')); i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await clock.advance(3_600_000);
+      await until(() => runs.length === 1, 'the hourly job');
+      expect(runs).toEqual([MONDAY_8 + 3_600_000]);
+    } finally {
+      await runtime.close();
     }
   });
 

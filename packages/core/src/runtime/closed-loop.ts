@@ -565,7 +565,8 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         const next = await store.nextDeliveryAt();
         if (inFlight.size === 0 && (next === undefined || next > clock.now())) return;
         if (next !== undefined && next <= clock.now()) runner.wake();
-        await new Promise((r) => setImmediate(r));
+        // On a shared store a due row may be another process's to send: wait for it, do not spin.
+        await new Promise((r) => (store.shared ? setTimeout(r, 25) : setImmediate(r)));
       }
     },
     start,

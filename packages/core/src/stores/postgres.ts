@@ -167,17 +167,6 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
 
   const storeError = (what: string, cause: unknown): ClosedLoopError => {
     if (cause instanceof ClosedLoopError) return cause;
-    // A unique key taken by another process at the same moment (the same response captured by
-    // two replicas): the loser's write is a conflict, which capture answers as a duplicate.
-    if ((cause as { code?: string }).code === '23505') {
-      return new ClosedLoopError(
-        'CONFLICT',
-        `PostgreSQL ${what}: written meanwhile by another process; retry`,
-        {
-          cause,
-        },
-      );
-    }
     let message = cause instanceof Error ? cause.message : String(cause);
     if (secret) message = message.split(secret).join('***');
     return new ClosedLoopError(
