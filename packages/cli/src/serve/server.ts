@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ReplicaOptions } from '@closedloop/core';
+import type { PeriodicJob, ReplicaOptions } from '@closedloop/core';
 import { serve } from '@hono/node-server';
 import type { ServeConfig } from '../config/config.ts';
 import { createApp } from './app.ts';
@@ -25,6 +25,8 @@ export interface StartOptions {
   shutdownGraceMs?: number;
   /** This replica's id (default host, pid and a random part) and how often it polls the store. */
   replica?: ReplicaOptions;
+  /** Periodic jobs (e.g. retention) run once per period across replicas. */
+  jobs?: readonly PeriodicJob[];
 }
 
 /**
@@ -41,6 +43,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     logger,
     ...(options.env ? { env: options.env } : {}),
     ...(options.replica ? { replica: options.replica } : {}),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
   });
   const app = createApp({
     loop: runtime.loop,
