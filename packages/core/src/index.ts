@@ -98,11 +98,18 @@ export type {
 } from './machine/types.ts';
 export type { Clock, ManualClock } from './runtime/clock.ts';
 export { manualClock, scaledClock, systemClock } from './runtime/clock.ts';
-export type { ClosedLoopOptions, EmbeddedClosedLoop } from './runtime/closed-loop.ts';
+export type {
+  ClosedLoopOptions,
+  EmbeddedClosedLoop,
+  ReplicaOptions,
+  ReplicaStatus,
+} from './runtime/closed-loop.ts';
 export { createClosedLoop } from './runtime/closed-loop.ts';
 export { casesToCsv } from './runtime/csv.ts';
 export type { DeliveryOptions } from './runtime/delivery.ts';
 export { idsFor } from './runtime/ids.ts';
+export type { JobScheduler, JobSchedulerOptions, JobState, PeriodicJob } from './runtime/jobs.ts';
+export { scheduleJobs } from './runtime/jobs.ts';
 export type {
   ActorOptions,
   CaptureResult,
@@ -113,6 +120,8 @@ export type {
   ClosedLoopEvents,
   ExportFormat,
 } from './runtime/types.ts';
+export type { DocumentWatch, WatchDocumentOptions } from './runtime/watch-document.ts';
+export { watchDocument } from './runtime/watch-document.ts';
 export { memoryStore } from './stores/memory.ts';
 export type { PostgresStoreOptions } from './stores/postgres.ts';
 export { postgresStore, redactConnectionString } from './stores/postgres.ts';
@@ -125,6 +134,7 @@ export type {
   DeliveryUpdate,
   DocumentRecord,
   DocumentStore,
+  Lease,
   LoopRecord,
   StepWrite,
   Store,

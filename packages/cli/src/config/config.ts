@@ -5,6 +5,8 @@ import {
   formatPath,
   type Person,
   PersonSchema,
+  ReportScheduleConfigSchema,
+  resolveAudiences,
   type Segment,
   SegmentSchema,
   suggestKeys,
@@ -220,6 +222,11 @@ export const ServeConfigSchema = z
     /** Who may sign in and how. Without it the server runs in dev mode on loopback only. */
     auth: AuthConfig.optional(),
     import: ImportConfig.optional(),
+    /**
+     * The report schedule: run time, time zone and who gets which cadence. Reports are mailed
+     * through `connectors.email`; with several replicas, one of them sends each period's reports.
+     */
+    reports: ReportScheduleConfigSchema.optional(),
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -363,7 +370,63 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
     ...(c.import ? { import: c.import } : {}),
     http: c.http,
     ...(c.auth ? { auth: c.auth } : {}),
+    ...(c.reports
+      ? {
+          reports: checkedReports(
+            c.reports,
+            c.connectors.email !== undefined,
+            c.store,
+            directory,
+            segments,
+            file,
+          ),
+        }
+      : {}),
   };
+}
+
+/** The report schedule, checked against the organisation and the rest of the config. */
+function checkedReports(
+  reports: NonNullable<Parsed['reports']>,
+  hasEmail: boolean,
+  store: Parsed['store'],
+  directory: Person[],
+  segments: Segment[],
+  file: string,
+): NonNullable<Parsed['reports']> {
+  const issues: ConfigIssue[] = [];
+  if (!hasEmail)
+    issues.push({
+      path: 'reports',
+      message:
+        'reports are mailed through connectors.email: add "connectors": { "email": { "from", "transport" } }',
+    });
+  if (store === ':memory:')
+    issues.push({
+      path: 'store',
+      message: 'the report schedule reads the store in SQL: use a SQLite file or PostgreSQL, not ":memory:"',
+    });
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: reports.timeZone });
+  } catch {
+    issues.push({
+      path: 'reports.timeZone',
+      message: `unknown time zone "${reports.timeZone}": use an IANA name such as Europe/Madrid`,
+    });
+  }
+  try {
+    resolveAudiences(reports.audiences, directory, segments);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const at = message.indexOf(': ');
+    issues.push(
+      at > 0
+        ? { path: message.slice(0, at), message: message.slice(at + 2) }
+        : { path: 'reports.audiences', message },
+    );
+  }
+  if (issues.length) throw new ConfigError(file, issues);
+  return reports;
 }
 
 /**

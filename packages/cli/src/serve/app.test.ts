@@ -301,7 +301,11 @@ describe('POST /v1/inbound/:tool', () => {
 
 describe('server', () => {
   it('answers /healthz and JSON 404s for unknown paths', async () => {
-    expect((await call('GET', '/healthz')).body).toEqual({ status: 'ok', store: expect.any(String) });
+    expect((await call('GET', '/healthz')).body).toEqual({
+      status: 'ok',
+      store: expect.any(String),
+      replica: { id: expect.any(String), shared: false, leases: { deliveries: 0, timers: 0 } },
+    });
     const r = await call('GET', '/v2/nothing');
     expect(r.status).toBe(404);
     expect(r.body.error.code).toBe('NOT_FOUND');

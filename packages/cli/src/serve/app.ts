@@ -298,7 +298,8 @@ export function createApp(options: AppOptions): Hono {
 
   app.get('/healthz', async (c) => {
     await loop.cases.list({ limit: 0 });
-    return c.json({ status: 'ok', store: loop.store.kind });
+    // The replica's part in the shared work: its id and the claims it holds now.
+    return c.json({ status: 'ok', store: loop.store.kind, replica: loop.replica() });
   });
 
   app.post('/v1/feedback', async (c) => {

@@ -2,15 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { postgresStore } from '@closedloop/core';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 
 const bin = resolve(import.meta.dirname, '../bin.ts');
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-cmd-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function run(args: string[]) {
+function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
   const child = spawn(process.execPath, ['--conditions=@closedloop/source', bin, ...args], {
     cwd: dir,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -10,23 +10,50 @@ import {
   typeformAdapter,
 } from '@closedloop/connectors';
 import {
+  type Clock,
   type Connector,
   createClosedLoop,
   type Decider,
   type EmbeddedClosedLoop,
   memoryStore,
+  type PeriodicJob,
   postgresStore,
+  type ReplicaOptions,
+  scheduleJobs,
   sqliteStore,
+  systemClock,
 } from '@closedloop/core';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
+import { followPublishedRules } from './rules-sync.ts';
+import { type RunningSchedule, startReportSchedule } from './schedule.ts';
 
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
 export interface Runtime {
   loop: EmbeddedClosedLoop;
   adapters: Map<string, SurveyAdapter>;
+  /** The config's report schedule, when it has one. */
+  reports?: RunningSchedule;
   close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** The runtime's clock (default real time): for tests and demos. */
+  clock?: Clock;
+  /** This replica's id and how often it polls the shared store for work. */
+  replica?: ReplicaOptions;
+  /** How often (real ms) a replica looks for a report period another one left. Default 30 s. */
+  reportPollMs?: number;
+  /** How often (real ms) a replica looks for a newly published rule version. Default 2 s. */
+  rulesPollMs?: number;
+  /**
+   * Periodic jobs (e.g. retention) run once per period across every replica on the store,
+   * a missed period caught up on start (see `scheduleJobs`).
+   */
+  jobs?: readonly PeriodicJob[];
 }
 
 /** The survey adapters the config enables, with their secrets read from the environment. */
@@ -112,10 +139,7 @@ function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[
  * Builds the embedded runtime a config describes. With `rules`, decisions come from the rule
  * folder and a valid change to it is swapped in while running (an invalid one is logged and ignored).
  */
-export function createRuntime(
-  config: ServeConfig,
-  options: { logger: Logger; env?: NodeJS.ProcessEnv } = { logger: () => {} },
-): Runtime {
+export function createRuntime(config: ServeConfig, options: RuntimeOptions = { logger: () => {} }): Runtime {
   const env = options.env ?? process.env;
   const log = options.logger;
   const adapters = adaptersFrom(config, env);
@@ -143,6 +167,8 @@ export function createRuntime(
     segments: config.segments,
     connectors,
     ...(decider ? { decider } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.replica ? { replica: options.replica } : {}),
     onError: (error, where) =>
       log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
   });
@@ -173,11 +199,38 @@ export function createRuntime(
           },
         )
       : undefined;
+  // A version published by any replica reaches this one within seconds.
+  const published = rules
+    ? followPublishedRules(store, rules, {
+        logger: log,
+        ...(options.rulesPollMs !== undefined ? { intervalMs: options.rulesPollMs } : {}),
+      })
+    : undefined;
+  const reports = startReportSchedule(config, loop, {
+    logger: log,
+    clock: options.clock ?? systemClock,
+    env,
+    ...(options.reportPollMs !== undefined ? { pollMs: options.reportPollMs } : {}),
+  });
+  const jobs = options.jobs?.length
+    ? scheduleJobs({
+        documents: store.documents,
+        clock: options.clock ?? systemClock,
+        owner: loop.replica().id,
+        jobs: options.jobs,
+        onError: (e, jobId) =>
+          log('warn', 'job failed', { job: jobId, error: e instanceof Error ? e.name : 'error' }),
+      })
+    : undefined;
   return {
     loop,
     adapters,
+    ...(reports ? { reports } : {}),
     async close() {
+      jobs?.stop();
       watcher?.close();
+      published?.close();
+      await reports?.close();
       await loop.close();
     },
   };

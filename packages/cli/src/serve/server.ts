@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PeriodicJob, ReplicaOptions } from '@closedloop/core';
 import { serve } from '@hono/node-server';
 import type { ServeConfig } from '../config/config.ts';
 import { createApp } from './app.ts';
@@ -23,6 +24,10 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** On close, how long requests in flight may take before their connections are cut (default 10 s). */
   shutdownGraceMs?: number;
+  /** This replica's id (default host, pid and a random part) and how often it polls the store. */
+  replica?: ReplicaOptions;
+  /** Periodic jobs (e.g. retention) run once per period across replicas. */
+  jobs?: readonly PeriodicJob[];
 }
 
 /**
@@ -36,7 +41,12 @@ export interface StartOptions {
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? jsonLogger;
   const env = options.env ?? process.env;
-  const runtime = createRuntime(config, { logger, env });
+  const runtime = createRuntime(config, {
+    logger,
+    env,
+    ...(options.replica ? { replica: options.replica } : {}),
+    ...(options.jobs ? { jobs: options.jobs } : {}),
+  });
   const port = options.port ?? config.http.port;
   let server: ReturnType<typeof serve>;
   try {

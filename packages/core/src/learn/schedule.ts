@@ -3,6 +3,9 @@
 
 import { ClosedLoopError } from '../errors.ts';
 import type { Clock } from '../runtime/clock.ts';
+import { type PeriodicJob, scheduleJobs } from '../runtime/jobs.ts';
+import { memoryDocuments } from '../stores/documents.ts';
+import type { DocumentStore } from '../stores/store.ts';
 import type { Analytics } from './analytics.ts';
 import { type Audience, buildReport, CADENCES, type Cadence, type Report } from './report.ts';
 
@@ -112,61 +115,65 @@ export interface ScheduleReportsOptions extends RunTimeOptions {
   deliver(delivery: ScheduledDelivery): Promise<void>;
   /** A failed build or delivery; the schedule carries on. Default: ignored. */
   onError?(error: unknown, delivery: { cadence: Cadence; audience: Audience }): void;
+  /**
+   * Where the schedule records the periods done (the store's `documents`): with it, each period
+   * runs once across every process on the store, and a run missed while every process was down is
+   * made when one starts. Without it, the schedule lives in this process only.
+   */
+  documents?: DocumentStore;
+  /** This process's id in a run's lease (the replica id). */
+  owner?: string;
+  /** How often (real ms) to look for a period due that another process left. Default 30 s. */
+  pollMs?: number;
+  /** How long a run may take before another process may take it over (wall ms). Default 10 min. */
+  leaseMs?: number;
 }
 
 export interface ReportSchedule {
   /** The next run of each scheduled cadence. */
   next(): { cadence: Cadence; at: string }[];
+  /** Looks for a period due now (runs it when no other process has). */
+  tick(): Promise<void>;
   stop(): void;
 }
 
 /**
  * Runs the report cadence on the embedded runtime: at each run time it builds one report per
- * audience (scoped to its segments and sections) and hands it to `deliver`.
+ * audience (scoped to its segments and sections) and hands it to `deliver`. With `documents`, one
+ * process sends each period's reports and a missed period is caught up (see {@link scheduleJobs}).
  *
  * @example
- * scheduleReports({ analytics, clock: systemClock, timeZone: 'Europe/Madrid',
+ * scheduleReports({ analytics, clock: systemClock, timeZone: 'Europe/Madrid', documents: store.documents,
  *   audiences: { daily: [careTeam], weekly: [keyMembers], monthly: [everyone], quarterly: [everyone] },
  *   deliver: async ({ audience, report }) => mailer.send(audience.email, renderReportHtml(report)) });
  */
 export function scheduleReports(options: ScheduleReportsOptions): ReportSchedule {
-  const { clock } = options;
-  const handles = new Map<Cadence, unknown>();
-  const nextAt = new Map<Cadence, number>();
-  let stopped = false;
-
-  const arm = (cadence: Cadence, after: number) => {
-    if (stopped) return;
-    const at = nextRunAt(cadence, after, options);
-    nextAt.set(cadence, at);
-    handles.set(
-      cadence,
-      clock.setTimeout(() => void fire(cadence, at), at - clock.now()),
-    );
-  };
-
-  async function fire(cadence: Cadence, at: number) {
-    if (stopped) return;
-    for (const audience of options.audiences[cadence] ?? []) {
-      try {
-        const report = await buildReport(options.analytics, { cadence, at, audience });
-        await options.deliver({ cadence, audience, report });
-      } catch (e) {
-        options.onError?.(e, { cadence, audience });
+  const jobs: PeriodicJob[] = CADENCES.filter((c) => options.audiences[c]?.length).map((cadence) => ({
+    id: `report.${cadence}`,
+    nextRunAt: (after) => nextRunAt(cadence, after, options),
+    async run(at) {
+      for (const audience of options.audiences[cadence] ?? []) {
+        try {
+          const report = await buildReport(options.analytics, { cadence, at, audience });
+          await options.deliver({ cadence, audience, report });
+        } catch (e) {
+          options.onError?.(e, { cadence, audience });
+        }
       }
-    }
-    arm(cadence, Math.max(at, clock.now()));
-  }
-
-  for (const cadence of CADENCES) {
-    if (options.audiences[cadence]?.length) arm(cadence, clock.now());
-  }
-  return {
-    next: () => [...nextAt.entries()].map(([cadence, at]) => ({ cadence, at: new Date(at).toISOString() })),
-    stop() {
-      stopped = true;
-      for (const h of handles.values()) clock.clearTimeout(h);
-      handles.clear();
     },
+  }));
+  const scheduler = scheduleJobs({
+    documents: options.documents ?? memoryDocuments(() => {}),
+    clock: options.clock,
+    owner: options.owner ?? 'local',
+    jobs,
+    ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+    ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+  });
+  return {
+    next: () =>
+      scheduler.next().map(({ id, at }) => ({ cadence: id.slice('report.'.length) as Cadence, at })),
+    tick: () => scheduler.tick(),
+    stop: () => scheduler.stop(),
   };
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { Connector } from '../connector.ts';
 import { type Case, CaseStatusSchema, PrioritySchema } from '../domain/case.ts';
@@ -47,6 +49,28 @@ export interface ClosedLoopOptions {
   autoStart?: boolean;
   /** Called when an event handler throws. Default: a one-line warning without payload data. */
   onError?: (error: unknown, where: string) => void;
+  /** This process among several on one shared store (PostgreSQL). */
+  replica?: ReplicaOptions;
+}
+
+export interface ReplicaOptions {
+  /** Names this process in claims (`claimed_by`) and `/healthz`. Default: host, pid and a random part. */
+  id?: string;
+  /**
+   * On a shared store, how often (real ms) to look for work other processes queued or left
+   * behind (deliveries, timers, an expired lease). Default 1000.
+   */
+  pollMs?: number;
+  /** How long a claim on a due timer lasts before another process may fire it (wall ms). Default 60 s. */
+  timerLeaseMs?: number;
+}
+
+/** What this process holds of the shared work, for health checks. */
+export interface ReplicaStatus {
+  id: string;
+  /** Whether the store is shared by several processes (work is claimed with leases). */
+  shared: boolean;
+  leases: { deliveries: number; timers: number };
 }
 
 /** The embedded runtime: `ClosedLoop` plus controls for tests and tools. */
@@ -60,6 +84,8 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
   fireDueTimers(): Promise<number>;
   /** The stored loop, with its machine snapshot. */
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
+  /** This process's id and the claims it holds now. */
+  replica(): ReplicaStatus;
 }
 
 const QuerySchema = z
@@ -103,6 +129,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   const decider = options.decider ?? defaultDecider();
   const connectors = checkConnectors(options.connectors ?? []);
   const clock = options.clock ?? systemClock;
+  const replicaId = options.replica?.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const iso = (ms = clock.now()) => new Date(ms).toISOString();
   const onError =
     options.onError ??
@@ -167,6 +194,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       },
     },
     options.delivery,
+    replicaId,
   );
 
   async function commit(
@@ -214,10 +242,16 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   }
 
   /** Loads a loop, applies one event, commits. Refusals throw when `strict`, else are skipped. */
-  function step(loopId: string, makeEvent: () => LoopEvent, strict: boolean): Promise<LoopSnapshot> {
+  function step(
+    loopId: string,
+    makeEvent: () => LoopEvent,
+    strict: boolean,
+    applies?: (snapshot: LoopSnapshot) => boolean,
+  ): Promise<LoopSnapshot> {
     return withLock(loopId, async () => {
       const rec = await store.getLoop(loopId);
       if (!rec) throw new ClosedLoopError('LOOP_NOT_FOUND', `No loop "${loopId}"`, { details: { loopId } });
+      if (applies && !applies(rec.snapshot)) return rec.snapshot;
       const event = makeEvent();
       const result = strict
         ? stepLoopOrThrow(machine, env, rec.snapshot, event)
@@ -313,7 +347,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     ensureOpen();
     const parsed = parseOrThrow(FeedbackInputSchema, input, 'INVALID_FEEDBACK', 'feedback');
     const ids = idsFor(parsed.source);
-    const result = await withLock(ids.loopId, async () => {
+    const once = async (): Promise<CaptureResult> => {
       const existing = await store.getLoop(ids.loopId);
       if (existing) {
         return options.onDuplicate === 'update'
@@ -326,15 +360,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       const start = startLoop(machine, { loopId: ids.loopId, caseId: ids.caseId, feedback });
       const event: LoopEvent = { type: 'DECIDED', decision, at: iso(now) };
       const stepped = stepLoop(machine, start, event);
-      try {
-        await commit(undefined, stepped.snapshot, stepped.effects, feedback);
-      } catch (e) {
-        // Another process captured the same response first: that is a duplicate, not an error.
-        const other =
-          e instanceof ClosedLoopError && e.code === 'CONFLICT' ? await store.getLoop(ids.loopId) : undefined;
-        if (other) return resultOf(other, true, ids.feedbackId);
-        throw e;
-      }
+      await commit(undefined, stepped.snapshot, stepped.effects, feedback);
       emit('feedback.captured', {
         loopId: ids.loopId,
         feedbackId: ids.feedbackId,
@@ -342,6 +368,17 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       });
       announce(undefined, stepped.snapshot, event);
       return resultOf(stepped, false, ids.feedbackId);
+    };
+    const result = await withLock(ids.loopId, async () => {
+      // Another process (a replica given the same webhook redelivery) wrote this loop between our
+      // read and our write: read it again, so the answer is a duplicate (or an update), not an error.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await once();
+        } catch (e) {
+          if (attempt >= 4 || !(e instanceof ClosedLoopError && e.code === 'CONFLICT')) throw e;
+        }
+      }
     });
     if (!result.duplicate && parsed.inReplyTo !== undefined) {
       await recordResurvey(parsed.inReplyTo, {
@@ -395,17 +432,38 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     clock,
     // Every state takes a timer; one that no longer means anything is dropped by the machine.
     async (t) => {
-      await step(t.loopId, () => ({ type: 'TIMER_FIRED', timer: t.name, at: iso(t.dueAt) }), false);
+      // Only the timer as it is still set: one already fired (by another process whose claim
+      // ran out meanwhile) or moved is not fired again.
+      await step(
+        t.loopId,
+        () => ({ type: 'TIMER_FIRED', timer: t.name, at: iso(t.dueAt) }),
+        false,
+        (snapshot) => {
+          const due = snapshot.context.timers[t.name];
+          return due !== undefined && Date.parse(due) === t.dueAt;
+        },
+      );
     },
     onError,
+    replicaId,
+    options.replica?.timerLeaseMs,
   );
 
   let started = false;
+  // On a shared store other processes queue work too, and one may die holding some: look for it.
+  let poll: NodeJS.Timeout | undefined;
   function start() {
     if (started) return;
     started = true;
     runner.wake();
     timers.reschedule();
+    if (store.shared) {
+      poll = setInterval(() => {
+        runner.wake();
+        void timers.fireDue();
+      }, options.replica?.pollMs ?? 1000);
+      poll.unref();
+    }
   }
   if (options.autoStart !== false) start();
 
@@ -504,17 +562,26 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         const next = await store.nextDeliveryAt();
         if (inFlight.size === 0 && (next === undefined || next > clock.now())) return;
         if (next !== undefined && next <= clock.now()) runner.wake();
-        await new Promise((r) => setImmediate(r));
+        // On a shared store a due row may be another process's to send: wait for it, do not spin.
+        await new Promise((r) => (store.shared ? setTimeout(r, 25) : setImmediate(r)));
       }
     },
     start,
     fireDueTimers: () => timers.fireDue(),
     getLoop: async (loopId) => structuredClone(await store.getLoop(loopId)),
+    replica: () => ({
+      id: replicaId,
+      shared: store.shared === true,
+      leases: { deliveries: runner.held, timers: timers.held },
+    }),
     async close() {
       if (closed) return;
       closed = true;
+      if (poll) clearInterval(poll);
       timers.stop();
+      await timers.idle();
       await Promise.all([...inFlight]);
+      // Lets deliveries in flight finish, then releases every claim this process still holds.
       await runner.stop();
       await Promise.all(connectors.map((c) => c.close?.()));
       await store.close();

@@ -11,6 +11,13 @@ export interface DeliveryOptions {
   maxDelayMs?: number;
   /** Deliveries in flight at once. Default 8. */
   concurrency?: number;
+  /**
+   * How long one delivery may take: the connector's abort signal fires after it (a retryable
+   * failure). Default 30 s. A claim on the delivery lasts longer than this (see `leaseMs`).
+   */
+  timeoutMs?: number;
+  /** How long a process's claim on a delivery lasts: default `timeoutMs` + 30 s. */
+  leaseMs?: number;
 }
 
 export interface DeliveryHooks {
@@ -47,6 +54,9 @@ export function deliveriesFor(
  * At least once: a crash between delivery and bookkeeping redelivers, so connectors dedupe by key.
  */
 export class EffectRunner {
+  readonly #owner: string;
+  /** Claims held now (deliveries in flight). */
+  #held = 0;
   readonly #store: Store;
   readonly #connectors: Map<string, Connector>;
   readonly #clock: Clock;
@@ -64,12 +74,30 @@ export class EffectRunner {
     clock: Clock,
     hooks: DeliveryHooks,
     options: DeliveryOptions = {},
+    owner = 'local',
   ) {
+    this.#owner = owner;
     this.#store = store;
     this.#connectors = new Map(connectors.map((c) => [c.name, c]));
     this.#clock = clock;
     this.#hooks = hooks;
-    this.#opts = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000, concurrency: 8, ...options };
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    // The claim outlives the connector's own deadline, so a slow delivery is never taken twice.
+    const leaseMs = Math.max(options.leaseMs ?? timeoutMs + 30_000, timeoutMs + 1_000);
+    this.#opts = {
+      maxAttempts: 8,
+      baseDelayMs: 1000,
+      maxDelayMs: 300_000,
+      concurrency: 8,
+      ...options,
+      timeoutMs,
+      leaseMs,
+    };
+  }
+
+  /** Deliveries this process holds a claim on now. */
+  get held(): number {
+    return this.#held;
   }
 
   /** Looks for due deliveries now (called after every commit). */
@@ -93,17 +121,22 @@ export class EffectRunner {
     while (this.#running) await this.#running;
   }
 
+  /** Stops taking work, lets deliveries in flight finish, then releases whatever it still holds. */
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     await this.idle();
     this.#abort.abort();
+    await this.#store.releaseClaims(this.#owner).catch(() => {});
   }
 
   async #scheduleNext(): Promise<void> {
     if (this.#stopped) return;
     const next = await this.#store.nextDeliveryAt().catch(() => undefined);
     if (next === undefined || this.#stopped) return;
+    // Due, yet nothing was claimable: another process holds it. On a shared store the runtime's
+    // poll comes back for it; do not spin.
+    if (this.#store.shared && next <= this.#clock.now()) return;
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
@@ -114,11 +147,22 @@ export class EffectRunner {
   async #drain(): Promise<void> {
     for (;;) {
       if (this.#stopped) return;
-      const due = await this.#store.dueDeliveries(this.#clock.now(), this.#opts.concurrency * 4);
+      // Claim only what goes out now, so each claim's lease covers its own delivery.
+      const wall = Date.now();
+      const due = await this.#store.claimDeliveries(this.#clock.now(), this.#opts.concurrency, {
+        owner: this.#owner,
+        now: wall,
+        until: wall + this.#opts.leaseMs,
+      });
       if (due.length === 0) return;
-      for (let i = 0; i < due.length; i += this.#opts.concurrency) {
-        await Promise.all(due.slice(i, i + this.#opts.concurrency).map((d) => this.#deliver(d)));
-      }
+      this.#held += due.length;
+      await Promise.all(
+        due.map((d) =>
+          this.#deliver(d).finally(() => {
+            this.#held--;
+          }),
+        ),
+      );
     }
   }
 
@@ -131,7 +175,9 @@ export class EffectRunner {
           retryable: false,
         });
       }
-      await connector.deliver(d.effect, { attempt: attempts, signal: this.#abort.signal });
+      // The runtime's abort (shutdown) and this delivery's own deadline, in one signal.
+      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#opts.timeoutMs)]);
+      await connector.deliver(d.effect, { attempt: attempts, signal });
     } catch (e) {
       const retryable = !(e instanceof DeliveryError) || e.retryable;
       const error = e instanceof Error ? e.message : String(e);
@@ -144,7 +190,7 @@ export class EffectRunner {
           id: d.id,
           status: 'pending',
           attempts,
-          nextAttemptAt: this.#clock.now() + wait,
+          nextAttemptAt: Math.ceil(this.#clock.now() + wait),
           lastError: error,
         });
       } else if (!this.#stopped || !retryable) {

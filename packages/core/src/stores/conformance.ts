@@ -624,6 +624,129 @@ export function storeConformance(
       });
     });
 
+    describe('claims and leases (several processes share work, never twice)', () => {
+      const lease = (owner: string, now: number, ms = 60_000) => ({ owner, now, until: now + ms });
+      const W = 1_000_000; // the lease timeline (wall clock), apart from the runtime's clock
+      const ids = (rows: { id: string }[]) => rows.map((r) => r.id);
+
+      test('a claimed delivery is not claimed again until its lease ends; then another owner takes it', async () => {
+        const store = await fresh();
+        const keys = ['a', 'b', 'c'];
+        await store.commit(firstStep('l1', { deliveries: keys.map((k) => deliveryFor('l1', k)) }));
+        expect(ids(await store.claimDeliveries(BASE, 2, lease('p1', W)))).toEqual([
+          'l1:a@email',
+          'l1:b@email',
+        ]);
+        // Another process, at the same moment: only what p1 did not take.
+        expect(ids(await store.claimDeliveries(BASE, 10, lease('p2', W)))).toEqual(['l1:c@email']);
+        expect(await store.claimDeliveries(BASE, 10, lease('p3', W + 59_999))).toEqual([]);
+        // Not due yet on the runtime's clock: not claimable, whatever the lease.
+        await store.commit(
+          nextStep('l1', 1, { deliveries: [deliveryFor('l1', 'later', { nextAttemptAt: BASE + 5 })] }),
+        );
+        expect(await store.claimDeliveries(BASE + 4, 10, lease('p3', W + 59_999))).toEqual([]);
+        // p1 died: its lease ends and p3 takes its rows (at least once across a crash); p2's too.
+        expect(ids(await store.claimDeliveries(BASE + 5, 10, lease('p3', W + 60_000)))).toEqual([
+          'l1:a@email',
+          'l1:b@email',
+          'l1:c@email',
+          'l1:later@email',
+        ]);
+        // dueDeliveries still lists what is pending (claimed or not), for tools.
+        expect(await store.dueDeliveries(BASE + 5, 10)).toHaveLength(4);
+      });
+
+      test('recording the outcome releases the claim: a retry is claimable when due, a delivered row never', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('l1', { deliveries: [deliveryFor('l1', 'a'), deliveryFor('l1', 'b')] }));
+        expect(await store.claimDeliveries(BASE, 10, lease('p1', W))).toHaveLength(2);
+        await store.updateDelivery({ id: 'l1:a@email', status: 'delivered', attempts: 1 });
+        await store.updateDelivery({
+          id: 'l1:b@email',
+          status: 'pending',
+          attempts: 1,
+          nextAttemptAt: BASE + 1_000,
+          lastError: 'HTTP 503',
+        });
+        // Well within p1's lease, yet b is free again once due: the outcome released it.
+        expect(await store.claimDeliveries(BASE + 999, 10, lease('p2', W + 1))).toEqual([]);
+        const [b] = await store.claimDeliveries(BASE + 1_000, 10, lease('p2', W + 1));
+        expect(b).toMatchObject({ id: 'l1:b@email', attempts: 1, lastError: 'HTTP 503' });
+        expect(await store.claimDeliveries(BASE + 1_000_000, 10, lease('p3', W + 10_000_000))).toHaveLength(
+          1,
+        );
+      });
+
+      test("releaseClaims frees an owner's deliveries and timers at once (graceful shutdown), not others'", async () => {
+        const store = await fresh();
+        await store.commit(
+          firstStep('l1', {
+            deliveries: [deliveryFor('l1', 'a')],
+            timers: [timer('l1', 'resolution', BASE)],
+          }),
+        );
+        await store.commit(
+          firstStep('l2', {
+            deliveries: [deliveryFor('l2', 'a')],
+            timers: [timer('l2', 'resolution', BASE)],
+          }),
+        );
+        expect(await store.claimDeliveries(BASE, 1, lease('p1', W))).toHaveLength(1);
+        expect(await store.claimTimers(BASE, 1, lease('p1', W))).toHaveLength(1);
+        expect(await store.claimDeliveries(BASE, 1, lease('p2', W))).toHaveLength(1);
+        expect(await store.claimTimers(BASE, 1, lease('p2', W))).toHaveLength(1);
+        await store.releaseClaims('p1');
+        expect(ids(await store.claimDeliveries(BASE, 10, lease('p3', W + 1)))).toEqual(['l1:a@email']);
+        expect(await store.claimTimers(BASE, 10, lease('p3', W + 1))).toEqual([
+          timer('l1', 'resolution', BASE),
+        ]);
+      });
+
+      test('timers: claimed once until the lease ends; the step that fires one replaces it and its claim', async () => {
+        const store = await fresh();
+        await store.commit(
+          firstStep('l1', {
+            timers: [timer('l1', 'firstResponse', BASE), timer('l1', 'resolution', BASE + 10)],
+          }),
+        );
+        await store.commit(firstStep('l2', { timers: [timer('l2', 'firstResponse', BASE + 5)] }));
+        expect(await store.claimTimers(BASE + 10, 2, lease('p1', W))).toEqual([
+          timer('l1', 'firstResponse', BASE),
+          timer('l2', 'firstResponse', BASE + 5),
+        ]);
+        expect(await store.claimTimers(BASE + 10, 10, lease('p2', W))).toEqual([
+          timer('l1', 'resolution', BASE + 10),
+        ]);
+        expect(await store.claimTimers(BASE + 10, 10, lease('p3', W + 1))).toEqual([]);
+        // p1 fires l1's firstResponse: the step drops it and keeps resolution (still p2's claim).
+        await store.commit(nextStep('l1', 1, { timers: [timer('l1', 'resolution', BASE + 10)] }));
+        expect(await store.claimTimers(BASE + 10, 10, lease('p3', W + 1))).toEqual([]);
+        // A step that moves a timer makes a new one: free, though p2's lease still runs.
+        await store.commit(nextStep('l1', 2, { timers: [timer('l1', 'resolution', BASE + 20)] }));
+        expect(await store.claimTimers(BASE + 20, 10, lease('p3', W + 1))).toEqual([
+          timer('l1', 'resolution', BASE + 20),
+        ]);
+        // p1's lease on l2 ends: another takes it.
+        expect(await store.claimTimers(BASE + 20, 10, lease('p4', W + 60_000))).toEqual([
+          timer('l2', 'firstResponse', BASE + 5),
+        ]);
+        // dueTimers still lists every due timer, claimed or not.
+        expect(await store.dueTimers(BASE + 20, 10)).toHaveLength(2);
+      });
+
+      test('many claims at once never hand one row to two owners', async () => {
+        const store = await fresh();
+        const keys = Array.from({ length: 40 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+        await store.commit(firstStep('l1', { deliveries: keys.map((k) => deliveryFor('l1', k)) }));
+        const claims = await Promise.all(
+          Array.from({ length: 8 }, (_, i) => store.claimDeliveries(BASE, 7, lease(`p${i}`, W))),
+        );
+        const all = claims.flatMap(ids);
+        expect(new Set(all).size).toBe(all.length);
+        expect(all.sort()).toEqual(keys.map((k) => `l1:${k}@email`));
+      });
+    });
+
     describe('listCases and countCasesByStatus', () => {
       // Six cases with distinct dates, two segments, three owners, every status.
       const seed: Case[] = [

@@ -2,6 +2,7 @@ import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
 import { memoryDocuments } from './documents.ts';
+import { claimFrom, LeaseBook, timerKey, timerPrefix } from './leases.ts';
 import { compareCases, emptyCounts, matchesQuery } from './query.ts';
 import type {
   CasePage,
@@ -31,6 +32,7 @@ export function memoryStore(): Store {
   const cases = new Map<string, Case>();
   const timers = new Map<string, TimerRow[]>();
   const deliveries = new Map<string, Delivery>();
+  const leases = new LeaseBook();
   let closed = false;
   const open = () => {
     if (closed) throw new ClosedLoopError('CLOSED', 'The memory store is closed');
@@ -53,6 +55,7 @@ export function memoryStore(): Store {
       if (step.feedback) feedback.set(step.feedback.id, step.feedback);
       if (step.case) cases.set(step.case.id, step.case);
       timers.set(step.loop.loopId, step.timers);
+      leases.keepOnly(timerPrefix(step.loop.loopId), new Set(step.timers.map(timerKey)));
       for (const d of step.deliveries) if (!deliveries.has(d.id)) deliveries.set(d.id, d);
     },
     async getLoop(loopId) {
@@ -92,6 +95,10 @@ export function memoryStore(): Store {
         .slice(0, limit)
         .map(copy);
     },
+    async claimTimers(now, limit, lease) {
+      const due = await this.dueTimers(now, Number.MAX_SAFE_INTEGER);
+      return claimFrom(due, limit, timerKey, leases, lease);
+    },
     async nextTimerDueAt() {
       open();
       let min: number | undefined;
@@ -106,6 +113,10 @@ export function memoryStore(): Store {
         .slice(0, limit)
         .map(copy);
     },
+    async claimDeliveries(now, limit, lease) {
+      const due = await this.dueDeliveries(now, Number.MAX_SAFE_INTEGER);
+      return claimFrom(due, limit, (d) => d.id, leases, lease);
+    },
     async nextDeliveryAt() {
       open();
       let min: number | undefined;
@@ -119,6 +130,7 @@ export function memoryStore(): Store {
       const d = deliveries.get(u.id);
       if (!d) throw new ClosedLoopError('STORE', `Unknown delivery ${u.id}`);
       deliveries.set(u.id, { ...d, ...u });
+      leases.release(u.id);
     },
     async listDeliveries(filter = {}) {
       open();
@@ -129,6 +141,10 @@ export function memoryStore(): Store {
             (filter.status === undefined || d.status === filter.status),
         )
         .map(copy);
+    },
+    async releaseClaims(owner) {
+      open();
+      leases.releaseOwner(owner);
     },
     async close() {
       closed = true;

@@ -217,6 +217,60 @@ describe('postgresStore', () => {
     }
   });
 
+  test('a schema from before versioning (no lease columns) is migrated in order, once, keeping its rows', async () => {
+    const schema = nextSchema();
+    const first = make(schema);
+    await first.commit(
+      firstStep('l1', { deliveries: [deliveryFor('l1', 'a')], timers: [timer('l1', 'resolution', 5)] }),
+    );
+    await first.close();
+    // Wind the schema back to what an older closedloop created: no versions, no lease columns.
+    await admin.query(`DROP TABLE "${schema}".schema_migrations;
+      ALTER TABLE "${schema}".deliveries DROP COLUMN claimed_by, DROP COLUMN lease_until;
+      ALTER TABLE "${schema}".timers DROP COLUMN claimed_by, DROP COLUMN lease_until`);
+    const stores = [make(schema), make(schema), make(schema)];
+    try {
+      await Promise.all(stores.map((st) => st.init()));
+      const versions = await admin.query(
+        `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+      );
+      expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+      const lease = { owner: 'p1', now: 1, until: 60_001 };
+      expect((await stores[0]!.claimDeliveries(Date.now(), 10, lease)).map((d) => d.id)).toEqual([
+        'l1:a@email',
+      ]);
+      expect(await stores[1]!.claimTimers(10, 10, lease)).toEqual([timer('l1', 'resolution', 5)]);
+      const held = await admin.query(`SELECT claimed_by FROM "${schema}".deliveries`);
+      expect(held.rows).toEqual([{ claimed_by: 'p1' }]);
+    } finally {
+      for (const st of stores) await st.close();
+    }
+  });
+
+  test('processes on their own pools claim disjoint deliveries', async () => {
+    const schema = nextSchema();
+    const stores = [make(schema), make(schema), make(schema)];
+    try {
+      await stores[0]!.commit(
+        firstStep('l1', { deliveries: Array.from({ length: 60 }, (_, i) => deliveryFor('l1', `k${i}`)) }),
+      );
+      const claimed: string[] = [];
+      await Promise.all(
+        stores.map(async (st, i) => {
+          for (let round = 0; round < 30; round++) {
+            const got = await st.claimDeliveries(Date.now(), 3, { owner: `p${i}`, now: 1, until: 60_001 });
+            if (got.length === 0) return;
+            claimed.push(...got.map((d) => d.id));
+          }
+        }),
+      );
+      expect(claimed).toHaveLength(60);
+      expect(new Set(claimed).size).toBe(60);
+    } finally {
+      for (const st of stores) await st.close();
+    }
+  });
+
   test('tables are created on first use, without init()', async () => {
     const store = make();
     try {

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { postgresExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 import { postgresDocuments, postgresDocumentsDdl } from './documents.ts';
@@ -98,6 +99,19 @@ CREATE INDEX IF NOT EXISTS deliveries_loop ON ${s}.deliveries (loop_id, seq);
 `;
 }
 
+/**
+ * The schema's versioned steps, applied in order, each once (recorded in `schema_migrations`).
+ * Append new steps; never edit one that has shipped.
+ */
+const MIGRATIONS: ((s: string) => string)[] = [
+  // 1: the tables.
+  (s) => ddl(s) + postgresDocumentsDdl(s),
+  // 2: leases, so several processes claim deliveries and timers instead of sharing them.
+  (s) => `
+ALTER TABLE ${s}.deliveries ADD COLUMN IF NOT EXISTS claimed_by text, ADD COLUMN IF NOT EXISTS lease_until bigint;
+ALTER TABLE ${s}.timers ADD COLUMN IF NOT EXISTS claimed_by text, ADD COLUMN IF NOT EXISTS lease_until bigint;`,
+];
+
 /** A connection string without its password, for messages. */
 export function redactConnectionString(url: string): string {
   try {
@@ -167,20 +181,25 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
     if (closed) throw new ClosedLoopError('CLOSED', `The PostgreSQL store (${where}) is closed`);
   };
 
-  const TABLES = ['loops', 'feedback', 'cases', 'timers', 'deliveries', 'documents'];
   async function init(): Promise<void> {
-    // Tables there already: nothing to create, so an application role without CREATE rights
+    // Schema at the latest version: nothing to do, so an application role without CREATE rights
     // (tables made by a migration role) works too.
-    const present = await pool.query<Row>('SELECT count(to_regclass(t)) AS n FROM unnest($1::text[]) AS t', [
-      TABLES.map((table) => `${s}.${table}`),
-    ]);
-    if (Number(present.rows[0]?.n) === TABLES.length) return;
+    if ((await schemaVersion(pool)) >= MIGRATIONS.length) return;
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      // Two processes creating the same tables at once would collide in the catalog: take turns.
+      // Two processes migrating the same schema at once would collide in the catalog: take turns.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`closedloop:${schemaName}`]);
-      await client.query(ddl(s) + postgresDocumentsDdl(s));
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${s};
+        CREATE TABLE IF NOT EXISTS ${s}.schema_migrations (
+          version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      const applied = await schemaVersion(client);
+      // Steps in order, each once; the first ones are idempotent, so a schema from before
+      // versioning (tables without schema_migrations) takes them without harm.
+      for (let v = applied + 1; v <= MIGRATIONS.length; v++) {
+        await client.query(MIGRATIONS[v - 1]!(s));
+        await client.query(`INSERT INTO ${s}.schema_migrations (version) VALUES ($1)`, [v]);
+      }
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => {});
@@ -188,6 +207,13 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
     } finally {
       client.release();
     }
+  }
+
+  async function schemaVersion(on: pg.Pool | pg.PoolClient): Promise<number> {
+    const table = await on.query<Row>('SELECT to_regclass($1) AS t', [`${s}.schema_migrations`]);
+    if (table.rows[0]?.t === null || table.rows[0]?.t === undefined) return 0;
+    const r = await on.query<Row>(`SELECT coalesce(max(version), 0) AS v FROM ${s}.schema_migrations`);
+    return Number(r.rows[0]?.v ?? 0);
   }
 
   /** Runs once tables exist; the first call creates them. */
@@ -292,7 +318,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       );
     }
     if (step.timers.length > 0) {
-      ctes.push(`ti AS (INSERT INTO ${s}.timers (loop_id, name, due_at)
+      ctes.push(`ti AS (INSERT INTO ${s}.timers AS cur (loop_id, name, due_at)
         SELECT * FROM unnest(${$(
           step.timers.map((t) => t.loopId),
           'text[]',
@@ -300,7 +326,9 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
           step.timers.map((t) => String(t.dueAt)),
           'bigint[]',
         )}) WHERE ${written}
-        ON CONFLICT (loop_id, name) DO UPDATE SET due_at = excluded.due_at)`);
+        ON CONFLICT (loop_id, name) DO UPDATE SET due_at = excluded.due_at,
+          claimed_by = CASE WHEN cur.due_at = excluded.due_at THEN cur.claimed_by END,
+          lease_until = CASE WHEN cur.due_at = excluded.due_at THEN cur.lease_until END)`);
     }
     const ds = step.deliveries;
     if (ds.length > 0) {
@@ -392,6 +420,8 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
 
   return {
     kind: 'postgres',
+    shared: true,
+    sql: postgresExecutor(pool, schemaName),
     documents,
     async init() {
       await ensure();
@@ -497,6 +527,44 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       );
     },
 
+    async claimTimers(now, limit, lease) {
+      // The rows are locked by the inner select and skipped by a concurrent claim: two processes
+      // claiming at once get disjoint timers.
+      const rows = (
+        await query(
+          'claimTimers',
+          `UPDATE ${s}.timers t SET claimed_by = $3, lease_until = $5
+           FROM (SELECT loop_id, name FROM ${s}.timers
+                 WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until <= $4)
+                 ORDER BY due_at, loop_id COLLATE "C", name COLLATE "C" LIMIT $2 FOR UPDATE SKIP LOCKED) c
+           WHERE t.loop_id = c.loop_id AND t.name = c.name
+           RETURNING t.loop_id, t.name, t.due_at`,
+          [String(now), limit, lease.owner, String(lease.now), String(lease.until)],
+        )
+      ).rows;
+      return rows
+        .map(
+          (r): TimerRow => ({
+            loopId: String(r.loop_id),
+            name: r.name as TimerName,
+            dueAt: Number(r.due_at),
+          }),
+        )
+        .sort(
+          (a, b) =>
+            a.dueAt - b.dueAt ||
+            (a.loopId < b.loopId
+              ? -1
+              : a.loopId > b.loopId
+                ? 1
+                : a.name < b.name
+                  ? -1
+                  : a.name > b.name
+                    ? 1
+                    : 0),
+        );
+    },
+
     async nextTimerDueAt() {
       const r = (await query('nextTimerDueAt', `SELECT min(due_at) AS t FROM ${s}.timers`)).rows[0];
       return r?.t === null || r?.t === undefined ? undefined : Number(r.t);
@@ -514,6 +582,36 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       return rows.map(rowToDelivery);
     },
 
+    async claimDeliveries(now, limit, lease) {
+      const rows = (
+        await query(
+          'claimDeliveries',
+          `UPDATE ${s}.deliveries d SET claimed_by = $3, lease_until = $5
+           FROM (SELECT id FROM ${s}.deliveries
+                 WHERE status = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $4)
+                 ORDER BY next_attempt_at, seq LIMIT $2 FOR UPDATE SKIP LOCKED) c
+           WHERE d.id = c.id
+           RETURNING d.seq, ${DELIVERY_COLUMNS.split(', ')
+             .map((c) => `d.${c}`)
+             .join(', ')}`,
+          [String(now), limit, lease.owner, String(lease.now), String(lease.until)],
+        )
+      ).rows;
+      rows.sort(
+        (a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.seq) - Number(b.seq),
+      );
+      return rows.map(rowToDelivery);
+    },
+
+    async releaseClaims(owner) {
+      await query(
+        'releaseClaims',
+        `WITH d AS (UPDATE ${s}.deliveries SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1)
+         UPDATE ${s}.timers SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = $1`,
+        [owner],
+      );
+    },
+
     async nextDeliveryAt() {
       const r = (
         await query(
@@ -528,13 +626,14 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       const res = await query(
         'updateDelivery',
         `UPDATE ${s}.deliveries SET status = $2, attempts = $3,
-           next_attempt_at = COALESCE($4::bigint, next_attempt_at), last_error = COALESCE($5, last_error)
+           next_attempt_at = COALESCE($4::bigint, next_attempt_at), last_error = COALESCE($5, last_error),
+           claimed_by = NULL, lease_until = NULL
          WHERE id = $1`,
         [
           u.id,
           u.status,
           u.attempts,
-          'nextAttemptAt' in u ? String(u.nextAttemptAt) : null,
+          'nextAttemptAt' in u ? String(Math.ceil(u.nextAttemptAt)) : null,
           'lastError' in u ? u.lastError : null,
         ],
       );

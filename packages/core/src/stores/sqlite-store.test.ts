@@ -1,7 +1,9 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ClosedLoopError } from '../errors.ts';
 import { deliveryFor, firstStep, nextStep, storeConformance, timer } from './conformance.ts';
@@ -90,5 +92,68 @@ describe('sqliteStore', () => {
       { loopId: 'l1', name: 'resolution', dueAt: 40 },
     ]);
     await store.close();
+  });
+});
+
+describe('sqliteStore is single-process', () => {
+  const CHILD = fileURLToPath(new URL('./sqlite-lock-child.fixture.ts', import.meta.url));
+
+  /** Starts a child process holding the store; resolves once it has opened it. */
+  function holder(path: string): Promise<ChildProcess> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(
+        process.execPath,
+        ['--conditions=@closedloop/source', '--no-warnings', CHILD, path],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      child.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('ready')) resolve(child);
+      });
+      child.once('exit', (code) => reject(new Error(`child exited (${code}): ${err}`)));
+    });
+  }
+  const exited = (child: ChildProcess) => new Promise((r) => child.once('exit', r));
+
+  test('opening a database another live process holds fails, naming it; once it is gone, the file opens', async () => {
+    const path = join(dir, `locked-${n++}.sqlite`);
+    const child = await holder(path);
+    try {
+      let error: unknown;
+      try {
+        sqliteStore({ path });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ClosedLoopError);
+      expect((error as ClosedLoopError).code).toBe('STORE');
+      expect((error as Error).message).toContain(`in use by another process (pid ${child.pid}`);
+      expect((error as Error).message).toContain('use PostgreSQL');
+    } finally {
+      child.kill('SIGKILL');
+      await exited(child);
+    }
+    // The holder died without cleaning up: its lock is stale and taken over.
+    const store = sqliteStore({ path });
+    await store.commit(firstStep('l1'));
+    expect((await store.getLoop('l1'))?.version).toBe(1);
+    await store.close();
+    // Closed: the lock is released, and another process may open the file.
+    const next = await holder(path);
+    next.kill('SIGKILL');
+    await exited(next);
+  });
+
+  test('the same process closing and reopening a database is fine', async () => {
+    const path = join(dir, `reopen-${n++}.sqlite`);
+    const first = sqliteStore({ path });
+    await first.close();
+    const second = sqliteStore({ path });
+    await second.close();
   });
 });

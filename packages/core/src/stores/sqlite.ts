@@ -5,10 +5,13 @@ import { Worker } from 'node:worker_threads';
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { sqliteExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 import { sqliteDocuments } from './documents.ts';
+import { claimFrom, LeaseBook, timerKey, timerPrefix } from './leases.ts';
 import { asList, emptyCounts } from './query.ts';
+import { lockSqliteFile } from './sqlite-lock.ts';
 import {
   createWriter,
   type EncodedOp,
@@ -183,10 +186,13 @@ function opError(r: NonNullable<OpResult>): ClosedLoopError {
 export function sqliteStore(options: SqliteStoreOptions): Store {
   const memory = options.path === ':memory:' || options.path === '';
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
+  // One process per file: a second one fails here, naming the first.
+  const unlock = memory ? () => {} : lockSqliteFile(options.path);
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(options.path);
   } catch (cause) {
+    unlock();
     throw new ClosedLoopError('STORE', `Cannot open SQLite database "${options.path}": ${String(cause)}`, {
       cause,
     });
@@ -348,10 +354,13 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   }
 
   const documents = sqliteDocuments(db, open);
+  // One process holds the file (see the lock above), so claims live in this object.
+  const leases = new LeaseBook();
 
   return {
     kind: 'sqlite',
     documents,
+    sql: sqliteExecutor(db),
     async init() {},
     commit(step) {
       let op: EncodedStep;
@@ -362,7 +371,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           new ClosedLoopError('STORE', `SQLite write failed: ${String(cause)}`, { cause }),
         );
       }
-      return enqueue(op);
+      return enqueue(op).then(() =>
+        leases.keepOnly(timerPrefix(step.loop.loopId), new Set(step.timers.map(timerKey))),
+      );
     },
     async getLoop(loopId): Promise<LoopRecord | undefined> {
       open();
@@ -428,6 +439,10 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       due.sort((a, b) => a.dueAt - b.dueAt || (a.loopId < b.loopId ? -1 : a.loopId > b.loopId ? 1 : 0));
       return due.slice(0, Math.max(0, limit));
     },
+    async claimTimers(now, limit, lease) {
+      const due = await this.dueTimers(now, limit * 4 + 100);
+      return claimFrom(due, limit, timerKey, leases, lease);
+    },
     async nextTimerDueAt() {
       open();
       const r = stmt('SELECT MIN(next_due_at) AS t FROM loops').get() as Row;
@@ -440,6 +455,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?",
         ).all(now, limit) as Row[]
       ).map(rowToDelivery);
+    },
+    async claimDeliveries(now, limit, lease) {
+      open();
+      const due = (
+        stmt(
+          "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?",
+        ).all(now, limit * 4 + 100) as Row[]
+      ).map(rowToDelivery);
+      return claimFrom(due, limit, (d) => d.id, leases, lease);
     },
     async nextDeliveryAt() {
       open();
@@ -461,6 +485,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
           u.id,
         ],
       });
+      leases.release(u.id);
+    },
+    async releaseClaims(owner) {
+      open();
+      leases.releaseOwner(owner);
     },
     async listDeliveries(filter = {}) {
       open();
@@ -500,6 +529,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         }
       }
       db.close();
+      unlock();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Case, CaseStatus, Priority } from '../domain/case.ts';
 import type { Effect } from '../domain/effect.ts';
 import type { Feedback } from '../domain/feedback.ts';
+import type { SqlExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
 
@@ -121,8 +122,25 @@ export interface DocumentStore {
   delete(kind: string, id: string): Promise<boolean>;
 }
 
+/**
+ * A claim on work (a delivery, a timer) by one process, until a time. Lease times are wall-clock
+ * epoch ms (`Date.now()`), so processes agree on them even when the runtime's clock is scaled.
+ */
+export interface Lease {
+  /** Who claims: the replica's id. */
+  owner: string;
+  /** Now, on the lease timeline: a lease that ended at or before this is free. */
+  now: number;
+  /** When this claim ends unless released sooner. */
+  until: number;
+}
+
 export interface Store {
   readonly kind: string;
+  /** The store's tables for analytics and reports (SQLite, PostgreSQL); none in memory. */
+  readonly sql?: SqlExecutor;
+  /** True when several processes may use the store at once (PostgreSQL): they claim work with leases. */
+  readonly shared?: boolean;
   /** Small JSON documents beside the loops (tokens, rule versions, receipts, leases). */
   readonly documents: DocumentStore;
   /** Creates tables if needed. Idempotent. */
@@ -138,8 +156,22 @@ export interface Store {
   nextTimerDueAt(): Promise<number | undefined>;
   /** Pending deliveries whose `nextAttemptAt` ≤ now, oldest first. */
   dueDeliveries(now: number, limit: number): Promise<Delivery[]>;
+  /**
+   * Claims up to `limit` due pending deliveries (as {@link dueDeliveries}) that no other owner holds
+   * a live lease on, for `lease.owner` until `lease.until`; oldest first. Two processes claiming at
+   * once get disjoint rows. {@link updateDelivery} records the outcome and releases the claim.
+   */
+  claimDeliveries(now: number, limit: number, lease: Lease): Promise<Delivery[]>;
   nextDeliveryAt(): Promise<number | undefined>;
+  /** Records a delivery's outcome and, in the same write, releases any claim on it. */
   updateDelivery(update: DeliveryUpdate): Promise<void>;
+  /**
+   * Claims up to `limit` timers due at or before `now` that no other owner holds a live lease on;
+   * earliest first. The step that fires a timer replaces it (and so its claim).
+   */
+  claimTimers(now: number, limit: number, lease: Lease): Promise<TimerRow[]>;
+  /** Releases every claim `owner` holds (a graceful shutdown), so others take the work at once. */
+  releaseClaims(owner: string): Promise<void>;
   listDeliveries(filter?: { loopId?: string; status?: Delivery['status'] }): Promise<Delivery[]>;
   close(): Promise<void>;
 }
