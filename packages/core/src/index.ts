@@ -123,6 +123,7 @@ export type {
   DocumentRecord,
   DocumentStore,
   LoopRecord,
+  LoopScan,
   StepWrite,
   Store,
   TimerRow,

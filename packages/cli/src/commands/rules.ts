@@ -11,8 +11,6 @@ import {
   formatBacktest,
   formatExplanation,
   loadRuleSet,
-  type OpenCaseView,
-  planRetroactive,
   RULE_KINDS,
   type RuleIssue,
   type RuleKind,
@@ -24,6 +22,7 @@ import {
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { progressBar } from '../progress.ts';
+import { applyToOpenCases } from '../rules/apply.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface RulesIo {
@@ -239,38 +238,26 @@ export async function applyCommand(opts: ApplyOptions, io: RulesIo = processIo):
   });
   const actor = opts.actor ?? 'rules';
   let ok = true;
-  let changed = 0;
   try {
-    const open: OpenCaseView[] = [];
-    for (let offset = 0; ; offset += 200) {
-      const page = await loop.cases.list({ status: ['new', 'open', 'escalated'], limit: 200, offset });
-      for (const c of page.cases) {
-        const feedback = await loop.store.getFeedback(c.feedbackId);
-        if (feedback)
-          open.push({ caseId: c.id, feedback, segment: c.segment, owner: c.owner, priority: c.priority });
-      }
-      if (offset + page.cases.length >= page.total || page.cases.length === 0) break;
-    }
-    const changes = planRetroactive(ruleSet, open, { segments });
-    for (const change of changes) {
+    const result = await applyToOpenCases(loop, ruleSet, {
+      segments,
+      actor,
+      ...(opts.dryRun ? { dryRun: true } : {}),
+    });
+    let changed = 0;
+    for (const change of result.changes) {
       const line = `${change.caseId}: ${change.field} ${change.before ?? 'none'} -> ${change.after}`;
-      if (opts.dryRun) {
-        io.out(`  would change ${line}\n`);
-        continue;
-      }
-      try {
-        const options = { actor, note: change.reason };
-        if (change.field === 'owner') await loop.cases.reassign(change.caseId, change.after!, options);
-        else await loop.cases.update(change.caseId, { [change.field]: change.after }, options);
+      if (opts.dryRun) io.out(`  would change ${line}\n`);
+      else if (change.applied) {
         changed++;
         io.out(`  ${pc.green('✔')} ${line}\n`);
-      } catch (e) {
+      } else {
         ok = false;
-        io.out(`  ${pc.red('✘')} ${line}: ${(e as Error).message}\n`);
+        io.out(`  ${pc.red('✘')} ${line}: ${change.error}\n`);
       }
     }
     io.out(
-      `${open.length} open case(s) checked against ${ruleSet.version}: ${changes.length} change(s)${opts.dryRun ? ' planned (dry run)' : `, ${changed} applied`}\n`,
+      `${result.checked} open case(s) checked against ${ruleSet.version}: ${result.changes.length} change(s)${opts.dryRun ? ' planned (dry run)' : `, ${changed} applied`}\n`,
     );
   } finally {
     await loop.close();

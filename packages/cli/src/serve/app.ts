@@ -13,6 +13,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { registerConsole } from './console.ts';
 import type { Logger } from './log.ts';
+import { registerRulesRoutes } from './rules-routes.ts';
+import type { RulesService } from './rules-service.ts';
 
 export interface AppOptions {
   loop: EmbeddedClosedLoop;
@@ -23,6 +25,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Serve the web console at `/` (default true). */
   console?: boolean;
+  /** The rules the server runs: adds the Rules API (`/v1/rules…`). */
+  rules?: RulesService;
 }
 
 /** The JSON error every endpoint answers with. */
@@ -372,6 +376,7 @@ export function createApp(options: AppOptions): Hono {
     return c.json(await loop.cases.inform(c.req.param('id'), message, { actor: actorOf(c, body) }));
   });
 
+  if (options.rules) registerRulesRoutes(app, { loop, rules: options.rules, actorOf });
   if (options.console !== false) registerConsole(app, loop);
 
   return app;

@@ -21,10 +21,13 @@ import {
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
+import { createRulesService, type RulesService } from './rules-service.ts';
 
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
 export interface Runtime {
   loop: EmbeddedClosedLoop;
+  /** The rules it runs: a folder (read-only) or versions published in the store. */
+  rules: RulesService;
   adapters: Map<string, SurveyAdapter>;
   close(): Promise<void>;
 }
@@ -173,10 +176,19 @@ export function createRuntime(
           },
         )
       : undefined;
+  const rulesService = createRulesService({
+    loop,
+    directory: config.directory,
+    segments: config.segments,
+    ...(rules && config.rules ? { folder: { path: config.rules, decider: rules } } : {}),
+    logger: log,
+  });
   return {
     loop,
     adapters,
+    rules: rulesService,
     async close() {
+      rulesService.close();
       watcher?.close();
       await loop.close();
     },

@@ -59,6 +59,16 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
   fireDueTimers(): Promise<number>;
   /** The stored loop, with its machine snapshot. */
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
+  /** The version every decision records now (the decider's, or the one given to `useDecider`). */
+  readonly deciderVersion: string;
+  /**
+   * Swaps the decider atomically: captures already deciding finish with the old one, every later
+   * one uses the new one and records `version` (default: the decider's own) as its rule-set version.
+   *
+   * @example
+   * loop.useDecider(createRulesDecider(ruleSet), { version: 'v3' });
+   */
+  useDecider(decider: Decider, options?: { version?: string }): void;
 }
 
 const QuerySchema = z.object({
@@ -97,7 +107,8 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     typeof options.store === 'string' || options.store === undefined
       ? sqliteStore({ path: options.store ?? 'closedloop.sqlite' })
       : options.store;
-  const decider = options.decider ?? defaultDecider();
+  let decider = options.decider ?? defaultDecider();
+  let pinnedVersion: string | undefined;
   const connectors = options.connectors ?? [];
   const names = new Set<string>();
   for (const c of connectors) {
@@ -278,10 +289,13 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   }
 
   async function decide(feedback: Feedback, now: number): Promise<Decision> {
-    const decided = await decider.decide(feedback, { segments, now: new Date(now) });
+    // Read once: a swap while this decision runs does not mix two deciders.
+    const using = decider;
+    const version = pinnedVersion;
+    const decided = await using.decide(feedback, { segments, now: new Date(now) });
     const decision = parseOrThrow(
       DecisionSchema,
-      decided,
+      version === undefined ? decided : { ...decided, ruleSetVersion: version },
       'INVALID_DECISION',
       `decision from decider ${decider.version}`,
     );
@@ -513,6 +527,14 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     start,
     fireDueTimers: () => timers.fireDue(),
     getLoop: async (loopId) => structuredClone(await store.getLoop(loopId)),
+    get deciderVersion() {
+      return pinnedVersion ?? decider.version;
+    },
+    useDecider(next, opts = {}) {
+      ensureOpen();
+      decider = next;
+      pinnedVersion = opts.version;
+    },
     async close() {
       if (closed) return;
       closed = true;
