@@ -1,8 +1,9 @@
 // `closedloop rules validate | test | explain | backtest`: the ops admin's rule tools.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DEFAULT_TEMPLATES } from '@closedloop/connectors';
 import type { Person, Segment } from '@closedloop/core';
-import { createClosedLoop, FeedbackSchema, SegmentTree, sqliteStore } from '@closedloop/core';
+import { createClosedLoop, FeedbackSchema, formatPath, SegmentTree, sqliteStore } from '@closedloop/core';
 import {
   backtest,
   checkRuleTexts,
@@ -18,9 +19,11 @@ import {
   readFeedbackFile,
   readRuleTexts,
   runFixtures,
+  shadowedBy,
 } from '@closedloop/rules';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { loadConfig } from '../config/config.ts';
 import { progressBar } from '../progress.ts';
 import { applyToOpenCases } from '../rules/apply.ts';
 
@@ -62,9 +65,22 @@ function formatIssue(e: RuleIssue): string {
   return `${pc.red('✘')} ${e.file ?? ''}:${e.line}:${e.column} ${e.message}\n    ${pc.dim(`at ${e.pointer || '/'}`)}\n    ${pc.cyan('hint:')} ${e.hint}\n`;
 }
 
-function readSegments(file: string | undefined): SegmentTree {
-  if (!file) return new SegmentTree([{ id: 'default', name: 'Default', managers: ['owner'] }]);
-  return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
+/**
+ * The segment tree a command decides with: `--segments`, else the config's, else a one-segment
+ * tree, with a warning (subtree rules then never fire).
+ */
+function readSegments(file: string | undefined, configPath: string | undefined, io: RulesIo): SegmentTree {
+  if (file) return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
+  if (configPath) return new SegmentTree(loadConfig(configPath).segments);
+  io.err(
+    `${pc.yellow('warning:')} no --segments or --config: deciding with a single "default" segment, so segment and subtree rules (inSegmentSubtree) cannot fire; pass --segments <file> or --config closedloop.config.json\n`,
+  );
+  return new SegmentTree([{ id: 'default', name: 'Default', managers: ['owner'] }]);
+}
+
+/** Zod-style issues ({ path, message }) as `field: problem` lines. */
+function fieldProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `  ${pc.red('✘')} ${formatPath(i.path) || '(feedback)'}: ${i.message}`).join('\n');
 }
 
 /**
@@ -73,9 +89,16 @@ function readSegments(file: string | undefined): SegmentTree {
  * @example
  * validateCommand('rules'); // prints ✔ per file or ✘ file:line:column message + hint
  */
-export function validateCommand(path: string, io: RulesIo = processIo): boolean {
+export function validateCommand(
+  path: string,
+  io: RulesIo = processIo,
+  opts: { config?: string } = {},
+): boolean {
   const texts = textsOf(path);
-  const check = checkRuleTexts(texts);
+  // Templates: the built-in ones; people: the config's directory, when given.
+  const templates = Object.keys(DEFAULT_TEMPLATES.en ?? {});
+  const people = opts.config ? loadConfig(opts.config).directory.map((p) => p.id) : undefined;
+  const check = checkRuleTexts(texts, { known: { templates, ...(people ? { people } : {}) } });
   if (!check.ok) {
     for (const e of check.errors) io.out(formatIssue(e));
     io.out(`\n${pc.red(`${check.errors.length} error(s)`)} in ${path}\n`);
@@ -144,6 +167,7 @@ export interface ExplainOptions {
   facts: string;
   kind?: string;
   segments?: string;
+  config?: string;
   now?: string;
   json?: boolean;
 }
@@ -155,7 +179,7 @@ export interface ExplainOptions {
 export function explainCommand(path: string, opts: ExplainOptions, io: RulesIo = processIo): boolean {
   const ruleSet = loadRuleSet(statSync(path).isDirectory() ? path : textsOf(path));
   const input = JSON.parse(readFileSync(opts.facts, 'utf8')) as Record<string, unknown>;
-  const segments = readSegments(opts.segments);
+  const segments = readSegments(opts.segments, opts.config, io);
   const now = new Date(opts.now ?? Date.now());
   if (opts.kind) {
     const file = ruleSet.files[opts.kind as RuleKind];
@@ -163,19 +187,35 @@ export function explainCommand(path: string, opts: ExplainOptions, io: RulesIo =
       io.err(`No ${opts.kind} rules in ${path}; kinds present: ${Object.keys(ruleSet.files).join(', ')}\n`);
       return false;
     }
-    const explained = createRulesEngine(file, { allowUndefinedFacts: true }).explain(input, {
+    const raw = createRulesEngine(file, { allowUndefinedFacts: true }).explain(input, {
       now,
       segments,
     });
+    // A rule whose event lost to an earlier one's is shadowed, not fired.
+    const shadowed = shadowedBy(raw.events);
+    const explained = {
+      ...raw,
+      fired: raw.fired.filter((id) => !shadowed.has(id)),
+      rules: raw.rules.map((t) =>
+        shadowed.has(t.ruleId) ? { ...t, shadowedBy: shadowed.get(t.ruleId)! } : t,
+      ),
+    };
     io.out(opts.json ? `${JSON.stringify(explained, null, 2)}\n` : `${formatExplanation(explained.rules)}\n`);
     return true;
   }
-  const feedback = FeedbackSchema.parse({
+  const parsed = FeedbackSchema.safeParse({
     id: 'explain',
     source: { tool: 'cli', responseId: 'explain' },
     receivedAt: now.toISOString(),
     ...input,
   });
+  if (!parsed.success) {
+    io.err(
+      `${pc.red('error:')} ${opts.facts} is not valid feedback:\n${fieldProblems(parsed.error.issues)}\n    ${pc.cyan('hint:')} fix those fields, or pass --kind <kind> to give facts for one rule file\n`,
+    );
+    return false;
+  }
+  const feedback = parsed.data;
   const { decision, traces } = createRulesDecider(ruleSet).explain(feedback, { segments, now });
   if (opts.json) {
     io.out(`${JSON.stringify({ decision, traces }, null, 2)}\n`);
@@ -195,6 +235,7 @@ export interface BacktestCliOptions {
   new: string;
   feedback: string;
   segments?: string;
+  config?: string;
   json?: boolean;
 }
 
@@ -203,7 +244,7 @@ export function backtestCommand(opts: BacktestCliOptions, io: RulesIo = processI
   const oldSet = loadRuleSet(opts.old);
   const newSet = loadRuleSet(opts.new);
   const feedbacks = readFeedbackFile(opts.feedback);
-  const segments = readSegments(opts.segments);
+  const segments = readSegments(opts.segments, opts.config, io);
   const report = backtest(oldSet, newSet, feedbacks, {
     segments,
     onProgress: progressBar(io.err, io.progress),
@@ -269,8 +310,13 @@ async function guard(io: RulesIo, run: () => boolean | Promise<boolean>): Promis
   try {
     if (!(await run())) fail();
   } catch (e) {
-    const issues = (e as { issues?: RuleIssue[] }).issues;
-    if (issues && issues.length > 0) for (const i of issues) io.out(formatIssue(i));
+    const issues = (e as { issues?: unknown[] }).issues;
+    const ruleIssues = issues?.filter((i): i is RuleIssue => typeof (i as RuleIssue).pointer === 'string');
+    if (ruleIssues && ruleIssues.length > 0) for (const i of ruleIssues) io.out(formatIssue(i));
+    else if (issues && issues.length > 0)
+      io.err(
+        `${pc.red('error:')} ${(e as Error).message.split('\n')[0]}\n${fieldProblems(issues as { path: PropertyKey[]; message: string }[])}\n`,
+      );
     else io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
     fail();
   }
@@ -291,7 +337,8 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .description(
       'check a rule directory (or one rule file): JSON, schema, facts, operators, dead and shadowed rules',
     )
-    .action((path: string) => guard(io, () => validateCommand(path, io)));
+    .option('--config <file>', 'check email alert recipients against the directory of a closedloop config')
+    .action((path: string, opts: { config?: string }) => guard(io, () => validateCommand(path, io, opts)));
   rules
     .command('test <path>')
     .description('run the fixtures in <path>/fixtures/*.json against the rules in <path>')
@@ -302,6 +349,7 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .requiredOption('--facts <file>', 'JSON: one feedback, or (with --kind) facts for one rule file')
     .option('--kind <kind>', `evaluate only this rule file: ${RULE_KINDS.join(', ')}`)
     .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
+    .option('--config <file>', 'read the segments from a closedloop config (when --segments is not given)')
     .option('--now <iso>', 'decision time (default: now)')
     .option('--json', 'print JSON instead of text')
     .action((path: string, opts: ExplainOptions) => guard(io, () => explainCommand(path, opts, io)));
@@ -312,6 +360,7 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .requiredOption('--new <dir>', 'the changed rules')
     .requiredOption('--feedback <file>', 'stored feedback: a JSON array or a CSV file')
     .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
+    .option('--config <file>', 'read the segments from a closedloop config (when --segments is not given)')
     .option('--json', 'print JSON instead of text')
     .action((opts: BacktestCliOptions) => guard(io, () => backtestCommand(opts, io)));
   rules

@@ -150,13 +150,15 @@ export function createRuntime(
       log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
   });
   // Delivery problems, without the message (an SMTP answer can quote addresses).
-  loop.on('effect.failed', ({ effect, connector, attempts, willRetry }) =>
+  loop.on('effect.failed', ({ effect, connector, attempts, willRetry, reason }) =>
     log(willRetry ? 'warn' : 'error', 'effect delivery failed', {
       connector,
       effect: effect.type,
       loopId: effect.loopId,
       attempts,
       willRetry,
+      // A reason the connector marked safe for logs; never the raw message.
+      ...(reason ? { reason } : {}),
     }),
   );
   // Watch the rule folder last, once everything that can fail to start has started.

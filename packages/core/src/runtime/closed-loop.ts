@@ -179,8 +179,15 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
           );
         }
       },
-      failed(d, attempts, error, willRetry) {
-        emit('effect.failed', { effect: d.effect, connector: d.connector, attempts, error, willRetry });
+      failed(d, attempts, error, willRetry, reason) {
+        emit('effect.failed', {
+          effect: d.effect,
+          connector: d.connector,
+          attempts,
+          error,
+          willRetry,
+          ...(reason ? { reason } : {}),
+        });
       },
     },
     options.delivery,
