@@ -26,6 +26,14 @@ import pc from 'picocolors';
 import { loadConfig } from '../config/config.ts';
 import { progressBar } from '../progress.ts';
 import { applyToOpenCases } from '../rules/apply.ts';
+import {
+  type ImportJreOptions,
+  importJreCommand,
+  type PullOptions,
+  type PushOptions,
+  pullCommand,
+  pushCommand,
+} from './rules-versions.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface RulesIo {
@@ -375,4 +383,29 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .option('--actor <id>', 'who the case log names for the changes (default "rules")')
     .option('--dry-run', 'list the changes without making them')
     .action((opts: ApplyOptions) => guard(io, () => applyCommand(opts, io)));
+  rules
+    .command('pull <dir>')
+    .description('write a rules version published in the store (default: the running one) as rule files')
+    .requiredOption(
+      '--config <file>',
+      'the closedloop config whose store holds the versions (SQLite or PostgreSQL)',
+    )
+    .option('--version <version>', 'the version to pull, e.g. v3 (default: the current one)')
+    .action((dir: string, opts: PullOptions) => guard(io, () => pullCommand(dir, opts, io)));
+  rules
+    .command('push <dir>')
+    .description('validate a rule directory and publish it as a new version in the store')
+    .requiredOption(
+      '--config <file>',
+      'the closedloop config whose store holds the versions (SQLite or PostgreSQL)',
+    )
+    .requiredOption('--comment <text>', 'why: shown in the version list')
+    .option('--actor <id>', 'who publishes (default "cli")')
+    .action((dir: string, opts: PushOptions) => guard(io, () => pushCommand(dir, opts, io)));
+  rules
+    .command('import-jre <file>')
+    .description('wrap a bare json-rules-engine rule list (or one rule) into a closedloop rule file')
+    .requiredOption('--kind <kind>', `the rule file it becomes: ${RULE_KINDS.join(', ')}`)
+    .option('--out <file>', 'write the rule file here (default: print it)')
+    .action((file: string, opts: ImportJreOptions) => guard(io, () => importJreCommand(file, opts, io)));
 }
