@@ -94,7 +94,40 @@ describe.each(Object.keys(stores) as (keyof typeof stores)[])('Rules API on %s',
     const refused = await call('POST', '/v1/rules/publish', { files: { route: bad }, comment: 'x' }, 'eva');
     expect(refused.status).toBe(400);
     expect(refused.body.error.code).toBe('INVALID_RULES');
+    const thanks = {
+      kind: 'route',
+      rules: [
+        {
+          id: 'thanks',
+          conditions: { all: [{ fact: 'nps', operator: 'npsCategory', value: 'promoter' }] },
+          event: { type: 'thankCustomer', params: { template: 'thank-you' } },
+        },
+      ],
+    };
+    const noTemplate = await call(
+      'POST',
+      '/v1/rules/publish',
+      { files: { route: thanks }, comment: 'x' },
+      'eva',
+    );
+    expect(noTemplate.status).toBe(400);
+    expect(noTemplate.body.error.issues[0].path).toBe('files.route.rules[0].event.params.template');
     expect((await call('GET', '/v1/rules/versions')).body).toEqual([]);
+  });
+
+  it('counts firings over the last 7 and 30 days from stored decisions', async () => {
+    const { call, loop } = await start();
+    await call('POST', '/v1/rules/publish', { files: { route: routeV1 }, comment: 'first' }, 'eva');
+    const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    await loop.capture({ ...detractor('spain'), receivedAt: daysAgo(1) });
+    await loop.capture({ ...detractor('spain'), receivedAt: daysAgo(10) });
+    await loop.capture({ ...detractor('italy'), receivedAt: daysAgo(20) });
+    await loop.capture({ ...detractor('italy'), receivedAt: daysAgo(40) });
+    const [route] = (await call('GET', '/v1/rules')).body.sets;
+    expect(route.rules.map((r: { id: string; fired: unknown }) => [r.id, r.fired])).toEqual([
+      ['spain-detractor', { d7: 1, d30: 2 }],
+      ['detractor-case', { d7: 0, d30: 1 }],
+    ]);
   });
 
   it('validates with kind, field path, hint, line and column', async () => {

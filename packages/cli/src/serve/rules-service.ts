@@ -161,9 +161,15 @@ export function createRulesService(options: RulesServiceOptions) {
     );
   }
 
-  /** Validates draft files; throws a 400 with the issues when invalid. */
-  function draft(files: unknown, version = 'draft'): RuleSet {
-    const check = checkRuleFiles(files, { version });
+  /**
+   * Validates draft files; throws a 400 with the issues when invalid. `strict` (for publishing)
+   * also checks templates and email recipients against what this server has.
+   */
+  function draft(files: unknown, version = 'draft', strict = false): RuleSet {
+    const check = checkRuleFiles(files, {
+      version,
+      ...(strict ? { known: { templates: Object.keys(known.templates), people: known.people } } : {}),
+    });
     if (!check.ok)
       throw new RulesHttpError(
         400,
@@ -356,7 +362,7 @@ export function createRulesService(options: RulesServiceOptions) {
     draft,
     async publish(files: unknown, by: string, comment: string, rollbackOf?: string): Promise<RuleVersion> {
       if (options.folder) throw readOnlyError();
-      draft(files);
+      draft(files, 'draft', true);
       const meta = await versions.publish({
         files: files as RuleFiles,
         by,
