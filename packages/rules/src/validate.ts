@@ -11,6 +11,7 @@ import { RULES_JSON_SCHEMA } from './schema.ts';
 import { checkRuleFile } from './semantic.ts';
 import { closest } from './suggest.ts';
 import type { FactDeclaration, RuleFile } from './types.ts';
+import { RULE_KINDS } from './types.ts';
 
 export interface ValidateOptions {
   /** Shown in messages and set on each issue. */
@@ -85,7 +86,7 @@ export function validateRuleFile(text: string, options: ValidateOptions = {}): V
     return { ok: false, errors };
   }
   const bare = bareRules(data);
-  if (bare) return { ok: false, errors: [issue('', bare, BARE_HINT)] };
+  if (bare) return { ok: false, errors: [issue('', bare, bareHint(file))] };
   const validate = schemaValidator();
   if (!validate(data)) {
     const errors = dedupe(
@@ -106,8 +107,16 @@ export function validateRuleFile(text: string, options: ValidateOptions = {}): V
   return { ok: true, errors: [], file: ruleFile };
 }
 
-const BARE_HINT =
-  'wrap the rules in a closedloop rule file: { "kind": "route", "rules": [ …your rules, each with an "id"… ] }, or run `closedloop rules import-jre <file> --kind route`';
+/** How to wrap bare rules, for the kind the file name says (else `route`). */
+function bareHint(fileName: string | undefined): string {
+  const base =
+    (fileName ?? '')
+      .split(/[\\/]/)
+      .pop()
+      ?.replace(/\.json$/, '') ?? '';
+  const kind = (RULE_KINDS as readonly string[]).includes(base) ? base : 'route';
+  return `wrap the rules in a closedloop rule file: { "kind": "${kind}", "rules": [ …your rules, each with an "id"… ] }, or run \`closedloop rules import-jre <file> --kind ${kind}\``;
+}
 
 /** A message when the JSON is a bare json-rules-engine rule (or list of rules), else undefined. */
 export function bareRules(data: unknown): string | undefined {

@@ -88,6 +88,15 @@ describe('checkRuleFiles', () => {
       message: expect.stringContaining('bare json-rules-engine rule list'),
       hint: expect.stringContaining('closedloop rules import-jre'),
     });
+    const single = checkRuleFiles({
+      alert: { conditions: { all: [] }, event: { type: 'alert', params: {} } },
+    });
+    expect(!single.ok && single.issues[0]).toMatchObject({
+      kind: 'alert',
+      message: 'This is a single json-rules-engine rule, not a closedloop rule file',
+      hint: expect.stringContaining('"kind": "alert"'),
+    });
+    expect(!single.ok && single.issues[0]?.hint).toContain('--kind alert');
   });
 
   it('diffs two sets of files rule by rule', () => {
