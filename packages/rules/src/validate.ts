@@ -24,7 +24,7 @@ export interface ValidateOptions {
    * What exists where the rules run: customer-message templates and people. When given, a
    * `thankCustomer` template and email alert recipients are checked against them.
    */
-  known?: { templates?: readonly string[]; people?: readonly string[] };
+  known?: { templates?: readonly string[]; people?: readonly string[]; segments?: readonly string[] };
 }
 
 export type ValidationResult =
@@ -150,6 +150,32 @@ function checkReferences(
         });
       }
     }
+    const unknownId = (
+      list: readonly string[] | undefined,
+      value: unknown,
+      pointer: string,
+      what: string,
+      where: string,
+    ) => {
+      if (!list || typeof value !== 'string' || list.includes(value)) return;
+      const near = closest(value, list);
+      out.push({
+        pointer,
+        message: `Rule "${rule.id}" names ${what} "${value}", which is not in the ${where}`,
+        hint: near ? `did you mean "${near}"?` : `known: ${list.slice(0, 20).join(', ')}`,
+      });
+    };
+    const at = `/rules/${i}/event/params`;
+    if (rule.event.type === 'openCase') {
+      unknownId(known.people, params.owner, `${at}/owner`, 'owner', 'directory');
+      unknownId(known.segments, params.segment, `${at}/segment`, 'segment', 'segment tree');
+      if (Array.isArray(params.pool))
+        params.pool.forEach((p, j) => {
+          unknownId(known.people, p, `${at}/pool/${j}`, 'pool member', 'directory');
+        });
+    }
+    if (rule.event.type === 'setSegment')
+      unknownId(known.segments, params.segment, `${at}/segment`, 'segment', 'segment tree');
     if (file.kind === 'alert' && params.channel === 'email' && known.people) {
       const recipients = Array.isArray(params.recipients) ? params.recipients : [];
       recipients.forEach((r, j) => {

@@ -105,8 +105,15 @@ export function validateCommand(
   const texts = textsOf(path);
   // Templates: the built-in ones; people: the config's directory, when given.
   const templates = Object.keys(DEFAULT_TEMPLATES.en ?? {});
-  const people = opts.config ? loadConfig(opts.config).directory.map((p) => p.id) : undefined;
-  const check = checkRuleTexts(texts, { known: { templates, ...(people ? { people } : {}) } });
+  const config = opts.config ? loadConfig(opts.config) : undefined;
+  const check = checkRuleTexts(texts, {
+    known: {
+      templates,
+      ...(config
+        ? { people: config.directory.map((p) => p.id), segments: config.segments.map((s) => s.id) }
+        : {}),
+    },
+  });
   if (!check.ok) {
     for (const e of check.errors) io.out(formatIssue(e));
     io.out(`\n${pc.red(`${check.errors.length} error(s)`)} in ${path}\n`);
@@ -345,7 +352,10 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .description(
       'check a rule directory (or one rule file): JSON, schema, facts, operators, dead and shadowed rules',
     )
-    .option('--config <file>', 'check email alert recipients against the directory of a closedloop config')
+    .option(
+      '--config <file>',
+      'check owners, pools, segments and email alert recipients against the directory and segments of a closedloop config',
+    )
     .action((path: string, opts: { config?: string }) => guard(io, () => validateCommand(path, io, opts)));
   rules
     .command('test <path>')

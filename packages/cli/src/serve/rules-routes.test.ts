@@ -182,6 +182,20 @@ describe.each(Object.keys(stores) as (keyof typeof stores)[])('Rules API on %s',
       }),
       expect.objectContaining({ kind: 'alert', path: 'rules[0].event.params.recipients[1]' }),
     ]);
+    const owners = structuredClone(routeV1);
+    (owners.rules[0]!.event as { params: object }).params = {
+      priority: 'high',
+      owner: 'pabllo',
+      segment: 'franc',
+    };
+    const o = await call('POST', '/v1/rules/validate', { files: { route: owners } });
+    expect(o.body.issues).toEqual([
+      expect.objectContaining({ path: 'rules[0].event.params.owner', hint: 'did you mean "pablo"?' }),
+      expect.objectContaining({
+        path: 'rules[0].event.params.segment',
+        message: expect.stringContaining('segment tree'),
+      }),
+    ]);
   });
 
   it('lists versions, diffs one against the running one, and rolls back', async () => {

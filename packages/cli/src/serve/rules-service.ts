@@ -122,10 +122,14 @@ export function createRulesService(options: RulesServiceOptions) {
     return options.folder ? options.folder.decider.ruleSet : running.ruleSet;
   }
 
+  let refused: string | undefined;
   function use(meta: RuleVersion): void {
     const check = checkRuleFiles(meta.files, { version: meta.version });
     if (!check.ok) {
-      log('error', 'stored rules are invalid; the running rules stay in place', { version: meta.version });
+      // Once per version: the refresh timer asks again every few seconds.
+      if (refused !== meta.version)
+        log('error', 'stored rules are invalid; the running rules stay in place', { version: meta.version });
+      refused = meta.version;
       return;
     }
     const decider = createRulesDecider(check.ruleSet);
@@ -168,7 +172,15 @@ export function createRulesService(options: RulesServiceOptions) {
   function draft(files: unknown, version = 'draft', strict = false): RuleSet {
     const check = checkRuleFiles(files, {
       version,
-      ...(strict ? { known: { templates: Object.keys(known.templates), people: known.people } } : {}),
+      ...(strict
+        ? {
+            known: {
+              templates: Object.keys(known.templates),
+              people: known.people,
+              segments: options.segments.map((s) => s.id),
+            },
+          }
+        : {}),
     });
     if (!check.ok)
       throw new RulesHttpError(
@@ -348,7 +360,11 @@ export function createRulesService(options: RulesServiceOptions) {
     },
     validate(files: unknown) {
       const check = checkRuleFiles(files, {
-        known: { templates: Object.keys(known.templates), people: known.people },
+        known: {
+          templates: Object.keys(known.templates),
+          people: known.people,
+          segments: options.segments.map((s) => s.id),
+        },
       });
       return { ok: check.ok, issues: check.ok ? [] : check.issues };
     },
