@@ -136,6 +136,7 @@ export type {
   DocumentStore,
   Lease,
   LoopRecord,
+  LoopScan,
   StepWrite,
   Store,
   TimerRow,

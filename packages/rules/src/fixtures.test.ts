@@ -46,6 +46,16 @@ describe('runFixtureFile', () => {
     expect(results[1]?.failures).toEqual(['decision.classification.flags[0]: expected "yellow", got "red"']);
     expect(results[2]?.failures).toEqual(['events: expected [{"type":"flag"}], got []']);
   });
+
+  it('names the field of fixture feedback that is not valid', () => {
+    const [result] = runFixtureFile(
+      ruleSet,
+      { cases: [{ name: 'bad', feedback: { nps: 11 }, expect: { firedRules: [] } }] },
+      'f.json',
+    );
+    expect(result?.ok).toBe(false);
+    expect(result?.failures).toEqual([expect.stringMatching(/^feedback\.nps: .+/)]);
+  });
 });
 
 describe('checkRuleTexts', () => {

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Segment } from '@closedloop/core';
-import { FeedbackSchema, SegmentTree } from '@closedloop/core';
+import { FeedbackSchema, formatPath, SegmentTree } from '@closedloop/core';
 import { createRulesDecider, type RulesDeciderOptions } from './decider.ts';
 import { createRulesEngine } from './engine.ts';
 import { RulesError } from './errors.ts';
@@ -113,13 +113,22 @@ export function runFixtureFile(
         if (c.expect.events) compare(result.events, c.expect.events, 'events', failures);
         if (c.expect.firedRules) compare(result.fired, c.expect.firedRules, 'firedRules', failures);
       } else {
-        const feedback = FeedbackSchema.parse({
+        const parsed = FeedbackSchema.safeParse({
           id: `fixture-${i + 1}`,
           source: { tool: 'fixture', responseId: `fixture-${i + 1}` },
           receivedAt: now.toISOString(),
           customer: { email: 'customer@example.com' },
           ...c.feedback,
         });
+        if (!parsed.success) {
+          // Field and problem, not the validator's raw dump.
+          for (const issue of parsed.error.issues)
+            failures.push(
+              `feedback${formatPath(issue.path) ? `.${formatPath(issue.path)}` : ''}: ${issue.message}`,
+            );
+          return { file, name: c.name ?? `case ${i + 1}`, ok: false, failures };
+        }
+        const feedback = parsed.data;
         const decision = decider.decide(feedback, { segments, now }) as unknown as Record<string, unknown>;
         if (c.expect.firedRules) compare(decision.firedRules, c.expect.firedRules, 'firedRules', failures);
         if (c.expect.decision) compare(decision, c.expect.decision, 'decision', failures);

@@ -11,6 +11,7 @@ import { RULES_JSON_SCHEMA } from './schema.ts';
 import { checkRuleFile } from './semantic.ts';
 import { closest } from './suggest.ts';
 import type { FactDeclaration, RuleFile } from './types.ts';
+import { RULE_KINDS } from './types.ts';
 
 export interface ValidateOptions {
   /** Shown in messages and set on each issue. */
@@ -19,6 +20,11 @@ export interface ValidateOptions {
   facts?: Readonly<Record<string, FactDeclaration>>;
   /** Custom operators the rules may use. */
   operators?: readonly OperatorDefinition[];
+  /**
+   * What exists where the rules run: customer-message templates and people. When given, a
+   * `thankCustomer` template and email alert recipients are checked against them.
+   */
+  known?: { templates?: readonly string[]; people?: readonly string[]; segments?: readonly string[] };
 }
 
 export type ValidationResult =
@@ -79,6 +85,8 @@ export function validateRuleFile(text: string, options: ValidateOptions = {}): V
       );
     return { ok: false, errors };
   }
+  const bare = bareRules(data);
+  if (bare) return { ok: false, errors: [issue('', bare, bareHint(file))] };
   const validate = schemaValidator();
   if (!validate(data)) {
     const errors = dedupe(
@@ -92,7 +100,99 @@ export function validateRuleFile(text: string, options: ValidateOptions = {}): V
   if (semantic.length > 0) {
     return { ok: false, errors: semantic.map((s) => issue(s.pointer, s.message, s.hint)) };
   }
+  const references = options.known ? checkReferences(ruleFile, options.known) : [];
+  if (references.length > 0) {
+    return { ok: false, errors: references.map((s) => issue(s.pointer, s.message, s.hint)) };
+  }
   return { ok: true, errors: [], file: ruleFile };
+}
+
+/** How to wrap bare rules, for the kind the file name says (else `route`). */
+function bareHint(fileName: string | undefined): string {
+  const base =
+    (fileName ?? '')
+      .split(/[\\/]/)
+      .pop()
+      ?.replace(/\.json$/, '') ?? '';
+  const kind = (RULE_KINDS as readonly string[]).includes(base) ? base : 'route';
+  return `wrap the rules in a closedloop rule file: { "kind": "${kind}", "rules": [ …your rules, each with an "id"… ] }, or run \`closedloop rules import-jre <file> --kind ${kind}\``;
+}
+
+/** A message when the JSON is a bare json-rules-engine rule (or list of rules), else undefined. */
+export function bareRules(data: unknown): string | undefined {
+  const isJreRule = (x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) && 'conditions' in x && 'event' in x;
+  if (Array.isArray(data))
+    return data.length === 0 || data.every(isJreRule)
+      ? `This is a bare json-rules-engine rule list (${data.length} rule(s)), not a closedloop rule file`
+      : 'The file is a list; a rule file is an object: { "kind": …, "rules": [ … ] }';
+  if (isJreRule(data) && !('rules' in (data as object)))
+    return 'This is a single json-rules-engine rule, not a closedloop rule file';
+  return undefined;
+}
+
+/** Template names and email recipients that do not exist where the rules run. */
+function checkReferences(
+  file: RuleFile,
+  known: NonNullable<ValidateOptions['known']>,
+): { pointer: string; message: string; hint: string }[] {
+  const out: { pointer: string; message: string; hint: string }[] = [];
+  file.rules.forEach((rule, i) => {
+    const params = rule.event.params ?? {};
+    if (file.kind === 'route' && rule.event.type === 'thankCustomer' && known.templates) {
+      const name = String(params.template);
+      if (!known.templates.includes(name)) {
+        const near = closest(name, known.templates);
+        out.push({
+          pointer: `/rules/${i}/event/params/template`,
+          message: `Rule "${rule.id}" thanks customers with template "${name}", which does not exist`,
+          hint: near ? `did you mean "${near}"?` : `known templates: ${known.templates.join(', ')}`,
+        });
+      }
+    }
+    const unknownId = (
+      list: readonly string[] | undefined,
+      value: unknown,
+      pointer: string,
+      what: string,
+      where: string,
+    ) => {
+      if (!list || typeof value !== 'string' || list.includes(value)) return;
+      const near = closest(value, list);
+      out.push({
+        pointer,
+        message: `Rule "${rule.id}" names ${what} "${value}", which is not in the ${where}`,
+        hint: near ? `did you mean "${near}"?` : `known: ${list.slice(0, 20).join(', ')}`,
+      });
+    };
+    const at = `/rules/${i}/event/params`;
+    if (rule.event.type === 'openCase') {
+      unknownId(known.people, params.owner, `${at}/owner`, 'owner', 'directory');
+      unknownId(known.segments, params.segment, `${at}/segment`, 'segment', 'segment tree');
+      if (Array.isArray(params.pool))
+        params.pool.forEach((p, j) => {
+          unknownId(known.people, p, `${at}/pool/${j}`, 'pool member', 'directory');
+        });
+    }
+    if (rule.event.type === 'setSegment')
+      unknownId(known.segments, params.segment, `${at}/segment`, 'segment', 'segment tree');
+    if (file.kind === 'alert' && params.channel === 'email' && known.people) {
+      const recipients = Array.isArray(params.recipients) ? params.recipients : [];
+      recipients.forEach((r, j) => {
+        const id = String(r).startsWith('person:') ? String(r).slice(7) : String(r);
+        if (id.includes('@') || known.people!.includes(id)) return;
+        const near = closest(id, known.people!);
+        out.push({
+          pointer: `/rules/${i}/event/params/recipients/${j}`,
+          message: `Rule "${rule.id}" emails "${id}", who is neither an email address nor a person in the directory`,
+          hint: near
+            ? `did you mean "${near}"?`
+            : 'write an email address or the id of a person in the directory',
+        });
+      });
+    }
+  });
+  return out;
 }
 
 function schemaIssue(

@@ -16,6 +16,8 @@ import { recordAudit } from './auth/audit.ts';
 import { type AuthSettings, installAuth, principalOf, registerAuthRoutes } from './auth/index.ts';
 import { registerConsole } from './console.ts';
 import type { Logger } from './log.ts';
+import { registerRulesRoutes } from './rules-routes.ts';
+import type { RulesService } from './rules-service.ts';
 
 export interface AppOptions {
   loop: EmbeddedClosedLoop;
@@ -28,6 +30,8 @@ export interface AppOptions {
   console?: boolean;
   /** Who may do what (built from the config's `auth` and `http` by `authSettingsFrom`). */
   auth: AuthSettings;
+  /** The rules the server runs: adds the Rules API (`/v1/rules…`). */
+  rules?: RulesService;
 }
 
 /** The JSON error every endpoint answers with. */
@@ -419,6 +423,7 @@ export function createApp(options: AppOptions): Hono {
   });
 
   registerAuthRoutes(app, options.auth);
+  if (options.rules) registerRulesRoutes(app, { loop, rules: options.rules, actorOf });
   if (options.console !== false) registerConsole(app, loop);
 
   return app;

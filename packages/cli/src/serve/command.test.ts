@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { postgresStore } from '@closedloop/core';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const bin = resolve(import.meta.dirname, '../bin.ts');
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-cmd-'));

@@ -26,12 +26,14 @@ import {
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
-import { followPublishedRules } from './rules-sync.ts';
+import { createRulesService, type RulesService } from './rules-service.ts';
 import { type RunningSchedule, startReportSchedule } from './schedule.ts';
 
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
 export interface Runtime {
   loop: EmbeddedClosedLoop;
+  /** The rules it runs: a folder (read-only) or versions published in the store. */
+  rules: RulesService;
   adapters: Map<string, SurveyAdapter>;
   /** The config's report schedule, when it has one. */
   reports?: RunningSchedule;
@@ -173,13 +175,15 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
       log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
   });
   // Delivery problems, without the message (an SMTP answer can quote addresses).
-  loop.on('effect.failed', ({ effect, connector, attempts, willRetry }) =>
+  loop.on('effect.failed', ({ effect, connector, attempts, willRetry, reason }) =>
     log(willRetry ? 'warn' : 'error', 'effect delivery failed', {
       connector,
       effect: effect.type,
       loopId: effect.loopId,
       attempts,
       willRetry,
+      // A reason the connector marked safe for logs; never the raw message.
+      ...(reason ? { reason } : {}),
     }),
   );
   // Watch the rule folder last, once everything that can fail to start has started.
@@ -199,13 +203,14 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
           },
         )
       : undefined;
-  // A version published by any replica reaches this one within seconds.
-  const published = rules
-    ? followPublishedRules(store, rules, {
-        logger: log,
-        ...(options.rulesPollMs !== undefined ? { intervalMs: options.rulesPollMs } : {}),
-      })
-    : undefined;
+  const rulesService = createRulesService({
+    loop,
+    directory: config.directory,
+    segments: config.segments,
+    ...(rules && config.rules ? { folder: { path: config.rules, decider: rules } } : {}),
+    ...(options.rulesPollMs !== undefined ? { refreshMs: options.rulesPollMs } : {}),
+    logger: log,
+  });
   const reports = startReportSchedule(config, loop, {
     logger: log,
     clock: options.clock ?? systemClock,
@@ -226,10 +231,11 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
     loop,
     adapters,
     ...(reports ? { reports } : {}),
+    rules: rulesService,
     async close() {
       jobs?.stop();
+      rulesService.close();
       watcher?.close();
-      published?.close();
       await reports?.close();
       await loop.close();
     },

@@ -47,6 +47,13 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     ...(options.replica ? { replica: options.replica } : {}),
     ...(options.jobs ? { jobs: options.jobs } : {}),
   });
+  // The rules version published in the store, before the first capture.
+  try {
+    await runtime.rules.refresh();
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
   const port = options.port ?? config.http.port;
   let server: ReturnType<typeof serve>;
   try {
@@ -58,6 +65,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       bodyLimit: config.http.bodyLimit,
       logger,
       auth,
+      rules: runtime.rules,
     });
     const { requestTimeoutMs, headersTimeoutMs, maxConnections } = config.http;
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {

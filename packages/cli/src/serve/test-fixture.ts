@@ -1,6 +1,8 @@
 // Test helpers for the serve tests: a config, a started server, signed webhook bodies.
 import { createHmac } from 'node:crypto';
-import { parseConfig, type ServeConfigInput } from '../config/config.ts';
+import { parseConfig, type ServeConfig, type ServeConfigInput } from '../config/config.ts';
+import { type AppOptions, createApp } from './app.ts';
+import { authSettingsFrom } from './auth/setup.ts';
 import { createToken } from './auth/tokens.ts';
 import type { Logger } from './log.ts';
 import { type RunningServer, startServer } from './server.ts';
@@ -121,3 +123,54 @@ export const typeformSignature = (body: string, secret = TYPEFORM_SECRET) =>
 
 export const delightedSignature = (body: string, key = DELIGHTED_KEY) =>
   `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+
+/**
+ * An app with the dev sign-in, for route tests written as "who acts": a request's
+ * `X-Closedloop-Actor` header is turned into that person's signed-in session (cookie and CSRF
+ * token) before it reaches the app, and a request without one uses an admin API token.
+ */
+const LOOPBACK = { host: '127.0.0.1:4100' };
+
+export function createTestApp(options: Omit<AppOptions, 'auth'>, config: ServeConfig) {
+  const store = options.loop.store;
+  const app = createApp({
+    ...options,
+    auth: authSettingsFrom(config, { env: {}, store, logger: () => {} }),
+  });
+  const sessions = new Map<string, Promise<Record<string, string>>>();
+  let token: Promise<string> | undefined;
+  const signIn = async (personId: string): Promise<Record<string, string>> => {
+    const page = await (await app.request('/auth/dev', { headers: LOOPBACK })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1] ?? '';
+    const res = await app.request('/auth/dev', {
+      method: 'POST',
+      headers: { ...LOOPBACK, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ person: personId, csrf }).toString(),
+    });
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    if (!cookie) throw new Error(`dev sign-in as ${personId} failed: ${res.status}`);
+    const me = (await (await app.request('/v1/me', { headers: { ...LOOPBACK, cookie } })).json()) as {
+      csrfToken: string;
+    };
+    return { cookie, 'x-csrf-token': me.csrfToken };
+  };
+  const request = async (path: string, init: RequestInit = {}): Promise<Response> => {
+    const headers = new Headers(init.headers);
+    headers.set('host', LOOPBACK.host);
+    const actor = headers.get('x-closedloop-actor');
+    headers.delete('x-closedloop-actor');
+    if (actor) {
+      let s = sessions.get(actor);
+      if (!s) {
+        s = signIn(actor);
+        sessions.set(actor, s);
+      }
+      for (const [k, v] of Object.entries(await s)) headers.set(k, v);
+    } else {
+      token ??= createToken(store, { name: 'route-tests', scopes: ['admin'] }).then((t) => t.token);
+      headers.set('authorization', `Bearer ${await token}`);
+    }
+    return app.request(path, { ...init, headers });
+  };
+  return { app, request };
+}

@@ -86,6 +86,16 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
   /** This process's id and the claims it holds now. */
   replica(): ReplicaStatus;
+  /** The version every decision records now (the decider's, or the one given to `useDecider`). */
+  readonly deciderVersion: string;
+  /**
+   * Swaps the decider atomically: captures already deciding finish with the old one, every later
+   * one uses the new one and records `version` (default: the decider's own) as its rule-set version.
+   *
+   * @example
+   * loop.useDecider(createRulesDecider(ruleSet), { version: 'v3' });
+   */
+  useDecider(decider: Decider, options?: { version?: string }): void;
 }
 
 const QuerySchema = z
@@ -126,7 +136,8 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     typeof options.store === 'string' || options.store === undefined
       ? sqliteStore({ path: options.store ?? 'closedloop.sqlite' })
       : options.store;
-  const decider = options.decider ?? defaultDecider();
+  let decider = options.decider ?? defaultDecider();
+  let pinnedVersion: string | undefined;
   const connectors = checkConnectors(options.connectors ?? []);
   const clock = options.clock ?? systemClock;
   const replicaId = options.replica?.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -189,8 +200,15 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
           );
         }
       },
-      failed(d, attempts, error, willRetry) {
-        emit('effect.failed', { effect: d.effect, connector: d.connector, attempts, error, willRetry });
+      failed(d, attempts, error, willRetry, reason) {
+        emit('effect.failed', {
+          effect: d.effect,
+          connector: d.connector,
+          attempts,
+          error,
+          willRetry,
+          ...(reason ? { reason } : {}),
+        });
       },
     },
     options.delivery,
@@ -306,10 +324,13 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   }
 
   async function decide(feedback: Feedback, now: number, learnOnly = false): Promise<Decision> {
-    const decided = await decider.decide(feedback, { segments, now: new Date(now) });
+    // Read once: a swap while this decision runs does not mix two deciders.
+    const using = decider;
+    const version = pinnedVersion;
+    const decided = await using.decide(feedback, { segments, now: new Date(now) });
     const decision = parseOrThrow(
       DecisionSchema,
-      decided,
+      version === undefined ? decided : { ...decided, ruleSetVersion: version },
       'INVALID_DECISION',
       `decision from decider ${decider.version}`,
     );
@@ -574,6 +595,14 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       shared: store.shared === true,
       leases: { deliveries: runner.held, timers: timers.held },
     }),
+    get deciderVersion() {
+      return pinnedVersion ?? decider.version;
+    },
+    useDecider(next, opts = {}) {
+      ensureOpen();
+      decider = next;
+      pinnedVersion = opts.version;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -22,7 +22,7 @@ export interface DeliveryOptions {
 
 export interface DeliveryHooks {
   delivered(d: Delivery, attempts: number): void;
-  failed(d: Delivery, attempts: number, error: string, willRetry: boolean): void;
+  failed(d: Delivery, attempts: number, error: string, willRetry: boolean, reason?: string): void;
 }
 
 /** Outbox rows for one step's effects: one per (effect, connector able to deliver it). */
@@ -173,6 +173,7 @@ export class EffectRunner {
       if (!connector) {
         throw new DeliveryError(`connector "${d.connector}" is not configured in this runtime`, {
           retryable: false,
+          reason: `connector "${d.connector}" is not configured`,
         });
       }
       // The runtime's abort (shutdown) and this delivery's own deadline, in one signal.
@@ -196,7 +197,8 @@ export class EffectRunner {
       } else if (!this.#stopped || !retryable) {
         await this.#store.updateDelivery({ id: d.id, status: 'dead', attempts, lastError: error });
       }
-      this.#hooks.failed(d, attempts, error, willRetry);
+      const reason = e instanceof DeliveryError ? e.reason : undefined;
+      this.#hooks.failed(d, attempts, error, willRetry, reason);
       return;
     }
     await this.#store.updateDelivery({ id: d.id, status: 'delivered', attempts });
