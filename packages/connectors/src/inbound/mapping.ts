@@ -5,7 +5,9 @@ import { z } from 'zod';
  * Which survey fields hold what. Each entry lists field keys: a question's id, its ref/custom id
  * or its title, or a hidden field / custom variable name (matched without regard to case). Left
  * out, sensible defaults apply: an NPS-type question or one whose key mentions NPS or
- * "recommend"; a CSAT / "satisf…" question; the first free-text answer as the comment; a hidden
+ * "recommend"; a CSAT / "satisf…" question; as the comment, the tool's own comment field or the
+ * first question the tool marks as open text (never any other answer; with `comment` mapped, only
+ * the mapped fields); a hidden
  * field `email`, `name`, `customer_id`/`user_id`, `segment`, `language`/`lang`/`locale`.
  */
 export const FieldMappingSchema = z.object({
@@ -32,6 +34,12 @@ export interface RawAnswer {
   value: string | number | boolean;
   /** The tool says this is an NPS (0–10) or CSAT question. */
   scale?: 'nps' | 'csat';
+  /**
+   * The tool marks this question as open text (Typeform `long_text`, Formbricks `openText`,
+   * SurveyMonkey `open_ended`/`essay`, a Qualtrics text entry): without a `mapping.comment`, the
+   * first such answer is the comment. Nothing else ever is.
+   */
+  openText?: boolean;
 }
 
 /** A survey response as an adapter normalises it, before mapping. */
@@ -154,12 +162,14 @@ export function mapResponse(tool: string, raw: RawResponse, mapping: FieldMappin
       return { success: false, error: `csat: answer "${String(csatAnswer.value)}" is not a number` };
   }
 
-  const comment =
-    (mapping.comment ? field(mapping.comment) : undefined) ??
-    raw.known?.comment ??
-    take(
-      raw.answers.find((a) => !used.has(a) && a.kind === 'text' && String(a.value).trim() !== ''),
-    )?.value?.toString();
+  // A comment is never guessed: an explicit mapping is the only source; otherwise the tool's own
+  // comment field, or the first answer to a question the tool marks as open text.
+  const comment = mapping.comment
+    ? field(mapping.comment)
+    : (raw.known?.comment ??
+      take(
+        raw.answers.find((a) => !used.has(a) && a.openText === true && String(a.value).trim() !== ''),
+      )?.value?.toString());
 
   const email =
     (mapping.email ? field(mapping.email) : undefined) ??

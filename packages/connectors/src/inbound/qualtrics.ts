@@ -86,7 +86,13 @@ export function qualtricsAdapter(options: QualtricsAdapterOptions): SurveyAdapte
         if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
         if (/^QID\d+/.test(k)) {
           if (k.endsWith('_NPS_GROUP') || k.endsWith('_DO')) continue;
-          answers.push({ keys: [k], kind: typeof v === 'number' ? 'number' : 'text', value: v });
+          answers.push({
+            keys: [k],
+            kind: typeof v === 'number' ? 'number' : 'text',
+            value: v,
+            // `QID7_TEXT` is a text-entry question's answer (`QID7_3_TEXT` is a choice's "other" box).
+            ...(/^QID\d+_TEXT$/.test(k) ? { openText: true } : {}),
+          });
         } else if (!SYSTEM_FIELDS.has(k) && typeof v === 'string') {
           hidden[k] = v;
         }

@@ -19,6 +19,8 @@ interface QuestionDef {
   title?: string;
   choices: Map<string, string>;
   nps: boolean;
+  /** An `open_ended` comment box (`essay`): its answer may be the comment. */
+  openText: boolean;
 }
 
 function surveyQuestions(survey: unknown): Map<string, QuestionDef> {
@@ -34,7 +36,13 @@ function surveyQuestions(survey: unknown): Map<string, QuestionDef> {
       for (const c of answers) if (isRecord(c)) choices.set(String(c.id), String(c.text ?? ''));
       const texts = [...choices.values()];
       const nps = texts.length === 11 && texts.every((t, i) => t.trim().startsWith(String(i)));
-      out.set(String(q.id), { ...(typeof heading === 'string' ? { title: heading } : {}), choices, nps });
+      const openText = q.family === 'open_ended' && q.subtype === 'essay';
+      out.set(String(q.id), {
+        ...(typeof heading === 'string' ? { title: heading } : {}),
+        choices,
+        nps,
+        openText,
+      });
     }
   }
   return out;
@@ -123,6 +131,7 @@ export function surveyMonkeyAdapter(options: SurveyMonkeyAdapterOptions): Survey
               kind: a.choice_id === undefined ? 'text' : numeric ? 'number' : 'choice',
               value: numeric ? Number.parseInt(text, 10) : text,
               ...(def?.nps ? { scale: 'nps' as const } : {}),
+              ...(def?.openText && a.choice_id === undefined ? { openText: true } : {}),
             });
           }
         }

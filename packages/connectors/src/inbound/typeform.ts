@@ -93,6 +93,7 @@ export function typeformAdapter(options: TypeformAdapterOptions): SurveyAdapter 
                     : 'choice',
           value,
           ...(fieldType === 'nps' ? { scale: 'nps' as const } : {}),
+          ...(fieldType === 'long_text' ? { openText: true } : {}),
         });
       }
       return {
