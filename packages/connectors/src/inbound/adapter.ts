@@ -1,24 +1,38 @@
 import { ConnectorConfigError, resolveSecret, type Secret } from '../secrets.ts';
 import { type FieldMapping, mapResponse, type RawResponse } from './mapping.ts';
-import type { InboundFeedback, InboundRequest, InboundResult, SurveyAdapter } from './types.ts';
+import {
+  type InboundFeedback,
+  type InboundResult,
+  type ReceivedRequest,
+  received,
+  type SurveyAdapter,
+} from './types.ts';
 
 /** A parsed webhook: responses to map, or a refusal. */
 export type Parsed =
   | { ok: true; responses: { action: InboundFeedback['action']; raw: RawResponse; eventId?: string }[] }
-  | { ok: false; status: 400 | 401 | 422 | 502; error: string };
+  | {
+      ok: false;
+      status: 400 | 401 | 422 | 502;
+      error: string;
+      issues?: { path: string; message: string }[];
+      retryAfter?: number;
+    };
 
 /** Builds a `SurveyAdapter` from a verifier and a parser; mapping and validation are shared. */
 export function makeAdapter(
   tool: string,
   mapping: FieldMapping | undefined,
-  verify: SurveyAdapter['verify'],
-  parse: (req: InboundRequest, signal: AbortSignal | undefined) => Promise<Parsed>,
+  verifyReceived: (req: ReceivedRequest) => ReturnType<SurveyAdapter['verify']>,
+  parse: (req: ReceivedRequest, signal: AbortSignal | undefined) => Promise<Parsed>,
 ): SurveyAdapter {
+  const verify: SurveyAdapter['verify'] = (req) => verifyReceived(received(req));
   return {
     tool,
     verify,
-    async handle(req, options): Promise<InboundResult> {
-      const v = verify(req);
+    async handle(request, options): Promise<InboundResult> {
+      const req = received(request);
+      const v = verifyReceived(req);
       if (!v.ok) return { ok: false, status: 401, error: `${tool}: ${v.reason}` };
       let parsed: Parsed;
       try {
@@ -26,12 +40,17 @@ export function makeAdapter(
       } catch (err) {
         return { ok: false, status: 400, error: `${tool}: ${(err as Error).message}` };
       }
-      if (!parsed.ok) return { ok: false, status: parsed.status, error: `${tool}: ${parsed.error}` };
+      if (!parsed.ok) return { ...parsed, error: `${tool}: ${parsed.error}` };
       const events: InboundFeedback[] = [];
       for (const r of parsed.responses) {
-        const m = mapResponse(tool, r.raw, mapping);
+        const m = mapResponse(tool, r.raw, mapping, { invalidFields: 'drop' });
         if (!m.success)
-          return { ok: false, status: 422, error: `${tool}: response ${r.raw.responseId}: ${m.error}` };
+          return {
+            ok: false,
+            status: 422,
+            error: `${tool}: response ${r.raw.responseId}: ${m.error}`,
+            issues: m.issues,
+          };
         events.push({ action: r.action, feedback: m.data, ...(r.eventId ? { eventId: r.eventId } : {}) });
       }
       return { ok: true, events };

@@ -129,3 +129,34 @@ describe('mapResponse', () => {
     expect(missing.success && missing.data.comment).toBeUndefined();
   });
 });
+
+describe('one bad field does not lose an answer (webhooks drop it with a warning)', () => {
+  const raw = {
+    responseId: 'r2',
+    hidden: { email: 'ana@', lang: '1234', segment: 'spain' },
+    answers: [{ keys: ['nps'], kind: 'number' as const, value: 3, scale: 'nps' as const }],
+    submittedAt: 'yesterday',
+  };
+  it('drops an invalid email, language and date, keeps the score, and names each field', () => {
+    const m = mapResponse('t', raw, {}, { invalidFields: 'drop' });
+    if (!m.success) throw new Error(m.error);
+    expect(m.data).toMatchObject({ nps: 3, customer: { anonymous: true, segment: 'spain' } });
+    expect(m.data.customer.email).toBeUndefined();
+    expect(m.warnings.map((w) => w.field)).toEqual(['customer.email', 'language', 'receivedAt']);
+    expect(m.data.warnings).toEqual(m.warnings);
+    expect(JSON.stringify(m.warnings)).not.toContain('ana@');
+  });
+  it('refuses it, naming the field, when asked to (imports)', () => {
+    const m = mapResponse('t', raw);
+    expect(m).toMatchObject({ success: false, issues: [{ path: 'customer.email' }] });
+  });
+  it('refuses a score out of range either way, naming it', () => {
+    const m = mapResponse(
+      't',
+      { ...raw, answers: [{ ...raw.answers[0]!, value: 11 }] },
+      {},
+      { invalidFields: 'drop' },
+    );
+    expect(m).toMatchObject({ success: false, issues: [{ path: 'nps' }] });
+  });
+});

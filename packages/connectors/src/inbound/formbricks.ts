@@ -35,7 +35,7 @@ export function formbricksAdapter(options: FormbricksAdapterOptions): SurveyAdap
     options.mapping,
     (req) => {
       if (secret) {
-        const v = verifyWebhook({ secret, headers: req.headers, body: req.body });
+        const v = verifyWebhook({ secret, headers: req.headers, body: req.bytes });
         return v.ok ? { ok: true } : { ok: false, reason: v.reason };
       }
       const got = req.url ? new URL(req.url, 'http://localhost').searchParams.get('token') : null;

@@ -67,7 +67,7 @@ export function surveyMonkeyAdapter(options: SurveyMonkeyAdapterOptions): Survey
     tool,
     options.mapping,
     (req) =>
-      signatureMatches(hmac('sha1', signingKey, req.body), header(req, 'sm-signature'), 'base64')
+      signatureMatches(hmac('sha1', signingKey, req.bytes), header(req, 'sm-signature'), 'base64')
         ? { ok: true }
         : { ok: false, reason: 'Sm-Signature is missing or does not match the body' },
     async (req, signal) => {
