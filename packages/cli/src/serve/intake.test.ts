@@ -1,6 +1,13 @@
 // Survey intake over HTTP: one bad field does not lose an answer; refusals name the field.
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, typeformPayload, typeformSignature } from './test-fixture.ts';
+import {
+  startTestServer,
+  type TestServer,
+  TYPEFORM_SECRET,
+  typeformPayload,
+  typeformSignature,
+} from './test-fixture.ts';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -94,5 +101,31 @@ describe('HEAD on a webhook URL', () => {
   it('answers 200 for an enabled tool (SurveyMonkey checks this before saving a webhook) and 404 otherwise', async () => {
     expect((await fetch(`${server.url}/v1/inbound/typeform`, { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(`${server.url}/v1/inbound/nothing`, { method: 'HEAD' })).status).toBe(404);
+  });
+});
+
+describe('signatures over the raw bytes', () => {
+  it('accepts a body that is not valid UTF-8 when it is signed over the bytes received', async () => {
+    const text = JSON.stringify(typeformPayload('tok-latin1', 8, 'jose@example.com', 'JosX'));
+    // A Latin-1 "é" (0xE9) in place of the X: decoding and re-encoding would change it.
+    const bytes = Buffer.from(text, 'utf8');
+    const at = bytes.indexOf('JosX');
+    expect(at).toBeGreaterThan(0);
+    bytes[at + 3] = 0xe9;
+    const sig = `sha256=${createHmac('sha256', TYPEFORM_SECRET).update(bytes).digest('base64')}`;
+    const res = await fetch(`${server.url}/v1/inbound/typeform`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'typeform-signature': sig },
+      body: bytes,
+    });
+    expect(res.status).toBe(200);
+    // Signed over the decoded text instead, it is refused: the bytes are what counts.
+    const wrong = `sha256=${createHmac('sha256', TYPEFORM_SECRET).update(new TextDecoder().decode(bytes)).digest('base64')}`;
+    const res2 = await fetch(`${server.url}/v1/inbound/typeform`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'typeform-signature': wrong },
+      body: bytes,
+    });
+    expect(res2.status).toBe(401);
   });
 });

@@ -160,3 +160,43 @@ describe('one bad field does not lose an answer (webhooks drop it with a warning
     expect(m).toMatchObject({ success: false, issues: [{ path: 'nps' }] });
   });
 });
+
+describe('delighted SMS respondents', () => {
+  const apiKey = 'dl-key';
+  const sign = (b: string) => ({
+    'x-delighted-webhook-signature': `sha256=${hmacOf('sha256', apiKey, b, 'hex')}`,
+  });
+
+  it('are identified by their Delighted person id, not anonymous', async () => {
+    const body = fixture('delighted-sms.json');
+    const [e] = events(await delightedAdapter({ apiKey }).handle({ headers: sign(body), body }));
+    expect(e?.feedback).toMatchObject({
+      nps: 1,
+      comment: 'Nobody called me back.',
+      customer: { id: 'delighted:70707' },
+    });
+    expect(e?.feedback.customer.anonymous).toBeUndefined();
+  });
+
+  it('a customer id from person properties wins over the Delighted person id', async () => {
+    const p = JSON.parse(fixture('delighted-sms.json'));
+    p.event_data.person_properties.customer_id = 'C-9';
+    const body = JSON.stringify(p);
+    const [e] = events(await delightedAdapter({ apiKey }).handle({ headers: sign(body), body }));
+    expect(e?.feedback.customer.id).toBe('C-9');
+  });
+});
+
+describe('delighted email respondents', () => {
+  it('are not given the Delighted person id', async () => {
+    const apiKey = 'dl-key';
+    const body = fixture('delighted-select-many.json');
+    const headers = { 'x-delighted-webhook-signature': `sha256=${hmacOf('sha256', apiKey, body, 'hex')}` };
+    const [e] = events(await delightedAdapter({ apiKey }).handle({ headers, body }));
+    expect(e?.feedback.customer).toEqual({
+      email: 'ola@example.com',
+      name: 'Ola Nordmann',
+      attributes: { 'Delighted Source': 'Email' },
+    });
+  });
+});

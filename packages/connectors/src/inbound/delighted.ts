@@ -96,6 +96,11 @@ export function delightedAdapter(options: DelightedAdapterOptions): SurveyAdapte
                 comment: typeof d.comment === 'string' ? d.comment : undefined,
                 email: typeof person.email === 'string' ? person.email : undefined,
                 name: typeof person.name === 'string' ? person.name : undefined,
+                // SMS respondents have no email: Delighted's person id identifies them.
+                fallbackCustomerId:
+                  typeof person.id === 'string' || typeof person.id === 'number'
+                    ? `delighted:${person.id}`
+                    : undefined,
               },
             },
           },

@@ -210,10 +210,7 @@ export function mapResponse(
     hiddenByKeys(DEFAULT_HIDDEN.email);
   const rawName = field(mapping.name) ?? raw.known?.name ?? hiddenByKeys(DEFAULT_HIDDEN.name);
   const rawCustomerId =
-    field(mapping.customerId) ??
-    raw.known?.customerId ??
-    hiddenByKeys(DEFAULT_HIDDEN.customerId) ??
-    raw.known?.fallbackCustomerId;
+    field(mapping.customerId) ?? raw.known?.customerId ?? hiddenByKeys(DEFAULT_HIDDEN.customerId);
   const rawSegment = field(mapping.segment) ?? raw.known?.segment ?? hiddenByKeys(DEFAULT_HIDDEN.segment);
   const rawLanguage = field(mapping.language) ?? raw.known?.language ?? hiddenByKeys(DEFAULT_HIDDEN.language);
   const rawTouchpoint = field(mapping.touchpoint) ?? hiddenByKeys(DEFAULT_HIDDEN.touchpoint);
@@ -236,7 +233,8 @@ export function mapResponse(
   const name = keep('customer.name', rawName, (v) => v.length <= 200, 'longer than 200 characters; dropped');
   const customerId = keep(
     'customer.id',
-    rawCustomerId,
+    // The tool's own person id identifies the customer only when nothing else does.
+    rawCustomerId ?? (email?.trim() ? undefined : raw.known?.fallbackCustomerId),
     (v) => v.length <= 200,
     'longer than 200 characters; dropped',
   );
