@@ -10,4 +10,6 @@ export default defineConfig({
   target: 'node22',
   // Keep 'node:' specifiers: node:sqlite exists only under that name.
   removeNodeProtocol: false,
+  // The CommonJS build gets a shim for import.meta.url (used to find the workflow entry file).
+  shims: true,
 });

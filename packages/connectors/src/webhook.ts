@@ -39,8 +39,16 @@ export function generateWebhookSecret(): string {
 }
 
 /** The `webhook-signature` value for a message: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`. */
-export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const mac = createHmac('sha256', secretBytes(secret)).update(`${id}.${timestamp}.${body}`).digest('base64');
+export function signWebhook(
+  secret: string,
+  id: string,
+  timestamp: number,
+  body: string | Uint8Array,
+): string {
+  const mac = createHmac('sha256', secretBytes(secret))
+    .update(`${id}.${timestamp}.`)
+    .update(body)
+    .digest('base64');
   return `v1,${mac}`;
 }
 
@@ -58,7 +66,8 @@ export type WebhookVerification = { ok: true; id: string; timestamp: number } | 
 export function verifyWebhook(input: {
   secret: string;
   headers: Record<string, string | string[] | undefined> | Headers;
-  body: string;
+  /** The raw body: the bytes received (or the exact text). */
+  body: string | Uint8Array;
   toleranceSeconds?: number;
   now?: number;
 }): WebhookVerification {

@@ -9,6 +9,8 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   CLOSED: 'CLOSED',
   STORE: 'STORE',
+  /** The deployment is set up wrong (a missing encryption key, unregistered search attributes). */
+  CONFIGURATION: 'CONFIGURATION',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

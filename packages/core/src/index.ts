@@ -64,12 +64,20 @@ export {
   EffectSchema,
   RecipientSchema,
 } from './domain/effect.ts';
-export type { Answer, Customer, Feedback, FeedbackInput, Source } from './domain/feedback.ts';
+export type {
+  Answer,
+  Customer,
+  Feedback,
+  FeedbackInput,
+  FeedbackWarning,
+  Source,
+} from './domain/feedback.ts';
 export {
   AnswerSchema,
   CustomerSchema,
   FeedbackInputSchema,
   FeedbackSchema,
+  FeedbackWarningSchema,
   SourceSchema,
 } from './domain/feedback.ts';
 export type { Person, Segment } from './domain/people.ts';

@@ -196,6 +196,30 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
     return c;
   }
 
+  /**
+   * When the worker failed the loop's workflow task because it has no key for our payloads, a
+   * `ClosedLoopError` naming the key id (the task failure is in the history, in clear text).
+   */
+  async function missingKeyError(workflowId: string, cause: unknown): Promise<ClosedLoopError | undefined> {
+    try {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      for (const ev of history.events ?? []) {
+        const message = ev.workflowTaskFailedEventAttributes?.failure?.message ?? '';
+        const m = /No decryption key "([^"]{0,100})"/.exec(message);
+        if (m)
+          return new ClosedLoopError(
+            'CONFIGURATION',
+            `The worker has no encryption key "${m[1]}", which this client encrypts with: give the worker ` +
+              'the same keys (worker config "encryption.keys" or CLOSEDLOOP_ENCRYPTION_KEYS)',
+            { details: { keyId: m[1], workflowId }, cause },
+          );
+      }
+    } catch {
+      // No history to read: the original error stands.
+    }
+    return undefined;
+  }
+
   async function capture(
     input: FeedbackInput,
     captureOptions: Parameters<ClosedLoop['capture']>[1] = {},
@@ -239,6 +263,9 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
         }),
       });
     } catch (e) {
+      // The worker could not decrypt what we sent: say which key it lacks.
+      const keyError = await missingKeyError(workflowId, e);
+      if (keyError) throw keyError;
       // The loop ran to its end already (a redelivery of an old response): answer from it.
       const snap = await client.workflow
         .getHandle(workflowId)

@@ -37,6 +37,7 @@ export {
   structuredLogger,
   WorkerConfigSchema,
 } from './run-worker.ts';
+export { checkSearchAttributes, registerCommand } from './search-attributes.ts';
 export type { ClosedLoopWorkerOptions } from './worker.ts';
 export { bundleLoopWorkflows, bundlerOptions, createClosedLoopWorker, workflowsPath } from './worker.ts';
 export type {

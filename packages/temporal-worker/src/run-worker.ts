@@ -31,6 +31,7 @@ import { createActivities, type LoopActivities } from './activities.ts';
 import { aesGcmCodec } from './codec.ts';
 import { type BackfillProgress, backfillMirror } from './mirror.ts';
 import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
+import { checkSearchAttributes } from './search-attributes.ts';
 import { createClosedLoopWorker } from './worker.ts';
 
 const PostgresConfigSchema = z
@@ -210,6 +211,19 @@ function instrument(activities: LoopActivities, metrics: Metrics): LoopActivitie
 }
 
 /** A JSON-lines logger that drops payload-bearing fields (customer data never reaches the logs). */
+/**
+ * An error as a log line can show it: its name and message (an Error serialises as `{}`), with
+ * email addresses masked, since messages may quote a customer's address.
+ */
+export function loggedError(e: unknown): { name: string; message: string } | string {
+  const mask = (s: string) =>
+    s.replace(/[^\s@"'<>()]+@[^\s@"'<>()]+\.[A-Za-z]{2,}/g, '<email>').slice(0, 1000);
+  if (e instanceof Error) return { name: e.name, message: mask(e.message) };
+  if (e && typeof e === 'object' && 'message' in e && typeof e.message === 'string')
+    return { name: 'Error', message: mask(e.message) };
+  return mask(String(e));
+}
+
 export function structuredLogger(
   level: WorkerConfig['logLevel'],
   write = (line: string) => process.stderr.write(line),
@@ -231,7 +245,11 @@ export function structuredLogger(
     'error',
   ]);
   return new DefaultLogger(level, (entry: LogEntry) => {
-    const meta = Object.fromEntries(Object.entries(entry.meta ?? {}).filter(([k]) => SAFE.has(k)));
+    const meta = Object.fromEntries(
+      Object.entries(entry.meta ?? {})
+        .filter(([k]) => SAFE.has(k))
+        .map(([k, v]) => [k, k === 'error' ? loggedError(v) : v]),
+    );
     write(
       `${JSON.stringify({ ts: new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString(), level: entry.level, msg: entry.message, ...meta })}\n`,
     );
@@ -374,6 +392,14 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
   const t = config.temporal;
   const tls = tlsOf(t);
   const connection = await NativeConnection.connect({ address: t.address, tls, apiKey: t.apiKey });
+  if (config.searchAttributes) {
+    try {
+      await checkSearchAttributes(connection, t.namespace, t.address);
+    } catch (e) {
+      await connection.close();
+      throw e;
+    }
+  }
   const codec: PayloadCodec | undefined = config.encryption ? aesGcmCodec(config.encryption) : undefined;
   const connectors: Connector[] = [...(extras.connectors ?? [])];
   if (config.connectors.length > 0) {

@@ -92,12 +92,18 @@ const InboundConfig = z
     qualtrics: z
       .object({
         enabled: z.boolean().default(true),
-        tokenEnv: EnvName,
+        /** The subscription's shared key: deliveries are then verified by their HMAC. */
+        sharedKeyEnv: EnvName.optional(),
+        tokenEnv: EnvName.optional(),
         apiTokenEnv: EnvName,
         baseUrl: z.url(),
         mapping: Mapping,
       })
       .strict()
+      .refine((q) => q.sharedKeyEnv !== undefined || q.tokenEnv !== undefined, {
+        message: "set sharedKeyEnv (the subscription's shared key) or tokenEnv (a ?token= in the URL)",
+        path: ['sharedKeyEnv'],
+      })
       .optional(),
   })
   .strict();

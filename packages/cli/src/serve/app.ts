@@ -15,6 +15,7 @@ import { narrowQuery, seesCase } from './auth/access.ts';
 import { recordAudit } from './auth/audit.ts';
 import { type AuthSettings, installAuth, principalOf, registerAuthRoutes } from './auth/index.ts';
 import { registerConsole } from './console.ts';
+import { registerIntakeRoutes } from './intake-routes.ts';
 import type { Logger } from './log.ts';
 import { registerRulesRoutes } from './rules-routes.ts';
 import type { RulesService } from './rules-service.ts';
@@ -221,13 +222,6 @@ function captured(r: CaptureResult) {
   };
 }
 
-const INBOUND_CODES: Record<number, string> = {
-  400: 'INVALID_PAYLOAD',
-  401: 'INVALID_SIGNATURE',
-  422: 'INVALID_FEEDBACK',
-  502: 'UPSTREAM_FAILED',
-};
-
 /**
  * The HTTP API of `closedloop serve` (and the console), as a Hono app over an embedded loop.
  *
@@ -312,50 +306,7 @@ export function createApp(options: AppOptions): Hono {
     return c.json(captured(result), result.duplicate ? 200 : 201);
   });
 
-  app.post('/v1/inbound/:tool', async (c) => {
-    const tool = c.req.param('tool');
-    const adapter = adapters.get(tool);
-    if (!adapter) {
-      return errorResponse(c, 404, {
-        code: 'UNKNOWN_TOOL',
-        message: principalOf(c)
-          ? `No survey tool "${tool.slice(0, 50)}" is enabled; enabled: ${[...adapters.keys()].join(', ') || 'none'} (config "inbound")`
-          : 'No such survey tool is enabled (config "inbound")',
-        issues: [{ path: 'tool', message: 'not enabled' }],
-      });
-    }
-    const raw = await c.req.text();
-    const result = await adapter.handle({ headers: c.req.raw.headers, body: raw, url: c.req.url });
-    if (!result.ok) {
-      log('warn', 'inbound refused', { tool, status: result.status });
-      return errorResponse(c, result.status, {
-        code: INBOUND_CODES[result.status] ?? 'INVALID_PAYLOAD',
-        message: result.error,
-        issues: [],
-      });
-    }
-    const results = [];
-    for (const event of result.events) {
-      try {
-        const r = await loop.capture(event.feedback, {
-          onDuplicate: event.action === 'update' ? 'update' : 'ignore',
-        });
-        results.push({
-          loopId: r.loopId,
-          feedbackId: r.feedbackId,
-          duplicate: r.duplicate,
-          updated: r.updated,
-          ...(r.case ? { caseId: r.case.id } : {}),
-        });
-      } catch (e) {
-        if (e instanceof ClosedLoopError && e.code === 'INVALID_FEEDBACK')
-          throw new HttpError(422, e.code, `${tool}: ${e.message}`, [...e.issues]);
-        throw e;
-      }
-    }
-    // Answered only now: every response above is durable in the store.
-    return c.json({ tool, received: results.length, results }, 200);
-  });
+  registerIntakeRoutes(app, { loop, adapters, log });
 
   app.get('/v1/cases', async (c) =>
     c.json(await loop.cases.list(narrowQuery(queryOf(c), c.get('caseScope')))),

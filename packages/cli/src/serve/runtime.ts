@@ -98,7 +98,8 @@ export function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = proce
     out.set(
       'qualtrics',
       qualtricsAdapter({
-        token: { env: i.qualtrics.tokenEnv },
+        ...(i.qualtrics.sharedKeyEnv ? { sharedKey: { env: i.qualtrics.sharedKeyEnv } } : {}),
+        ...(i.qualtrics.tokenEnv ? { token: { env: i.qualtrics.tokenEnv } } : {}),
         apiToken: { env: i.qualtrics.apiTokenEnv },
         baseUrl: i.qualtrics.baseUrl,
         mapping: i.qualtrics.mapping,

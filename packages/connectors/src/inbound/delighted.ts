@@ -38,7 +38,7 @@ export function delightedAdapter(options: DelightedAdapterOptions): SurveyAdapte
       const sig = header(req, 'x-delighted-webhook-signature');
       if (!sig?.startsWith('sha256='))
         return { ok: false, reason: 'missing X-Delighted-Webhook-Signature header (sha256=…)' };
-      return signatureMatches(hmac('sha256', key, req.body), sig.slice(7), 'hex')
+      return signatureMatches(hmac('sha256', key, req.bytes), sig.slice(7), 'hex')
         ? { ok: true }
         : { ok: false, reason: 'X-Delighted-Webhook-Signature does not match the body' };
     },
@@ -96,6 +96,11 @@ export function delightedAdapter(options: DelightedAdapterOptions): SurveyAdapte
                 comment: typeof d.comment === 'string' ? d.comment : undefined,
                 email: typeof person.email === 'string' ? person.email : undefined,
                 name: typeof person.name === 'string' ? person.name : undefined,
+                // SMS respondents have no email: Delighted's person id identifies them.
+                fallbackCustomerId:
+                  typeof person.id === 'string' || typeof person.id === 'number'
+                    ? `delighted:${person.id}`
+                    : undefined,
               },
             },
           },

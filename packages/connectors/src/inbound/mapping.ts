@@ -1,11 +1,13 @@
-import { type FeedbackInput, FeedbackInputSchema } from '@closedloop/core';
+import { type FeedbackInput, FeedbackInputSchema, type FeedbackWarning } from '@closedloop/core';
 import { z } from 'zod';
 
 /**
  * Which survey fields hold what. Each entry lists field keys: a question's id, its ref/custom id
  * or its title, or a hidden field / custom variable name (matched without regard to case). Left
  * out, sensible defaults apply: an NPS-type question or one whose key mentions NPS or
- * "recommend"; a CSAT / "satisf…" question; the first free-text answer as the comment; a hidden
+ * "recommend"; a CSAT / "satisf…" question; as the comment, the tool's own comment field or the
+ * first question the tool marks as open text (never any other answer; with `comment` mapped, only
+ * the mapped fields); a hidden
  * field `email`, `name`, `customer_id`/`user_id`, `segment`, `language`/`lang`/`locale`.
  */
 export const FieldMappingSchema = z.object({
@@ -32,6 +34,12 @@ export interface RawAnswer {
   value: string | number | boolean;
   /** The tool says this is an NPS (0–10) or CSAT question. */
   scale?: 'nps' | 'csat';
+  /**
+   * The tool marks this question as open text (Typeform `long_text`, Formbricks `openText`,
+   * SurveyMonkey `open_ended`/`essay`, a Qualtrics text entry): without a `mapping.comment`, the
+   * first such answer is the comment. Nothing else ever is.
+   */
+  openText?: boolean;
 }
 
 /** A survey response as an adapter normalises it, before mapping. */
@@ -51,6 +59,8 @@ export interface RawResponse {
     customerId?: string | undefined;
     language?: string | undefined;
     segment?: string | undefined;
+    /** The tool's own id for the person, used only when nothing else identifies them (Delighted SMS). */
+    fallbackCustomerId?: string | undefined;
   };
 }
 
@@ -83,13 +93,45 @@ function normaliseLanguage(tag: string | undefined): string | undefined {
   return /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(out) ? out : base.toLowerCase();
 }
 
-export type MappingResult = { success: true; data: FeedbackInput } | { success: false; error: string };
+export type MappingResult =
+  | { success: true; data: FeedbackInput; warnings: FeedbackWarning[] }
+  | { success: false; error: string; issues: { path: string; message: string }[] };
+
+export interface MapOptions {
+  /**
+   * `drop` (webhooks): a customer field that is not valid (an email like `"ana@"`, a name too long…)
+   * is dropped with a warning on the feedback, so the score and comment are kept. `refuse`
+   * (default, imports): the response is refused, naming the field.
+   */
+  invalidFields?: 'drop' | 'refuse';
+}
+
+const EmailSchema = z.email().max(320);
+
+/** Checks one customer-side field; a bad one is dropped with a warning (or refused). */
+function checkField(
+  field: string,
+  value: string | undefined,
+  valid: (v: string) => boolean,
+  message: string,
+  warnings: FeedbackWarning[],
+): string | undefined {
+  if (value === undefined || valid(value)) return value;
+  warnings.push({ field, message });
+  return undefined;
+}
 
 /**
  * Maps a normalised response into `FeedbackInput` and checks it against core's schema; a
  * failure names the field. Customers with neither email nor id become anonymous (R2).
  */
-export function mapResponse(tool: string, raw: RawResponse, mapping: FieldMapping = {}): MappingResult {
+export function mapResponse(
+  tool: string,
+  raw: RawResponse,
+  mapping: FieldMapping = {},
+  options: MapOptions = {},
+): MappingResult {
+  const warnings: FeedbackWarning[] = [];
   const used = new Set<RawAnswer>();
   const usedHidden = new Set<string>();
   const hiddenEntries = Object.entries(raw.hidden);
@@ -136,8 +178,7 @@ export function mapResponse(tool: string, raw: RawResponse, mapping: FieldMappin
   );
   if (npsAnswer) {
     nps = toNumber(npsAnswer.value);
-    if (nps === undefined)
-      return { success: false, error: `nps: answer "${String(npsAnswer.value)}" is not a number` };
+    if (nps === undefined) return refused('nps', 'the answer is not a number');
   }
 
   let csat = raw.known?.csat;
@@ -150,30 +191,68 @@ export function mapResponse(tool: string, raw: RawResponse, mapping: FieldMappin
   );
   if (csatAnswer) {
     csat = toNumber(csatAnswer.value);
-    if (csat === undefined)
-      return { success: false, error: `csat: answer "${String(csatAnswer.value)}" is not a number` };
+    if (csat === undefined) return refused('csat', 'the answer is not a number');
   }
 
-  const comment =
-    (mapping.comment ? field(mapping.comment) : undefined) ??
-    raw.known?.comment ??
-    take(
-      raw.answers.find((a) => !used.has(a) && a.kind === 'text' && String(a.value).trim() !== ''),
-    )?.value?.toString();
+  // A comment is never guessed: an explicit mapping is the only source; otherwise the tool's own
+  // comment field, or the first answer to a question the tool marks as open text.
+  const comment = mapping.comment
+    ? field(mapping.comment)
+    : (raw.known?.comment ??
+      take(
+        raw.answers.find((a) => !used.has(a) && a.openText === true && String(a.value).trim() !== ''),
+      )?.value?.toString());
 
-  const email =
+  const rawEmail =
     (mapping.email ? field(mapping.email) : undefined) ??
     raw.known?.email ??
     take(raw.answers.find((a) => a.kind === 'email'))?.value?.toString() ??
     hiddenByKeys(DEFAULT_HIDDEN.email);
-  const name = field(mapping.name) ?? raw.known?.name ?? hiddenByKeys(DEFAULT_HIDDEN.name);
-  const customerId =
+  const rawName = field(mapping.name) ?? raw.known?.name ?? hiddenByKeys(DEFAULT_HIDDEN.name);
+  const rawCustomerId =
     field(mapping.customerId) ?? raw.known?.customerId ?? hiddenByKeys(DEFAULT_HIDDEN.customerId);
-  const segment = field(mapping.segment) ?? raw.known?.segment ?? hiddenByKeys(DEFAULT_HIDDEN.segment);
-  const language = normaliseLanguage(
-    field(mapping.language) ?? raw.known?.language ?? hiddenByKeys(DEFAULT_HIDDEN.language),
+  const rawSegment = field(mapping.segment) ?? raw.known?.segment ?? hiddenByKeys(DEFAULT_HIDDEN.segment);
+  const rawLanguage = field(mapping.language) ?? raw.known?.language ?? hiddenByKeys(DEFAULT_HIDDEN.language);
+  const rawTouchpoint = field(mapping.touchpoint) ?? hiddenByKeys(DEFAULT_HIDDEN.touchpoint);
+
+  // In `drop` mode a bad customer-side field is dropped with a warning (never repeating the value,
+  // which may be personal data); in `refuse` mode it stays and the schema below refuses it.
+  const drop = options.invalidFields === 'drop';
+  const keep = (
+    f: string,
+    v: string | undefined,
+    valid: (v: string) => boolean,
+    message: string,
+  ): string | undefined => (drop ? checkField(f, v?.trim() || undefined, valid, message, warnings) : v);
+  const email = keep(
+    'customer.email',
+    rawEmail,
+    (v) => EmailSchema.safeParse(v).success,
+    'not a valid email address; the customer is kept without it',
   );
-  const touchpoint = field(mapping.touchpoint) ?? hiddenByKeys(DEFAULT_HIDDEN.touchpoint);
+  const name = keep('customer.name', rawName, (v) => v.length <= 200, 'longer than 200 characters; dropped');
+  const customerId = keep(
+    'customer.id',
+    // The tool's own person id identifies the customer only when nothing else does.
+    rawCustomerId ?? (email?.trim() ? undefined : raw.known?.fallbackCustomerId),
+    (v) => v.length <= 200,
+    'longer than 200 characters; dropped',
+  );
+  const segment = keep(
+    'customer.segment',
+    rawSegment,
+    (v) => v.length <= 100,
+    'longer than 100 characters; dropped',
+  );
+  const language = normaliseLanguage(rawLanguage);
+  if (drop && rawLanguage?.trim() && !language)
+    warnings.push({ field: 'language', message: 'not a language tag such as "es" or "en-GB"; dropped' });
+  const touchpoint = keep(
+    'touchpoint',
+    rawTouchpoint,
+    (v) => v.length <= 100,
+    'longer than 100 characters; dropped',
+  );
 
   const attrNames = mapping.attributes ? new Set(mapping.attributes.map(norm)) : undefined;
   const attributes: Record<string, string> = {};
@@ -207,6 +286,11 @@ export function mapResponse(tool: string, raw: RawResponse, mapping: FieldMappin
 
   const at = raw.submittedAt ? Date.parse(raw.submittedAt) : Number.NaN;
   const receivedAt = Number.isNaN(at) ? undefined : new Date(at).toISOString();
+  if (drop && raw.submittedAt && !receivedAt)
+    warnings.push({
+      field: 'receivedAt',
+      message: 'the submission time is not a date; the time received is used',
+    });
   const input = {
     source: { tool, responseId: raw.responseId },
     customer,
@@ -217,14 +301,23 @@ export function mapResponse(tool: string, raw: RawResponse, mapping: FieldMappin
     ...(touchpoint ? { touchpoint } : {}),
     ...(language ? { language } : {}),
     ...(receivedAt ? { receivedAt } : {}),
+    ...(warnings.length ? { warnings: warnings.slice(0, 50) } : {}),
   };
   const parsed = FeedbackInputSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issues = parsed.error.issues.map((i) => ({
+      path: i.path.map(String).join('.') || '(root)',
+      message: i.message,
+    }));
     return {
       success: false,
-      error: `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid feedback'}`,
+      error: issues.map((i) => `${i.path}: ${i.message}`)[0] ?? 'invalid feedback',
+      issues,
     };
   }
-  return { success: true, data: input as FeedbackInput };
+  return { success: true, data: input as FeedbackInput, warnings };
+}
+
+function refused(path: string, message: string): MappingResult {
+  return { success: false, error: `${path}: ${message}`, issues: [{ path, message }] };
 }

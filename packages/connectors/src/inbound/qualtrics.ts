@@ -1,14 +1,26 @@
 import type { Secret } from '../secrets.ts';
-import { getJson, isRecord, makeAdapter, secretOf } from './adapter.ts';
+import { checkId, getJson, isRecord, makeAdapter, secretOf } from './adapter.ts';
 import type { FieldMapping, RawAnswer } from './mapping.ts';
-import { header, type SurveyAdapter, tokenMatches } from './types.ts';
+import {
+  header,
+  hmac,
+  type ReceivedRequest,
+  type SurveyAdapter,
+  signatureMatches,
+  tokenMatches,
+} from './types.ts';
 
 export interface QualtricsAdapterOptions {
   /**
-   * Qualtrics event subscriptions are not signed: put a random token in the subscription's
-   * `publicationUrl` (`…/qualtrics?token=…`) and give it here.
+   * The subscription's `sharedKey`: Qualtrics then posts `Topic`, `MSG` (the event as a JSON string)
+   * and `HMAC` (hex HMAC-SHA512 of `MSG` with this key), and unsigned deliveries are refused.
    */
-  token: Secret;
+  sharedKey?: Secret;
+  /**
+   * Or (or also): a random token you put in the subscription's `publicationUrl`
+   * (`…/qualtrics?token=…`).
+   */
+  token?: Secret;
   /** API token (header `X-API-TOKEN`) of a user who may read the survey's responses. */
   apiToken: Secret;
   /** Your datacenter's base URL, e.g. `https://fra1.qualtrics.com`. */
@@ -44,32 +56,69 @@ const SYSTEM_FIELDS = new Set([
  */
 export function qualtricsAdapter(options: QualtricsAdapterOptions): SurveyAdapter {
   const tool = 'qualtrics';
-  const token = secretOf(tool, 'token', options.token, options.env);
+  const sharedKey = options.sharedKey
+    ? secretOf(tool, 'sharedKey', options.sharedKey, options.env)
+    : undefined;
+  const token = options.token ? secretOf(tool, 'token', options.token, options.env) : undefined;
+  if (!sharedKey && !token)
+    throw new Error(
+      "qualtrics: set sharedKey (the subscription's shared key) or token (a ?token= in the URL)",
+    );
   const apiToken = secretOf(tool, 'apiToken', options.apiToken, options.env);
   const base = options.baseUrl.replace(/\/$/, '');
   return makeAdapter(
     tool,
     options.mapping,
     (req) => {
-      const got = req.url ? new URL(req.url, 'http://localhost').searchParams.get('token') : null;
-      return tokenMatches(token, got)
-        ? { ok: true }
-        : { ok: false, reason: 'token in the URL is missing or wrong' };
+      if (token) {
+        const got = req.url ? new URL(req.url, 'http://localhost').searchParams.get('token') : null;
+        if (!tokenMatches(token, got)) return { ok: false, reason: 'token in the URL is missing or wrong' };
+      }
+      if (sharedKey) {
+        const form = formFields(req);
+        if (form.MSG === undefined || !form.HMAC)
+          return { ok: false, reason: 'MSG or HMAC is missing (the subscription has a shared key)' };
+        const sig = form.HMAC.trim();
+        if (!/^[0-9a-fA-F]{128}$/.test(sig))
+          return { ok: false, reason: 'HMAC is not 128 hex digits (HMAC-SHA512)' };
+        if (!signatureMatches(hmac('sha512', sharedKey, Buffer.from(form.MSG, 'utf8')), sig, 'hex'))
+          return { ok: false, reason: 'HMAC does not match MSG' };
+      }
+      return { ok: true };
     },
     async (req, signal) => {
-      const type = header(req, 'content-type') ?? '';
-      const fields: Record<string, string> = {};
-      if (type.includes('json')) {
-        const v: unknown = JSON.parse(req.body);
-        if (isRecord(v)) for (const [k, x] of Object.entries(v)) fields[k] = String(x);
-      } else {
-        for (const [k, v] of new URLSearchParams(req.body)) fields[k] = v;
+      const fields = formFields(req);
+      // With a shared key the event is the JSON string in MSG; without, its fields are the form's.
+      if (fields.MSG !== undefined) {
+        let msg: unknown;
+        try {
+          msg = JSON.parse(fields.MSG);
+        } catch {
+          return {
+            ok: false,
+            status: 400,
+            error: 'MSG is not a JSON object',
+            issues: [{ path: 'MSG', message: 'not JSON' }],
+          };
+        }
+        if (!isRecord(msg))
+          return {
+            ok: false,
+            status: 400,
+            error: 'MSG is not a JSON object',
+            issues: [{ path: 'MSG', message: 'not an object' }],
+          };
+        // The signed MSG is what counts: its fields win over the form's.
+        for (const [k, v] of Object.entries(msg))
+          if (typeof v === 'string' || typeof v === 'number') fields[k] = String(v);
       }
       if (!fields.Topic?.includes('completedResponse')) return { ok: true, responses: [] };
       const surveyId = fields.SurveyID;
       const responseId = fields.ResponseID;
-      if (!surveyId || !responseId)
-        return { ok: false, status: 400, error: 'SurveyID or ResponseID is missing' };
+      const bad =
+        checkId('SurveyID', surveyId, /^SV_[A-Za-z0-9]{1,40}$/, 'SV_cVn9uBwheR9hz01') ??
+        checkId('ResponseID', responseId, /^R_[A-Za-z0-9]{1,40}$/, 'R_suq806jn8LGzhx7');
+      if (bad || !surveyId || !responseId) return bad ?? { ok: false, status: 422, error: 'ids missing' };
       const r = await getJson(
         'response',
         `${base}/API/v3/surveys/${encodeURIComponent(surveyId)}/responses/${encodeURIComponent(responseId)}`,
@@ -86,8 +135,14 @@ export function qualtricsAdapter(options: QualtricsAdapterOptions): SurveyAdapte
         if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') continue;
         if (/^QID\d+/.test(k)) {
           if (k.endsWith('_NPS_GROUP') || k.endsWith('_DO')) continue;
-          answers.push({ keys: [k], kind: typeof v === 'number' ? 'number' : 'text', value: v });
-        } else if (!SYSTEM_FIELDS.has(k) && typeof v === 'string') {
+          answers.push({
+            keys: [k],
+            kind: typeof v === 'number' ? 'number' : 'text',
+            value: v,
+            // `QID7_TEXT` is a text-entry question's answer (`QID7_3_TEXT` is a choice's "other" box).
+            ...(/^QID\d+_TEXT$/.test(k) ? { openText: true } : {}),
+          });
+        } else if (!SYSTEM_FIELDS.has(k) && typeof v === 'string' && v !== '') {
           hidden[k] = v;
         }
       }
@@ -111,4 +166,22 @@ export function qualtricsAdapter(options: QualtricsAdapterOptions): SurveyAdapte
       };
     },
   );
+}
+
+/** The delivery's fields: form-encoded (as Qualtrics posts), or a JSON object. */
+function formFields(req: ReceivedRequest): Record<string, string> {
+  const fields: Record<string, string> = {};
+  const type = header(req, 'content-type') ?? '';
+  if (type.includes('json')) {
+    try {
+      const v: unknown = JSON.parse(req.body);
+      if (isRecord(v))
+        for (const [k, x] of Object.entries(v)) fields[k] = typeof x === 'string' ? x : JSON.stringify(x);
+    } catch {
+      // Not JSON: no fields, so the delivery is ignored or refused below.
+    }
+    return fields;
+  }
+  for (const [k, v] of new URLSearchParams(req.body)) fields[k] ??= v;
+  return fields;
 }

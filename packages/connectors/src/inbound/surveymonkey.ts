@@ -1,5 +1,5 @@
 import type { Secret } from '../secrets.ts';
-import { getJson, isRecord, makeAdapter, secretOf, stringRecord } from './adapter.ts';
+import { checkId, getJson, isRecord, makeAdapter, secretOf, stringRecord } from './adapter.ts';
 import type { FieldMapping, RawAnswer } from './mapping.ts';
 import { header, hmac, parseJson, type SurveyAdapter, signatureMatches } from './types.ts';
 
@@ -13,12 +13,21 @@ export interface SurveyMonkeyAdapterOptions {
   baseUrl?: string;
   mapping?: FieldMapping;
   env?: NodeJS.ProcessEnv;
+  /**
+   * How long a survey's questions are kept before they are read again (default 600 s). An answer
+   * with a choice id the cached survey does not know reads the survey again at once (it was edited).
+   */
+  surveyCacheSeconds?: number;
+  /** The clock (ms), for tests. */
+  now?: () => number;
 }
 
 interface QuestionDef {
   title?: string;
   choices: Map<string, string>;
   nps: boolean;
+  /** An `open_ended` comment box (`essay`): its answer may be the comment. */
+  openText: boolean;
 }
 
 function surveyQuestions(survey: unknown): Map<string, QuestionDef> {
@@ -34,7 +43,13 @@ function surveyQuestions(survey: unknown): Map<string, QuestionDef> {
       for (const c of answers) if (isRecord(c)) choices.set(String(c.id), String(c.text ?? ''));
       const texts = [...choices.values()];
       const nps = texts.length === 11 && texts.every((t, i) => t.trim().startsWith(String(i)));
-      out.set(String(q.id), { ...(typeof heading === 'string' ? { title: heading } : {}), choices, nps });
+      const openText = q.family === 'open_ended' && q.subtype === 'essay';
+      out.set(String(q.id), {
+        ...(typeof heading === 'string' ? { title: heading } : {}),
+        choices,
+        nps,
+        openText,
+      });
     }
   }
   return out;
@@ -54,12 +69,30 @@ export function surveyMonkeyAdapter(options: SurveyMonkeyAdapterOptions): Survey
   const token = secretOf(tool, 'accessToken', options.accessToken, options.env);
   const base = (options.baseUrl ?? 'https://api.surveymonkey.com').replace(/\/$/, '');
   const auth = { authorization: `Bearer ${token}` };
-  const surveys = new Map<string, Map<string, QuestionDef>>();
+  const ttl = (options.surveyCacheSeconds ?? 600) * 1000;
+  const now = options.now ?? Date.now;
+  const surveys = new Map<string, { questions: Map<string, QuestionDef>; at: number }>();
+  const readSurvey = async (surveyId: string, signal: AbortSignal | undefined, fresh: boolean) => {
+    const cached = surveys.get(surveyId);
+    if (cached && !fresh && now() - cached.at < ttl)
+      return { ok: true as const, questions: cached.questions };
+    const s = await getJson(
+      'survey details',
+      `${base}/v3/surveys/${encodeURIComponent(surveyId)}/details`,
+      auth,
+      signal,
+    );
+    if (!s.ok) return s;
+    const questions = surveyQuestions(s.value);
+    if (surveys.size >= 100 && !surveys.has(surveyId)) surveys.delete(surveys.keys().next().value as string);
+    surveys.set(surveyId, { questions, at: now() });
+    return { ok: true as const, questions };
+  };
   return makeAdapter(
     tool,
     options.mapping,
     (req) =>
-      signatureMatches(hmac('sha1', signingKey, req.body), header(req, 'sm-signature'), 'base64')
+      signatureMatches(hmac('sha1', signingKey, req.bytes), header(req, 'sm-signature'), 'base64')
         ? { ok: true }
         : { ok: false, reason: 'Sm-Signature is missing or does not match the body' },
     async (req, signal) => {
@@ -77,21 +110,10 @@ export function surveyMonkeyAdapter(options: SurveyMonkeyAdapterOptions): Survey
       const res = isRecord(body.resources) ? body.resources : {};
       const surveyId = String(res.survey_id ?? body.filter_id ?? '');
       const responseId = String(body.object_id ?? '');
-      if (!surveyId || !responseId)
-        return { ok: false, status: 400, error: 'resources.survey_id or object_id is missing' };
-      let questions = surveys.get(surveyId);
-      if (!questions) {
-        const s = await getJson(
-          'survey details',
-          `${base}/v3/surveys/${encodeURIComponent(surveyId)}/details`,
-          auth,
-          signal,
-        );
-        if (!s.ok) return s;
-        questions = surveyQuestions(s.value);
-        if (surveys.size > 100) surveys.clear();
-        surveys.set(surveyId, questions);
-      }
+      const bad =
+        checkId('resources.survey_id', surveyId || undefined, /^\d{1,20}$/, '405000000') ??
+        checkId('object_id', responseId || undefined, /^\d{1,20}$/, '114000000000');
+      if (bad) return bad;
       const r = await getJson(
         'response details',
         `${base}/v3/surveys/${encodeURIComponent(surveyId)}/responses/${encodeURIComponent(responseId)}/details`,
@@ -101,32 +123,14 @@ export function surveyMonkeyAdapter(options: SurveyMonkeyAdapterOptions): Survey
       if (!r.ok) return r;
       const details = r.value;
       if (!isRecord(details)) return { ok: false, status: 502, error: 'response details are not an object' };
-      const answers: RawAnswer[] = [];
-      for (const p of Array.isArray(details.pages) ? details.pages : []) {
-        for (const q of isRecord(p) && Array.isArray(p.questions) ? p.questions : []) {
-          if (!isRecord(q)) continue;
-          const qid = String(q.id);
-          const def = questions.get(qid);
-          for (const a of Array.isArray(q.answers) ? q.answers : []) {
-            if (!isRecord(a)) continue;
-            const text =
-              a.choice_id !== undefined
-                ? def?.choices.get(String(a.choice_id))
-                : typeof a.text === 'string'
-                  ? a.text
-                  : undefined;
-            if (text === undefined) continue;
-            const numeric = a.choice_id !== undefined && /^\s*\d+/.test(text);
-            answers.push({
-              keys: [qid, ...(def?.title ? [def.title] : [])],
-              ...(def?.title ? { title: def.title } : {}),
-              kind: a.choice_id === undefined ? 'text' : numeric ? 'number' : 'choice',
-              value: numeric ? Number.parseInt(text, 10) : text,
-              ...(def?.nps ? { scale: 'nps' as const } : {}),
-            });
-          }
-        }
+      let survey = await readSurvey(surveyId, signal, false);
+      if (!survey.ok) return survey;
+      // A choice id the cached survey does not know: the survey was edited since; read it again.
+      if (unknownChoice(details, survey.questions)) {
+        survey = await readSurvey(surveyId, signal, true);
+        if (!survey.ok) return survey;
       }
+      const answers = answersOf(details, survey.questions);
       const meta =
         isRecord(details.metadata) && isRecord(details.metadata.contact) ? details.metadata.contact : {};
       const metaEmail =
@@ -157,4 +161,48 @@ export function surveyMonkeyAdapter(options: SurveyMonkeyAdapterOptions): Survey
       };
     },
   );
+}
+
+type AnswerRow = { qid: string; def: QuestionDef | undefined; a: Record<string, unknown> };
+
+function answerRows(details: Record<string, unknown>, questions: Map<string, QuestionDef>): AnswerRow[] {
+  const rows: AnswerRow[] = [];
+  for (const p of Array.isArray(details.pages) ? details.pages : []) {
+    for (const q of isRecord(p) && Array.isArray(p.questions) ? p.questions : []) {
+      if (!isRecord(q)) continue;
+      const qid = String(q.id);
+      for (const a of Array.isArray(q.answers) ? q.answers : [])
+        if (isRecord(a)) rows.push({ qid, def: questions.get(qid), a });
+    }
+  }
+  return rows;
+}
+
+function unknownChoice(details: Record<string, unknown>, questions: Map<string, QuestionDef>): boolean {
+  return answerRows(details, questions).some(
+    ({ def, a }) => a.choice_id !== undefined && !def?.choices.has(String(a.choice_id)),
+  );
+}
+
+function answersOf(details: Record<string, unknown>, questions: Map<string, QuestionDef>): RawAnswer[] {
+  const answers: RawAnswer[] = [];
+  for (const { qid, def, a } of answerRows(details, questions)) {
+    const text =
+      a.choice_id !== undefined
+        ? def?.choices.get(String(a.choice_id))
+        : typeof a.text === 'string'
+          ? a.text
+          : undefined;
+    if (text === undefined) continue;
+    const numeric = a.choice_id !== undefined && /^\s*\d+/.test(text);
+    answers.push({
+      keys: [qid, ...(def?.title ? [def.title] : [])],
+      ...(def?.title ? { title: def.title } : {}),
+      kind: a.choice_id === undefined ? 'text' : numeric ? 'number' : 'choice',
+      value: numeric ? Number.parseInt(text, 10) : text,
+      ...(def?.nps ? { scale: 'nps' as const } : {}),
+      ...(def?.openText && a.choice_id === undefined ? { openText: true } : {}),
+    });
+  }
+  return answers;
 }

@@ -53,7 +53,7 @@ export function typeformAdapter(options: TypeformAdapterOptions): SurveyAdapter 
       const sig = header(req, 'typeform-signature');
       if (!sig?.startsWith('sha256='))
         return { ok: false, reason: 'missing Typeform-Signature header (sha256=…)' };
-      return signatureMatches(hmac('sha256', secret, req.body), sig.slice(7), 'base64')
+      return signatureMatches(hmac('sha256', secret, req.bytes), sig.slice(7), 'base64')
         ? { ok: true }
         : { ok: false, reason: 'Typeform-Signature does not match the body' };
     },
@@ -93,6 +93,7 @@ export function typeformAdapter(options: TypeformAdapterOptions): SurveyAdapter 
                     : 'choice',
           value,
           ...(fieldType === 'nps' ? { scale: 'nps' as const } : {}),
+          ...(fieldType === 'long_text' ? { openText: true } : {}),
         });
       }
       return {

@@ -4,8 +4,11 @@ import type { FeedbackInput } from '@closedloop/core';
 /** A webhook request as your HTTP framework received it: headers and the raw, unparsed body. */
 export interface InboundRequest {
   headers: Record<string, string | string[] | undefined> | Headers;
-  /** The raw body, exactly as received: signatures are computed over these bytes. */
-  body: string;
+  /**
+   * The raw body, exactly as received: signatures are computed over these bytes. Pass the bytes
+   * (`Uint8Array`/`Buffer`) when you have them: text that was decoded and re-encoded may differ.
+   */
+  body: string | Uint8Array;
   /** The request URL (path and query), for tools verified by a token in the URL. */
   url?: string;
 }
@@ -30,7 +33,15 @@ export interface InboundFeedback {
  */
 export type InboundResult =
   | { ok: true; events: InboundFeedback[] }
-  | { ok: false; status: 400 | 401 | 422 | 502; error: string };
+  | {
+      ok: false;
+      status: 400 | 401 | 422 | 502;
+      error: string;
+      /** The fields at fault (for a 422), e.g. `[{ path: 'nps', message: 'Too big…' }]`. */
+      issues?: { path: string; message: string }[];
+      /** For a 502: seconds after which delivering again may succeed (`Retry-After`). */
+      retryAfter?: number;
+    };
 
 /** A survey tool's webhook adapter. */
 export interface SurveyAdapter {
@@ -63,8 +74,23 @@ export function signatureMatches(
   return got.length === expected.length && got.length > 0 && timingSafeEqual(got, expected);
 }
 
-export function hmac(algorithm: 'sha256' | 'sha1', key: string, body: string): Buffer {
-  return createHmac(algorithm, key).update(body, 'utf8').digest();
+export function hmac(
+  algorithm: 'sha256' | 'sha1' | 'sha512',
+  key: string,
+  body: string | Uint8Array,
+): Buffer {
+  return createHmac(algorithm, key).update(body).digest();
+}
+
+/** A request with its body both as the bytes received and as UTF-8 text (for parsing). */
+export interface ReceivedRequest extends InboundRequest {
+  body: string;
+  bytes: Uint8Array;
+}
+
+export function received(req: InboundRequest): ReceivedRequest {
+  if (typeof req.body === 'string') return { ...req, body: req.body, bytes: Buffer.from(req.body, 'utf8') };
+  return { ...req, body: new TextDecoder().decode(req.body), bytes: req.body };
 }
 
 /** Constant-time string comparison (for tokens). */

@@ -49,6 +49,16 @@ export const SourceSchema = z
   .strict();
 export type Source = z.output<typeof SourceSchema>;
 
+/**
+ * Something the intake noticed and worked around without losing the answer, e.g. an invalid email
+ * in a hidden field that was dropped. Names the field; never repeats the value (it may be PII).
+ */
+export const FeedbackWarningSchema = z.object({
+  field: z.string().min(1).max(200),
+  message: z.string().min(1).max(500),
+});
+export type FeedbackWarning = z.output<typeof FeedbackWarningSchema>;
+
 /** What `capture()` accepts: one survey answer (R1, R3). */
 export const FeedbackInputSchema = z
   .object({
@@ -66,6 +76,8 @@ export const FeedbackInputSchema = z
     receivedAt: z.iso.datetime({ offset: true }).optional(),
     /** Set when this answer is the follow-up survey of an earlier loop (R20). */
     inReplyTo: z.string().min(1).optional(),
+    /** Fields the intake dropped or could not read, kept with the feedback (visible in the API). */
+    warnings: z.array(FeedbackWarningSchema).max(50).optional(),
   })
   .strict()
   .superRefine((f, ctx) => {

@@ -309,6 +309,13 @@ export function storeConformance(
         expect((await store.listDeliveries())[0]!.status).toBe('pending');
       });
 
+      test("feedback keeps the intake's warnings (they are part of the stored answer)", async () => {
+        const store = await fresh();
+        const warnings = [{ field: 'customer.email', message: 'not a valid email address; dropped' }];
+        await store.commit(firstStep('l1', { feedback: feedbackFor('l1', { warnings }) }));
+        expect((await store.getFeedback('fb-l1'))?.warnings).toEqual(warnings);
+      });
+
       test('a step without feedback or case writes only the loop', async () => {
         const store = await fresh();
         await store.commit(firstStep('l1', { feedback: undefined, case: undefined }));

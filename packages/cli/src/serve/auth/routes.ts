@@ -10,6 +10,10 @@ export const ROUTE_NEEDS: readonly { method: string; path: string; need: Need }[
   { method: 'POST', path: '/v1/feedback', need: 'capture' },
   // Survey webhooks carry their vendor's signature instead of a token.
   { method: 'POST', path: '/v1/inbound/:tool', need: 'public' },
+  // Vendors check the URL answers before they send (SurveyMonkey: HEAD must be 200).
+  { method: 'GET', path: '/v1/inbound/:tool', need: 'public' },
+  { method: 'GET', path: '/v1/feedback/:id', need: 'read' },
+  { method: 'GET', path: '/metrics', need: 'read' },
   { method: 'GET', path: '/v1/me', need: 'signedIn' },
   { method: 'GET', path: '/v1/cases', need: 'read' },
   { method: 'GET', path: '/v1/cases.csv', need: 'read' },
