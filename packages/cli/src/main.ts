@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerDataCommands } from './commands/data.ts';
+import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { runDemo } from './demo/run.ts';
@@ -31,6 +32,7 @@ export function createProgram(): Command {
   registerRulesCommands(program);
   registerDataCommands(program);
   registerReportCommand(program);
+  registerPrivacyCommands(program);
   registerServeCommand(program);
   return program;
 }

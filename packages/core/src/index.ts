@@ -93,9 +93,11 @@ export type {
   LoopState,
   TimerName,
 } from './machine/types.ts';
+// Privacy: erasure, access, retention, consent.
+export * from './privacy/index.ts';
 export type { Clock, ManualClock } from './runtime/clock.ts';
 export { manualClock, scaledClock, systemClock } from './runtime/clock.ts';
-export type { ClosedLoopOptions, EmbeddedClosedLoop } from './runtime/closed-loop.ts';
+export type { ClosedLoopOptions, EmbeddedClosedLoop, PrivacyApi } from './runtime/closed-loop.ts';
 export { createClosedLoop } from './runtime/closed-loop.ts';
 export { casesToCsv } from './runtime/csv.ts';
 export type { DeliveryOptions } from './runtime/delivery.ts';

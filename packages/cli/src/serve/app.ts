@@ -13,6 +13,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import { registerConsole } from './console.ts';
 import type { Logger } from './log.ts';
+import { registerPrivacyRoutes } from './privacy-routes.ts';
 
 export interface AppOptions {
   loop: EmbeddedClosedLoop;
@@ -31,7 +32,7 @@ export interface ErrorBody {
 }
 
 /** An error the HTTP layer answers with a status of its own. */
-class HttpError extends Error {
+export class HttpError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: string;
   readonly issues: FieldIssue[];
@@ -114,7 +115,7 @@ function isJson(c: Context): boolean {
 }
 
 /** Reads a JSON body; `optional` accepts an empty body as `{}`. */
-async function readJson(c: Context, optional = false): Promise<unknown> {
+export async function readJson(c: Context, optional = false): Promise<unknown> {
   const text = await c.req.text();
   if (optional && text.trim() === '') return {};
   if (!isJson(c)) {
@@ -131,7 +132,7 @@ async function readJson(c: Context, optional = false): Promise<unknown> {
   }
 }
 
-function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success)
     throw new HttpError(
@@ -145,7 +146,7 @@ function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
-function actorOf(c: Context, body: { actor?: string | undefined }): string {
+export function actorOf(c: Context, body: { actor?: string | undefined }): string {
   const actor = c.req.header('x-closedloop-actor')?.trim() || body.actor;
   if (!actor)
     throw new HttpError(
@@ -372,6 +373,7 @@ export function createApp(options: AppOptions): Hono {
     return c.json(await loop.cases.inform(c.req.param('id'), message, { actor: actorOf(c, body) }));
   });
 
+  registerPrivacyRoutes(app, { loop });
   if (options.console !== false) registerConsole(app, loop);
 
   return app;

@@ -61,6 +61,11 @@ export const FeedbackInputSchema = z
     receivedAt: z.iso.datetime({ offset: true }).optional(),
     /** Set when this answer is the follow-up survey of an earlier loop (R20). */
     inReplyTo: z.string().min(1).optional(),
+    /**
+     * Whether the customer agreed to be contacted about this answer (a survey's consent question).
+     * Absent: unknown; the customer may be contacted unless the program requires consent.
+     */
+    consent: z.boolean().optional(),
   })
   .superRefine((f, ctx) => {
     if (f.nps === undefined && f.csat === undefined && !f.comment && !f.answers?.length) {
@@ -78,5 +83,7 @@ export const FeedbackSchema = z.object({
   ...FeedbackInputSchema.shape,
   id: z.string(),
   receivedAt: z.iso.datetime({ offset: true }),
+  /** Set when the customer's personal data was erased (GDPR art. 17): the scores stay. */
+  erasedAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type Feedback = z.output<typeof FeedbackSchema>;

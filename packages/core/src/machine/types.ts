@@ -42,7 +42,7 @@ export interface LoopContext {
   /** Re-survey answers received, kept when a still-unhappy answer reopens the case (R20). */
   resurveys?: { nps?: number; csat?: number; feedbackId: string; at: string }[];
   outcome?: {
-    reason: 'anonymous' | 'noCase' | 'noContact' | 'closed' | 'resurveyExpired';
+    reason: 'anonymous' | 'noCase' | 'noContact' | 'closed' | 'resurveyExpired' | 'erased';
     resurvey?: { nps?: number; csat?: number; feedbackId: string; at: string };
   };
 }

@@ -13,6 +13,13 @@ import { ClosedLoopError } from '../errors.ts';
 import { type LoopSnapshot, startLoop, stepLoop, stepLoopOrThrow } from '../machine/loop.ts';
 import { createLoopMachine } from '../machine/machine.ts';
 import type { LoopEnv, LoopEvent, TimerName } from '../machine/types.ts';
+import {
+  type CustomerExport,
+  type ErasureResult,
+  eraseCustomer,
+  exportCustomer,
+} from '../privacy/privacy.ts';
+import type { CustomerRef } from '../privacy/redact.ts';
 import { sqliteStore } from '../stores/sqlite.ts';
 import type { CaseQuery, LoopRecord, Store } from '../stores/store.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -59,6 +66,19 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
   fireDueTimers(): Promise<number>;
   /** The stored loop, with its machine snapshot. */
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
+  /** Erasure (GDPR art. 17) and access (art. 15) for one customer. */
+  readonly privacy: PrivacyApi;
+}
+
+export interface PrivacyApi {
+  /**
+   * Erases the customer's email, name, id, comments and free-text answers everywhere in the
+   * store (scores stay), closes their running loops without contacting them, and records a
+   * receipt. Erasing again is a no-op.
+   */
+  erase(person: CustomerRef, options: { actor: string }): Promise<ErasureResult>;
+  /** Everything held about the customer, as JSON-ready records. */
+  export(person: CustomerRef): Promise<CustomerExport>;
 }
 
 const QuerySchema = z.object({
@@ -509,6 +529,18 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         if (next !== undefined && next <= clock.now()) runner.wake();
         await new Promise((r) => setImmediate(r));
       }
+    },
+    privacy: {
+      async erase(person, opts) {
+        ensureOpen();
+        const result = await eraseCustomer(store, person, { actor: opts?.actor, now: clock.now() });
+        if (started) timers.reschedule();
+        return result;
+      },
+      async export(person) {
+        ensureOpen();
+        return exportCustomer(store, person, { now: clock.now() });
+      },
     },
     start,
     fireDueTimers: () => timers.fireDue(),

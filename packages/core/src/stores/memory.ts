@@ -1,6 +1,7 @@
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { type CustomerTx, eraseCustomerRows, findCustomer } from '../privacy/customer-rows.ts';
 import { memoryDocuments } from './documents.ts';
 import { compareCases, emptyCounts, matchesQuery } from './query.ts';
 import type {
@@ -32,8 +33,47 @@ export function memoryStore(): Store {
   const timers = new Map<string, TimerRow[]>();
   const deliveries = new Map<string, Delivery>();
   let closed = false;
+  let erasing: Promise<void> | undefined;
   const open = () => {
     if (closed) throw new ClosedLoopError('CLOSED', 'The memory store is closed');
+  };
+
+  const lower = (s: string | undefined) => s?.toLowerCase();
+  const tx: CustomerTx = {
+    async feedbackOf(emails, customerIds) {
+      return [...feedback.values()].filter(
+        (f) =>
+          emails.includes(lower(f.customer.email) ?? '\u0000') ||
+          (f.customer.id !== undefined && customerIds.includes(f.customer.id)),
+      );
+    },
+    async casesOf(emails) {
+      return [...cases.values()].filter((c) => emails.includes(c.customerEmail.toLowerCase()));
+    },
+    async loopsOf(feedbackIds, loopIds) {
+      return [...loops.values()].filter(
+        (l) => loopIds.includes(l.loopId) || feedbackIds.includes(l.snapshot.context.feedback.id),
+      );
+    },
+    async casesOfLoops(loopIds) {
+      return [...cases.values()].filter((c) => loopIds.includes(c.loopId));
+    },
+    async deliveriesOf(loopIds) {
+      return [...deliveries.values()].filter((d) => loopIds.includes(d.effect.loopId));
+    },
+    async writeFeedback(f) {
+      feedback.set(f.id, f);
+    },
+    async writeCase(c) {
+      cases.set(c.id, c);
+    },
+    async writeLoop(rec) {
+      loops.set(rec.loopId, rec);
+      timers.set(rec.loopId, []);
+    },
+    async writeDelivery(d) {
+      deliveries.set(d.id, d);
+    },
   };
 
   return {
@@ -42,6 +82,7 @@ export function memoryStore(): Store {
     async init() {},
     async commit(step: StepWrite) {
       open();
+      while (erasing) await erasing;
       const current = loops.get(step.loop.loopId);
       if ((current?.version ?? undefined) !== step.expectedVersion) {
         throw new ClosedLoopError(
@@ -129,6 +170,25 @@ export function memoryStore(): Store {
             (filter.status === undefined || d.status === filter.status),
         )
         .map(copy);
+    },
+    async findCustomer(ref) {
+      open();
+      return copy((await findCustomer(tx, ref)).records);
+    },
+    async eraseCustomer(ref, options) {
+      open();
+      // Commits wait while an erasure reads and writes, so none lands half-way through it.
+      while (erasing) await erasing;
+      const run = eraseCustomerRows(tx, ref, options.now);
+      erasing = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      try {
+        return await run;
+      } finally {
+        erasing = undefined;
+      }
     },
     async close() {
       closed = true;

@@ -3,6 +3,8 @@ import type { Effect } from '../domain/effect.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
+import type { CustomerRecords, ErasureCounts } from '../privacy/customer-rows.ts';
+import type { CustomerRef } from '../privacy/redact.ts';
 
 /** A stored loop: its machine snapshot, and the version used for optimistic concurrency. */
 export interface LoopRecord {
@@ -141,6 +143,21 @@ export interface Store {
   nextDeliveryAt(): Promise<number | undefined>;
   updateDelivery(update: DeliveryUpdate): Promise<void>;
   listDeliveries(filter?: { loopId?: string; status?: Delivery['status'] }): Promise<Delivery[]>;
+  /**
+   * Everything stored about one customer (GDPR art. 15): their feedback (matched by email,
+   * case-insensitively, or customer id, and then by every email and id that feedback names), its
+   * loops, cases and outbox rows.
+   */
+  findCustomer(ref: CustomerRef): Promise<CustomerRecords>;
+  /**
+   * Erases one customer (GDPR art. 17) in one transaction: their email, name, id, comments and
+   * free-text answers leave feedback, cases, case logs, loop snapshots and outbox rows (staff
+   * text stays, with their identifiers redacted); scores, segments and times stay. Running loops
+   * are closed and their timers dropped; unsent outbox rows become dead. Then the freed space is
+   * scrubbed where the store can (SQLite: secure delete, WAL checkpoint, VACUUM; PostgreSQL:
+   * VACUUM of the touched tables). Finding nothing changes nothing.
+   */
+  eraseCustomer(ref: CustomerRef, options: { now: number }): Promise<ErasureCounts>;
   close(): Promise<void>;
 }
 

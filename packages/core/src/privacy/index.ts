@@ -1,0 +1,14 @@
+// Privacy: erasure (art. 17), access (art. 15), retention and contact consent.
+export type { CustomerRecords, CustomerTx, ErasureCounts } from './customer-rows.ts';
+export { eraseCustomerRows, findCustomer } from './customer-rows.ts';
+export type { CustomerExport, ErasureReceipt, ErasureResult } from './privacy.ts';
+export {
+  CustomerRefSchema,
+  ERASURE_RECEIPTS,
+  eraseCustomer,
+  exportCustomer,
+  listErasureReceipts,
+  parseCustomerRef,
+} from './privacy.ts';
+export type { CustomerRef, PersonIdentifiers } from './redact.ts';
+export { ERASED, ERASED_EMAIL, redactDeep, redactText } from './redact.ts';
