@@ -1,6 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { type CustomerRef, type ErasureResult, parseCustomerRef } from '@closedloop/core';
+import {
+  addDoNotContact,
+  type CustomerRef,
+  type ErasureResult,
+  isDoNotContact,
+  parseCustomerRef,
+  removeDoNotContact,
+} from '@closedloop/core';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
 import { createRuntime } from '../serve/runtime.ts';
@@ -73,6 +80,31 @@ export async function exportPerson(
   }
 }
 
+/** `closedloop privacy dnc add|remove|check --email`: the do-not-contact list. */
+export async function doNotContact(
+  action: 'add' | 'remove' | 'check',
+  opts: { config: string; email?: string; actor?: string },
+  io: DataIo = processIo,
+): Promise<boolean> {
+  const person = personOf(opts);
+  if (!('email' in person)) throw new Error('The do-not-contact list holds emails: give --email <address>');
+  const runtime = createRuntime(loadConfig(opts.config), { logger: () => {} });
+  try {
+    const docs = runtime.loop.store.documents;
+    if (action === 'add') {
+      await addDoNotContact(docs, person.email, {
+        source: 'cli',
+        actor: opts.actor ?? `cli:${userInfo().username}`,
+      });
+    } else if (action === 'remove') await removeDoNotContact(docs, person.email);
+    const listed = await isDoNotContact(docs, person.email);
+    io.out(listed ? 'On the do-not-contact list.\n' : 'Not on the do-not-contact list.\n');
+    return listed;
+  } finally {
+    await runtime.close();
+  }
+}
+
 export function registerPrivacyCommands(program: Command, io: DataIo = processIo): void {
   const privacy = program
     .command('privacy')
@@ -96,4 +128,24 @@ export function registerPrivacyCommands(program: Command, io: DataIo = processIo
     .action(async (opts: PersonCliOptions & { out?: string }) => {
       await exportPerson(opts, io);
     });
+  const dnc = privacy
+    .command('dnc')
+    .description('the do-not-contact list (customer mail is never sent to it)');
+  for (const action of ['add', 'remove', 'check'] as const) {
+    dnc
+      .command(action)
+      .description(
+        {
+          add: 'never email this customer again',
+          remove: 'take the customer off the list',
+          check: 'is the customer listed?',
+        }[action],
+      )
+      .option('-c, --config <file>', 'closedloop config file', 'closedloop.config.json')
+      .requiredOption('--email <address>', "the customer's email")
+      .option('--actor <who>', 'who records it (default: cli:<your user name>)')
+      .action(async (opts: { config: string; email: string; actor?: string }) => {
+        await doNotContact(action, opts, io);
+      });
+  }
 }

@@ -106,6 +106,23 @@ const HttpConfig = z
   })
   .strict();
 
+/** Who may be contacted, and the unsubscribe link customer mail carries. */
+const ContactConfig = z
+  .object({
+    /** Contact a customer only when their answer says they consent (`consent: true`). */
+    requireConsent: z.boolean().default(false),
+    unsubscribe: z
+      .object({
+        /** The public URL of `/v1/unsubscribe` on this server, e.g. https://cx.example.com/v1/unsubscribe. */
+        url: z.url({ protocol: /^https?$/ }),
+        /** The environment variable holding the secret that seals unsubscribe tokens (32+ characters). */
+        secretEnv: EnvName,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** `closedloop.config.json` as written (relative paths are relative to the file). */
 export const ServeConfigSchema = z
   .object({
@@ -136,6 +153,7 @@ export const ServeConfigSchema = z
     connectors: z.object({ email: EmailConfig.optional() }).strict().default({}),
     inbound: InboundConfig.default({}),
     http: HttpConfig.default({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 }),
+    contact: ContactConfig.default({ requireConsent: false }),
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -258,6 +276,7 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
     },
     inbound: c.inbound,
     http: c.http,
+    contact: c.contact,
   };
 }
 

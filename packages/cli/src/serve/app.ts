@@ -24,6 +24,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Serve the web console at `/` (default true). */
   console?: boolean;
+  /** The secret sealing unsubscribe links (`contact.unsubscribe`); without it `/v1/unsubscribe` answers 404. */
+  unsubscribeSecret?: string;
 }
 
 /** The JSON error every endpoint answers with. */
@@ -373,7 +375,10 @@ export function createApp(options: AppOptions): Hono {
     return c.json(await loop.cases.inform(c.req.param('id'), message, { actor: actorOf(c, body) }));
   });
 
-  registerPrivacyRoutes(app, { loop });
+  registerPrivacyRoutes(app, {
+    loop,
+    ...(options.unsubscribeSecret ? { unsubscribeSecret: options.unsubscribeSecret } : {}),
+  });
   if (options.console !== false) registerConsole(app, loop);
 
   return app;

@@ -17,6 +17,7 @@ import {
   memoryStore,
   postgresStore,
   sqliteStore,
+  unsubscribeUrl,
 } from '@closedloop/core';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
@@ -25,6 +26,8 @@ import type { Logger } from './log.ts';
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
 export interface Runtime {
   loop: EmbeddedClosedLoop;
+  /** The secret sealing unsubscribe tokens, when `contact.unsubscribe` is configured. */
+  unsubscribeSecret?: string;
   adapters: Map<string, SurveyAdapter>;
   close(): Promise<void>;
 }
@@ -79,8 +82,23 @@ export function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = proce
   return out;
 }
 
+/** The unsubscribe secret from the environment, when `contact.unsubscribe` is configured. */
+export function unsubscribeSecretFrom(config: ServeConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const u = config.contact.unsubscribe;
+  if (!u) return undefined;
+  const secret = env[u.secretEnv];
+  if (!secret || secret.length < 32) {
+    throw new Error(
+      `contact.unsubscribe.secretEnv: set the environment variable ${u.secretEnv} to a random secret of 32 or more characters`,
+    );
+  }
+  return secret;
+}
+
 function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[] {
   const email = config.connectors.email;
+  const unsubscribe = config.contact.unsubscribe;
+  const secret = unsubscribeSecretFrom(config, env);
   if (!email) return [];
   const t = email.transport;
   const transport =
@@ -102,6 +120,13 @@ function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[
       ...(email.replyTo ? { replyTo: email.replyTo } : {}),
       ...(email.caseUrl ? { caseUrl: email.caseUrl } : {}),
       ...(email.resurveyUrl ? { resurveyUrl: email.resurveyUrl } : {}),
+      ...(unsubscribe && secret
+        ? {
+            unsubscribe: {
+              url: (to: { email: string }) => unsubscribeUrl(unsubscribe.url, secret, to.email),
+            },
+          }
+        : {}),
       transport,
       env,
     }),
@@ -142,6 +167,7 @@ export function createRuntime(
     directory: config.directory,
     segments: config.segments,
     connectors,
+    contact: { requireConsent: config.contact.requireConsent },
     ...(decider ? { decider } : {}),
     onError: (error, where) =>
       log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
@@ -173,9 +199,11 @@ export function createRuntime(
           },
         )
       : undefined;
+  const unsubscribeSecret = unsubscribeSecretFrom(config, env);
   return {
     loop,
     adapters,
+    ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
     async close() {
       watcher?.close();
       await loop.close();

@@ -40,6 +40,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     adapters: runtime.adapters,
     bodyLimit: config.http.bodyLimit,
     logger,
+    ...(runtime.unsubscribeSecret ? { unsubscribeSecret: runtime.unsubscribeSecret } : {}),
   });
   const port = options.port ?? config.http.port;
   let server: ReturnType<typeof serve>;

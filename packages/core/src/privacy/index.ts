@@ -1,4 +1,15 @@
 // Privacy: erasure (art. 17), access (art. 15), retention and contact consent.
+
+export type { ContactPolicy, CustomerEffect, DoNotContactEntry } from './contact.ts';
+export {
+  addDoNotContact,
+  contactRefusal,
+  DO_NOT_CONTACT,
+  doNotContactId,
+  isCustomerEffect,
+  isDoNotContact,
+  removeDoNotContact,
+} from './contact.ts';
 export type { CustomerRecords, CustomerTx, ErasureCounts } from './customer-rows.ts';
 export { eraseCustomerRows, findCustomer } from './customer-rows.ts';
 export type { CustomerExport, ErasureReceipt, ErasureResult } from './privacy.ts';
@@ -12,3 +23,4 @@ export {
 } from './privacy.ts';
 export type { CustomerRef, PersonIdentifiers } from './redact.ts';
 export { ERASED, ERASED_EMAIL, redactDeep, redactText } from './redact.ts';
+export { readUnsubscribeToken, unsubscribeToken, unsubscribeUrl } from './unsubscribe.ts';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../domain/parse.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { Store } from '../stores/store.ts';
+import { isDoNotContact } from './contact.ts';
 import type { CustomerRecords, ErasureCounts } from './customer-rows.ts';
 import type { CustomerRef } from './redact.ts';
 
@@ -34,6 +35,8 @@ export interface CustomerExport {
   exportedAt: string;
   store: string;
   records: CustomerRecords;
+  /** Their addresses on the do-not-contact list. */
+  doNotContact: string[];
   /** Extra sections (do-not-contact entries, Temporal histories…), keyed by name. */
   [section: string]: unknown;
 }
@@ -91,10 +94,17 @@ export async function exportCustomer(
   options: { now?: number } = {},
 ): Promise<CustomerExport> {
   const ref = parseCustomerRef(person);
+  const records = await store.findCustomer(ref);
+  const emails = new Set<string>();
+  if ('email' in ref) emails.add(ref.email.toLowerCase());
+  for (const f of records.feedback) if (f.customer.email) emails.add(f.customer.email.toLowerCase());
+  const listed: string[] = [];
+  for (const e of emails) if (await isDoNotContact(store.documents, e)) listed.push(e);
   return {
     exportedAt: new Date(options.now ?? Date.now()).toISOString(),
     store: store.kind,
-    records: await store.findCustomer(ref),
+    records,
+    doNotContact: listed,
   };
 }
 

@@ -13,6 +13,7 @@ import { ClosedLoopError } from '../errors.ts';
 import { type LoopSnapshot, startLoop, stepLoop, stepLoopOrThrow } from '../machine/loop.ts';
 import { createLoopMachine } from '../machine/machine.ts';
 import type { LoopEnv, LoopEvent, TimerName } from '../machine/types.ts';
+import { type ContactPolicy, contactRefusal, isCustomerEffect } from '../privacy/contact.ts';
 import {
   type CustomerExport,
   type ErasureResult,
@@ -53,6 +54,11 @@ export interface ClosedLoopOptions {
   autoStart?: boolean;
   /** Called when an event handler throws. Default: a one-line warning without payload data. */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * Who may be contacted: messages to customers (inform, thank-you, re-survey) are checked against
+   * the do-not-contact list and the answer's consent just before sending; staff mail never is.
+   */
+  contact?: ContactPolicy;
 }
 
 /** The embedded runtime: `ClosedLoop` plus controls for tests and tools. */
@@ -190,6 +196,18 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       },
       failed(d, attempts, error, willRetry) {
         emit('effect.failed', { effect: d.effect, connector: d.connector, attempts, error, willRetry });
+      },
+      async screen(d) {
+        if (!isCustomerEffect(d.effect)) return undefined;
+        const rec = await store.getLoop(d.effect.loopId);
+        return contactRefusal(store.documents, d.effect, rec?.snapshot.context.feedback, options.contact);
+      },
+      suppressed(d, reason) {
+        const effect = d.effect.type as 'informCustomer' | 'sendResurvey';
+        const at = iso();
+        void step(d.effect.loopId, () => ({ type: 'CONTACT_SUPPRESSED', at, effect, reason }), false).catch(
+          (e) => onError(e, 'contact suppressed'),
+        );
       },
     },
     options.delivery,

@@ -16,6 +16,10 @@ export interface DeliveryOptions {
 export interface DeliveryHooks {
   delivered(d: Delivery, attempts: number): void;
   failed(d: Delivery, attempts: number, error: string, willRetry: boolean): void;
+  /** Why a row must not be delivered (do-not-contact, no consent), checked just before sending. */
+  screen?(d: Delivery): Promise<string | undefined>;
+  /** A screened row was not sent (it is `dead`, `lastError` says why). */
+  suppressed?(d: Delivery, reason: string): void;
 }
 
 /** Outbox rows for one step's effects: one per (effect, connector able to deliver it). */
@@ -125,6 +129,17 @@ export class EffectRunner {
   async #deliver(d: Delivery): Promise<void> {
     const attempts = d.attempts + 1;
     const connector = this.#connectors.get(d.connector);
+    const refusal = await this.#hooks.screen?.(d);
+    if (refusal !== undefined) {
+      await this.#store.updateDelivery({
+        id: d.id,
+        status: 'dead',
+        attempts,
+        lastError: `suppressed: ${refusal}`,
+      });
+      this.#hooks.suppressed?.(d, refusal);
+      return;
+    }
     try {
       if (!connector) {
         throw new DeliveryError(`connector "${d.connector}" is not configured in this runtime`, {
