@@ -12,6 +12,7 @@ import {
   type Feedback,
   type LoopSnapshot,
   type Person,
+  redactAddresses,
   type Segment,
   SegmentTree,
   type Store,
@@ -109,7 +110,8 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
         try {
           await connector.deliver(effect, { attempt: ctx.info.attempt, signal: ctx.cancellationSignal });
         } catch (e) {
-          const message = `${connector.name} could not deliver ${effect.type} ${effect.key}: ${e instanceof Error ? e.message : String(e)}`;
+          // The failure is recorded in the workflow history: no recipient address in it.
+          const message = `${connector.name} could not deliver ${effect.type} ${effect.key}: ${redactAddresses(e instanceof Error ? e.message : String(e))}`;
           if (e instanceof DeliveryError) {
             throw ApplicationFailure.create({
               type: 'DELIVERY_FAILED',

@@ -28,7 +28,7 @@ import { DefaultLogger, type LogEntry, NativeConnection, Runtime } from '@tempor
 import pg from 'pg';
 import { z } from 'zod';
 import { createActivities, type LoopActivities } from './activities.ts';
-import { aesGcmCodec } from './codec.ts';
+import { aesGcmCodec, privateDataConverter } from './codec.ts';
 import { type BackfillProgress, backfillMirror } from './mirror.ts';
 import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
 import { createClosedLoopWorker } from './worker.ts';
@@ -320,7 +320,7 @@ export async function runMirrorBackfill(
     const client = new Client({
       connection,
       namespace: t.namespace,
-      dataConverter: config.encryption ? { payloadCodecs: [aesGcmCodec(config.encryption)] } : undefined,
+      dataConverter: config.encryption ? privateDataConverter(aesGcmCodec(config.encryption)) : undefined,
     });
     return await backfillMirror({
       client,
@@ -436,7 +436,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
       const client = new Client({
         connection: await Connection.connect({ address: t.address, tls, apiKey: t.apiKey }),
         namespace: t.namespace,
-        dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+        dataConverter: codec ? privateDataConverter(codec) : undefined,
       });
       try {
         schedules = await applyReportSchedules(client, {
@@ -472,7 +472,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
     connection,
     namespace: t.namespace,
     taskQueue: t.taskQueue,
-    dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+    dataConverter: codec ? privateDataConverter(codec) : undefined,
     directory: config.directory as Person[],
     segments: config.segments as Segment[],
     worker: { activities, shutdownGraceTime: config.shutdownGraceTime as `${number}s` },

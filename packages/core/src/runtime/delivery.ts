@@ -1,5 +1,6 @@
 import { type Connector, DeliveryError } from '../connector.ts';
 import type { Effect } from '../domain/effect.ts';
+import { redactAddresses } from '../domain/redact-addresses.ts';
 import type { Delivery, Store } from '../stores/store.ts';
 import type { Clock } from './clock.ts';
 
@@ -149,7 +150,8 @@ export class EffectRunner {
       await connector.deliver(d.effect, { attempt: attempts, signal: this.#abort.signal });
     } catch (e) {
       const retryable = !(e instanceof DeliveryError) || e.retryable;
-      const error = e instanceof Error ? e.message : String(e);
+      // Stored on the outbox row and emitted: without the recipient's address.
+      const error = redactAddresses(e instanceof Error ? e.message : String(e));
       const willRetry = retryable && attempts < this.#opts.maxAttempts && !this.#stopped;
       if (willRetry) {
         const backoff = Math.min(this.#opts.maxDelayMs, this.#opts.baseDelayMs * 2 ** (attempts - 1));

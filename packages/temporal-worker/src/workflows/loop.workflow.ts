@@ -9,6 +9,7 @@ import {
   type LoopEvent,
   type LoopMachine,
   type LoopSnapshot,
+  redactAddresses,
   refusalOf,
   refusedError,
   SegmentTree,
@@ -262,7 +263,11 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
       }
     } catch (e) {
       // Gave up (non-retryable, or out of attempts): the loop goes on, as the embedded runtime does.
-      log.warn('effect delivery failed', { key: effect.key, type: effect.type, error: String(e) });
+      log.warn('effect delivery failed', {
+        key: effect.key,
+        type: effect.type,
+        error: redactAddresses(String(e)),
+      });
     } finally {
       inFlight--;
       settled++;
