@@ -72,6 +72,7 @@ export {
 } from './domain/feedback.ts';
 export type { Person, Segment } from './domain/people.ts';
 export { Directory, PersonSchema, SegmentSchema, SegmentTree } from './domain/people.ts';
+export { redactAddresses } from './domain/redact-addresses.ts';
 export type { FieldIssue } from './errors.ts';
 export { ClosedLoopError, ErrorCode, formatPath } from './errors.ts';
 // Learn: the inner loop (analytics in SQL, reports, schedules).

@@ -46,6 +46,9 @@ export interface CustomerTx {
   loopsOf(feedbackIds: string[], loopIds: string[]): Promise<LoopRecord[]>;
   casesOfLoops(loopIds: string[]): Promise<Case[]>;
   deliveriesOf(loopIds: string[]): Promise<Delivery[]>;
+  /** Loops by id ascending, after `after` (exclusive): for jobs that walk every loop in batches. */
+  loopPage(after: string | undefined, limit: number): Promise<LoopRecord[]>;
+  feedbackByIds(ids: string[]): Promise<Feedback[]>;
   writeFeedback(f: Feedback): Promise<void>;
   writeCase(c: Case): Promise<void>;
   /** Replaces the loop row and drops its timers. */

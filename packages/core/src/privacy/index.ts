@@ -23,4 +23,6 @@ export {
 } from './privacy.ts';
 export type { CustomerRef, PersonIdentifiers } from './redact.ts';
 export { ERASED, ERASED_EMAIL, redactDeep, redactText } from './redact.ts';
+export type { RetentionOptions, RetentionPolicy, RetentionReport } from './retention.ts';
+export { parseRetentionPolicy, runRetention, subtractDuration } from './retention.ts';
 export { readUnsubscribeToken, unsubscribeToken, unsubscribeUrl } from './unsubscribe.ts';

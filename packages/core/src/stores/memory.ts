@@ -61,6 +61,18 @@ export function memoryStore(): Store {
     async deliveriesOf(loopIds) {
       return [...deliveries.values()].filter((d) => loopIds.includes(d.effect.loopId));
     },
+    async loopPage(after, limit) {
+      return [...loops.values()]
+        .filter((l) => after === undefined || l.loopId > after)
+        .sort((a, b) => (a.loopId < b.loopId ? -1 : 1))
+        .slice(0, limit);
+    },
+    async feedbackByIds(ids) {
+      return ids.flatMap((id) => {
+        const f = feedback.get(id);
+        return f ? [f] : [];
+      });
+    },
     async writeFeedback(f) {
       feedback.set(f.id, f);
     },
@@ -177,21 +189,29 @@ export function memoryStore(): Store {
     },
     async eraseCustomer(ref, options) {
       open();
-      // Commits wait while an erasure reads and writes, so none lands half-way through it.
-      while (erasing) await erasing;
-      const run = eraseCustomerRows(tx, ref, options.now);
-      erasing = run.then(
-        () => undefined,
-        () => undefined,
-      );
-      try {
-        return await run;
-      } finally {
-        erasing = undefined;
-      }
+      return exclusive(() => eraseCustomerRows(tx, ref, options.now));
+    },
+    async withCustomerRows(fn) {
+      open();
+      return exclusive(() => fn(tx));
     },
     async close() {
       closed = true;
     },
   };
+
+  // Commits wait while a privacy job reads and writes, so none lands half-way through it.
+  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (erasing) await erasing;
+    const run = fn();
+    erasing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await run;
+    } finally {
+      erasing = undefined;
+    }
+  }
 }

@@ -434,6 +434,18 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
         );
         return rows.map(rowToDelivery);
       },
+      async loopPage(after, limit) {
+        const rows = await run(
+          `SELECT loop_id, version, snapshot, updated_at FROM ${s}.loops WHERE loop_id COLLATE "C" > $1
+           ORDER BY loop_id COLLATE "C" LIMIT $2`,
+          [after ?? '', limit],
+        );
+        return rows.map(toLoop);
+      },
+      async feedbackByIds(ids) {
+        const rows = await run(`SELECT data FROM ${s}.feedback WHERE id = ANY($1::text[])`, [ids]);
+        return rows.map((r) => r.data as Feedback);
+      },
       async writeFeedback(f) {
         await run(`UPDATE ${s}.feedback SET data = $2::json WHERE id = $1`, [f.id, JSON.stringify(f)]);
       },
@@ -460,6 +472,18 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
   };
 
   async function eraseCustomer(ref: CustomerRef, now: number) {
+    return inTransaction((tx) => eraseCustomerRows(tx, ref, now));
+  }
+
+  async function vacuum() {
+    // Dead row versions keep the old text until VACUUM frees them.
+    await query(
+      'privacy (VACUUM)',
+      `VACUUM ${['feedback', 'cases', 'loops', 'timers', 'deliveries'].map((t) => `${s}.${t}`).join(', ')}`,
+    );
+  }
+
+  async function inTransaction<T>(fn: (tx: CustomerTx) => Promise<T>): Promise<T> {
     await ensure();
     // REPEATABLE READ: a step committed meanwhile to a row this erasure rewrites fails the
     // erasure with a serialization error, and it runs again on fresh rows; a step that comes
@@ -468,18 +492,16 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       const client = await pool.connect();
       try {
         await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-        const counts = await eraseCustomerRows(
+        const result = await fn(
           customerTx(async (sql, params) => (await client.query<Row>(sql, params)).rows),
-          ref,
-          now,
         );
         await client.query('COMMIT');
-        return counts;
+        return result;
       } catch (e) {
         await client.query('ROLLBACK').catch(() => {});
         const code = (e as { code?: string }).code;
         if ((code === '40001' || code === '40P01') && attempt < 10) continue;
-        throw storeError('erasure', e);
+        throw storeError('privacy job', e);
       } finally {
         client.release();
       }
@@ -666,13 +688,15 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
 
     async eraseCustomer(ref, { now }) {
       const counts = await eraseCustomer(ref, now);
-      // Dead row versions keep the erased text until VACUUM frees them (always run, so erasing
-      // again finishes what an interrupted call left).
-      await query(
-        'erasure (VACUUM)',
-        `VACUUM ${['feedback', 'cases', 'loops', 'timers', 'deliveries'].map((t) => `${s}.${t}`).join(', ')}`,
-      );
+      // Always, so that erasing again finishes what an interrupted call left.
+      await vacuum();
       return counts;
+    },
+
+    async withCustomerRows(fn, opts = {}) {
+      const result = await inTransaction(fn);
+      if (opts.scrub) await vacuum();
+      return result;
     },
 
     async close() {

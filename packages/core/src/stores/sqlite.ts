@@ -7,7 +7,6 @@ import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
-import type { ErasureCounts } from '../privacy/customer-rows.ts';
 import { type CustomerTx, eraseCustomerRows, findCustomer } from '../privacy/customer-rows.ts';
 import { sqliteDocuments } from './documents.ts';
 import { asList, emptyCounts } from './query.ts';
@@ -398,6 +397,23 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         ) as Row[]
       ).map(rowToDelivery);
     },
+    async loopPage(after, limit) {
+      return (
+        stmt(
+          'SELECT loop_id, version, updated_at, snapshot FROM loops WHERE loop_id > ? ORDER BY loop_id LIMIT ?',
+        ).all(after ?? '', limit) as Row[]
+      ).map((r) => ({
+        loopId: String(r.loop_id),
+        version: Number(r.version),
+        updatedAt: String(r.updated_at),
+        snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
+      }));
+    },
+    async feedbackByIds(ids) {
+      return (
+        stmt('SELECT data FROM feedback WHERE id IN (SELECT value FROM json_each(?))').all(list(ids)) as Row[]
+      ).map((r) => JSON.parse(String(r.data)) as Feedback);
+    },
     async writeFeedback(f) {
       stmt('UPDATE feedback SET data = ? WHERE id = ?').run(JSON.stringify(f), f.id);
     },
@@ -423,6 +439,28 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       );
     },
   };
+
+  async function inTransaction<T>(fn: (t: CustomerTx) => Promise<T>, scrub: boolean): Promise<T> {
+    open();
+    // Every tx call runs synchronously: no other work on this connection can interleave.
+    db.exec('BEGIN IMMEDIATE');
+    let result: T;
+    try {
+      result = await fn(tx);
+      db.exec('COMMIT');
+    } catch (e) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new ClosedLoopError(
+        'STORE',
+        `SQLite privacy job failed: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    if (scrub && !memory) await scrubSqliteFile(db);
+    return result;
+  }
 
   return {
     kind: 'sqlite',
@@ -558,26 +596,11 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       return (await findCustomer(tx, ref)).records;
     },
     async eraseCustomer(ref, { now }) {
-      open();
-      // Every tx call runs synchronously: no other work on this connection can interleave.
-      db.exec('BEGIN IMMEDIATE');
-      let counts: ErasureCounts;
-      try {
-        counts = await eraseCustomerRows(tx, ref, now);
-        db.exec('COMMIT');
-      } catch (e) {
-        if (db.isTransaction) db.exec('ROLLBACK');
-        throw new ClosedLoopError(
-          'STORE',
-          `SQLite erasure failed: ${e instanceof Error ? e.message : String(e)}`,
-          {
-            cause: e,
-          },
-        );
-      }
-      // Always, so that erasing again finishes a scrub an earlier call could not complete.
-      if (!memory) await scrubSqliteFile(db);
-      return counts;
+      // Scrub always, so that erasing again finishes a scrub an earlier call could not complete.
+      return inTransaction((t) => eraseCustomerRows(t, ref, now), true);
+    },
+    async withCustomerRows(fn, opts = {}) {
+      return inTransaction(fn, opts.scrub === true);
     },
     async close() {
       if (closed) return;

@@ -3,7 +3,7 @@ import type { Effect } from '../domain/effect.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
-import type { CustomerRecords, ErasureCounts } from '../privacy/customer-rows.ts';
+import type { CustomerRecords, CustomerTx, ErasureCounts } from '../privacy/customer-rows.ts';
 import type { CustomerRef } from '../privacy/redact.ts';
 
 /** A stored loop: its machine snapshot, and the version used for optimistic concurrency. */
@@ -158,6 +158,12 @@ export interface Store {
    * VACUUM of the touched tables). Finding nothing changes nothing.
    */
   eraseCustomer(ref: CustomerRef, options: { now: number }): Promise<ErasureCounts>;
+  /**
+   * Runs `fn` in one transaction over the customer rows (privacy jobs such as retention); with
+   * `scrub`, the freed space is scrubbed afterwards as after an erasure. `fn` may run again when
+   * the store retries a transaction that lost a race, so it must only use `tx`.
+   */
+  withCustomerRows<T>(fn: (tx: CustomerTx) => Promise<T>, options?: { scrub?: boolean }): Promise<T>;
   close(): Promise<void>;
 }
 
