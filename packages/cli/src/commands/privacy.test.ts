@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { importWave } from './data.ts';
-import { erasePerson, exportPerson } from './privacy.ts';
+import { doNotContact, erasePerson, exportPerson, retention } from './privacy.ts';
 
 const quiet = { out: () => {}, err: () => {}, progress: false };
 
@@ -49,4 +49,43 @@ test('closedloop privacy export, erase, export: the person is gone from the SQLi
   await exportPerson({ config, email: 'jon.privacy-5120@example.es' }, { ...quiet, out: (t) => (json += t) });
   expect(JSON.parse(json).records).toEqual({ feedback: [], cases: [], loops: [], deliveries: [] });
   await expect(erasePerson({ config }, quiet)).rejects.toThrow(/--email <address> or --customer-id/);
+});
+
+test('closedloop privacy retention: a dry run reports, a real run anonymises old comments, dnc lists', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'closedloop-retention-'));
+  const config = join(dir, 'closedloop.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      store: 'data/loop.sqlite',
+      directory: [{ id: 'ana', name: 'Ana', email: 'ana@shop.example' }],
+      segments: [{ id: 'es', name: 'Spain', managers: ['ana'] }],
+      retention: { comments: 'P18M', every: 'P1D' },
+    }),
+  );
+  const wave = join(dir, 'wave.csv');
+  writeFileSync(
+    wave,
+    [
+      'response_id,email,segment,nps,comment,received_at',
+      'old,old@example.es,es,9,Un comentario antiguo 7001,2020-01-15T10:00:00Z',
+      `new,new@example.es,es,9,Un comentario reciente 7002,${new Date().toISOString()}`,
+      '',
+    ].join('\n'),
+  );
+  await importWave(wave, { config }, quiet);
+  const dry = await retention({ config, dryRun: true }, quiet);
+  expect(dry.anonymised.comments).toBe(1);
+  const raw = () => readFileSync(join(dir, 'data/loop.sqlite')).toString('utf8');
+  expect(raw()).toContain('Un comentario antiguo 7001');
+  let out = '';
+  const real = await retention({ config }, { ...quiet, out: (t) => (out += t) });
+  expect(real.anonymised.comments).toBe(1);
+  expect(out).toMatch(/^Anonymised \(2 loops looked at\): 1 comment/);
+  expect(raw()).not.toContain('Un comentario antiguo 7001');
+  expect(raw()).toContain('Un comentario reciente 7002');
+
+  expect(await doNotContact('add', { config, email: 'Old@example.es' }, quiet)).toBe(true);
+  expect(await doNotContact('check', { config, email: 'old@example.es' }, quiet)).toBe(true);
+  expect(await doNotContact('remove', { config, email: 'old@example.es' }, quiet)).toBe(false);
 });

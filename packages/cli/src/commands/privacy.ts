@@ -6,10 +6,13 @@ import {
   type ErasureResult,
   isDoNotContact,
   parseCustomerRef,
+  type RetentionReport,
   removeDoNotContact,
+  runRetention,
 } from '@closedloop/core';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/config.ts';
+import { retentionPolicyOf } from '../serve/retention-job.ts';
 import { createRuntime } from '../serve/runtime.ts';
 import type { DataIo } from './data.ts';
 
@@ -100,6 +103,34 @@ export async function doNotContact(
     const listed = await isDoNotContact(docs, person.email);
     io.out(listed ? 'On the do-not-contact list.\n' : 'Not on the do-not-contact list.\n');
     return listed;
+  } finally {
+    await runtime.close();
+  }
+}
+
+/** `closedloop privacy retention`: anonymises what the config's `retention` says has expired. */
+export async function retention(
+  opts: { config: string; dryRun?: boolean; batchSize?: number },
+  io: DataIo = processIo,
+): Promise<RetentionReport> {
+  const config = loadConfig(opts.config);
+  const policy = retentionPolicyOf(config);
+  if (!policy) {
+    throw new Error(
+      'retention: the config has no retention policy; add e.g. "retention": { "comments": "P18M" }',
+    );
+  }
+  const runtime = createRuntime(config, { logger: () => {} });
+  try {
+    const report = await runRetention(runtime.loop.store, policy, {
+      dryRun: opts.dryRun === true,
+      batchSize: opts.batchSize ?? config.retention?.batchSize ?? 200,
+    });
+    const a = report.anonymised;
+    io.out(
+      `${report.dryRun ? 'Would anonymise' : 'Anonymised'} (${report.scanned} loops looked at): ${a.comments} comment(s), ${a.identity} identit(ies), ${a.closedCases} closed case(s), ${a.logs} loop(s) of outbox rows.\n`,
+    );
+    return report;
   } finally {
     await runtime.close();
   }

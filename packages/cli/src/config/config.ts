@@ -123,6 +123,26 @@ const ContactConfig = z
   })
   .strict();
 
+const Duration = z
+  .string()
+  .regex(
+    /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+    'an ISO-8601 duration such as "P18M" (18 months), "P2Y" or "P90D"',
+  );
+
+/** How long personal data is kept (docs/privacy.md), and how often serve anonymises what expired. */
+const RetentionConfig = z
+  .object({
+    comments: Duration.optional(),
+    identity: Duration.optional(),
+    closedCases: Duration.optional(),
+    logs: Duration.optional(),
+    /** How often `serve` runs the retention job (default every day). */
+    every: Duration.optional(),
+    batchSize: z.int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
 /** `closedloop.config.json` as written (relative paths are relative to the file). */
 export const ServeConfigSchema = z
   .object({
@@ -154,6 +174,7 @@ export const ServeConfigSchema = z
     inbound: InboundConfig.default({}),
     http: HttpConfig.default({ host: '127.0.0.1', port: 4100, bodyLimit: 1024 * 1024 }),
     contact: ContactConfig.default({ requireConsent: false }),
+    retention: RetentionConfig.optional(),
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -277,6 +298,7 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
     inbound: c.inbound,
     http: c.http,
     contact: c.contact,
+    ...(c.retention ? { retention: c.retention } : {}),
   };
 }
 

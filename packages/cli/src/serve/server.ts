@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { ServeConfig } from '../config/config.ts';
 import { createApp } from './app.ts';
 import { jsonLogger, type Logger } from './log.ts';
+import { startRetentionJob } from './retention-job.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
 export interface RunningServer {
@@ -42,6 +43,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     logger,
     ...(runtime.unsubscribeSecret ? { unsubscribeSecret: runtime.unsubscribeSecret } : {}),
   });
+  const stopRetention = startRetentionJob(config, runtime.loop.store, logger);
   const port = options.port ?? config.http.port;
   let server: ReturnType<typeof serve>;
   try {
@@ -50,6 +52,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       s.once('error', reject);
     });
   } catch (e) {
+    await stopRetention();
     await runtime.close();
     throw e;
   }
@@ -75,6 +78,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
           });
           http.closeIdleConnections();
         });
+        await stopRetention();
         await runtime.close();
       })();
       return closing;
