@@ -29,6 +29,7 @@ beforeAll(async () => {
     dataConverter: privateDataConverter(testCodec()),
     workflowBundle: await bundleLoopWorkflows(),
     decider: testDecider(),
+    contact: { requireConsent: true },
     connectors: [
       emailConnector({
         from: 'care@shop.example',
@@ -62,6 +63,7 @@ describe('Temporal histories', { timeout: 60_000 }, () => {
       source: { tool: 'typeform', responseId: 'privacy-smtp-1' },
       customer: { email: CUSTOMER, name: 'Irene Rechazo', segment: 'spain' },
       nps: 10,
+      consent: true,
       comment: 'Todo perfecto 3391',
       language: 'es',
     });
@@ -86,5 +88,27 @@ describe('Temporal histories', { timeout: 60_000 }, () => {
     expect(failure?.stackTrace ?? '').toBe('');
     expect(failure?.encodedAttributes?.metadata?.encoding).toBeDefined();
     expect(Buffer.from(failure!.encodedAttributes!.metadata!.encoding!).toString()).toBe('binary/encrypted');
+  });
+
+  test('contact.requireConsent on the worker: no message after the fix without consent, the case log says why', async () => {
+    const { case: c, loopId } = await loop.capture({
+      source: { tool: 'typeform', responseId: 'privacy-consent-1' },
+      customer: { email: 'sin.consentimiento-5521@example.es', segment: 'spain' },
+      nps: 2,
+      comment: 'Llegó tarde',
+      language: 'es',
+    });
+    await loop.cases.resolve(c!.id, { rootCause: 'courier' }, { actor: 'ana' });
+    await loop.cases.inform(c!.id, { message: 'Lo sentimos' }, { actor: 'ana' });
+    const handle = env.client.workflow.getHandle(workflowIdOf({ loopId }));
+    await eventually(async () => (await handle.describe()).status.name === 'COMPLETED');
+    const after = await loop.cases.get(c!.id);
+    expect(after.customerInformedAt).toBeUndefined();
+    expect(after.audit.at(-1)).toMatchObject({
+      action: 'suppressed',
+      note: 'message to the customer not sent: the program requires consent (contact.requireConsent) and the answer carries none',
+    });
+    expect(smtp.received.some((r) => r.rcpt.includes('sin.consentimiento-5521@example.es'))).toBe(false);
+    expect(smtp.received.some((r) => r.rcpt.includes('ana@example.com'))).toBe(true);
   });
 });

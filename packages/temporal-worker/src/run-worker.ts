@@ -70,6 +70,11 @@ export const WorkerConfigSchema = z
     connectors: z.array(z.object({ type: z.literal('email') }).loose()).default([]),
     /** Payload encryption keys (base64 of 32 bytes each); `current` encrypts, all decrypt. */
     encryption: z.object({ current: z.string(), keys: z.record(z.string(), z.string()) }).optional(),
+    /** Who may be contacted (docs/privacy.md): `requireConsent`; the do-not-contact list is the mirror's. */
+    contact: z
+      .object({ requireConsent: z.boolean().default(false) })
+      .strict()
+      .default({ requireConsent: false }),
     /** Keep the ClosedLoop* search attributes current (they must be registered). */
     searchAttributes: z.boolean().default(true),
     http: z
@@ -196,9 +201,9 @@ function instrument(activities: LoopActivities, metrics: Metrics): LoopActivitie
         throw e;
       }
     },
-    async deliver(effect) {
+    async deliver(effect, consent) {
       try {
-        const r = await activities.deliver(effect);
+        const r = await activities.deliver(effect, consent);
         metrics.inc('closedloop_effects_delivered_total', { type: effect.type });
         return r;
       } catch (e) {
@@ -463,6 +468,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
         directory: config.directory as Person[],
         segments: config.segments as Segment[],
         ...(mirror ? { mirror } : {}),
+        contact: config.contact,
       }),
       metrics,
     ),

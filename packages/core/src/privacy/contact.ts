@@ -65,12 +65,13 @@ export async function isDoNotContact(docs: DocumentStore, email: string): Promis
  * wins; then an explicit refusal of consent; then, when the program requires consent, its absence.
  */
 export async function contactRefusal(
-  docs: DocumentStore,
+  docs: DocumentStore | undefined,
   effect: CustomerEffect,
   feedback: Pick<Feedback, 'consent'> | undefined,
   policy: ContactPolicy = {},
 ): Promise<string | undefined> {
-  if (await isDoNotContact(docs, effect.to.email)) return 'the customer is on the do-not-contact list';
+  if (docs && (await isDoNotContact(docs, effect.to.email)))
+    return 'the customer is on the do-not-contact list';
   if (feedback?.consent === false) return 'the customer did not consent to be contacted';
   if (policy.requireConsent && feedback?.consent !== true) {
     return 'the program requires consent (contact.requireConsent) and the answer carries none';
