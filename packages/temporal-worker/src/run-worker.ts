@@ -29,6 +29,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { createActivities, type LoopActivities } from './activities.ts';
 import { aesGcmCodec, privateDataConverter } from './codec.ts';
+import { customerKeyCodec } from './customer-keys.ts';
 import { type BackfillProgress, backfillMirror } from './mirror.ts';
 import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
 import { createClosedLoopWorker } from './worker.ts';
@@ -69,7 +70,14 @@ export const WorkerConfigSchema = z
     /** Email connectors (@closedloop/connectors `emailConnector` options). */
     connectors: z.array(z.object({ type: z.literal('email') }).loose()).default([]),
     /** Payload encryption keys (base64 of 32 bytes each); `current` encrypts, all decrypt. */
-    encryption: z.object({ current: z.string(), keys: z.record(z.string(), z.string()) }).optional(),
+    encryption: z
+      .object({
+        current: z.string(),
+        keys: z.record(z.string(), z.string()),
+        /** A data key per customer, in the mirror's key table, so erasure can shred (docs/privacy.md). */
+        perCustomer: z.boolean().optional(),
+      })
+      .optional(),
     /** Who may be contacted (docs/privacy.md): `requireConsent`; the do-not-contact list is the mirror's. */
     contact: z
       .object({ requireConsent: z.boolean().default(false) })
@@ -101,6 +109,14 @@ export const WorkerConfigSchema = z
         path: ['reports'],
         message:
           'reports read the mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
+      });
+    }
+    if (c.encryption?.perCustomer && !c.mirror) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['encryption', 'perCustomer'],
+        message:
+          'per-customer keys live in the mirror database: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
       });
     }
   });
@@ -379,7 +395,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
   const t = config.temporal;
   const tls = tlsOf(t);
   const connection = await NativeConnection.connect({ address: t.address, tls, apiKey: t.apiKey });
-  const codec: PayloadCodec | undefined = config.encryption ? aesGcmCodec(config.encryption) : undefined;
+  let codec: PayloadCodec | undefined = config.encryption ? aesGcmCodec(config.encryption) : undefined;
   const connectors: Connector[] = [...(extras.connectors ?? [])];
   if (config.connectors.length > 0) {
     const { emailConnector } = await import('@closedloop/connectors');
@@ -413,6 +429,9 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
       pool = new pg.Pool({ connectionString: mirrorUrl(config, extras.env ?? process.env), max: 10 });
       mirror = postgresStore({ pool, schema });
       await mirror.init();
+      if (config.encryption?.perCustomer) {
+        codec = customerKeyCodec({ master: config.encryption, keys: mirror.documents });
+      }
       if (config.reports) {
         const directory = new Directory(config.directory as Person[]);
         const analytics = createAnalytics(postgresExecutor(pool, schema), {
