@@ -119,6 +119,24 @@ describe('crypto-shredding', { timeout: 90_000 }, () => {
       loops: [],
       deliveries: [],
     });
+    // Grep: the history dumps and every mirror table hold nothing of her.
+    for (const cmd of ['show', 'describe']) {
+      const dump = execFileSync(
+        temporalCli(),
+        ['workflow', cmd, '--workflow-id', herId, '--address', env.address, '-o', 'json'],
+        { encoding: 'utf8' },
+      );
+      expect(dump).not.toContain(LUCIA);
+      expect(dump).not.toContain('Comentario secreto de shred-1');
+    }
+    let tables = '';
+    for (const t of ['feedback', 'cases', 'loops', 'timers', 'deliveries', 'documents']) {
+      const rows = await pool.query(`SELECT row_to_json(x)::text AS j FROM "${SCHEMA}"."${t}" x`);
+      tables += rows.rows.map((r) => r.j).join('\n');
+    }
+    expect(tables).toContain(OTHER);
+    expect(tables).not.toContain(LUCIA);
+    expect(tables).not.toContain('Comentario secreto de shred-1');
     // Someone else's loop is untouched and readable.
     expect(await decodeHistory(workflowIdOf({ loopId: other.loopId }))).toContain(
       'Comentario secreto de shred-2',
