@@ -8,9 +8,11 @@ import {
   type Audience,
   type Cadence,
   type Connector,
+  type CustomerRef,
   createAnalytics,
   type Decider,
   Directory,
+  type ErasureResult,
   type Person,
   PersonSchema,
   postgresExecutor,
@@ -29,7 +31,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { createActivities, type LoopActivities } from './activities.ts';
 import { aesGcmCodec, privateDataConverter } from './codec.ts';
-import { customerKeyCodec } from './customer-keys.ts';
+import { customerKeyCodec, eraseCustomerOnTemporal } from './customer-keys.ts';
 import { type BackfillProgress, backfillMirror } from './mirror.ts';
 import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
 import { createClosedLoopWorker } from './worker.ts';
@@ -320,6 +322,44 @@ function mirrorUrl(config: WorkerConfig, env: NodeJS.ProcessEnv): string {
   return url;
 }
 
+/** The payload codec a config describes (per-customer keys live in the mirror's documents). */
+function codecFor(config: WorkerConfig, mirror: Store | undefined): PayloadCodec {
+  const e = config.encryption!;
+  return e.perCustomer && mirror ? customerKeyCodec({ master: e, keys: mirror.documents }) : aesGcmCodec(e);
+}
+
+/**
+ * `closedloop-worker privacy-erase`: erases one customer on the Temporal runtime (see
+ * `eraseCustomerOnTemporal`): running loops terminated, data keys destroyed, mirror erased.
+ */
+export async function runPrivacyErase(
+  config: WorkerConfig,
+  person: CustomerRef,
+  options: { actor: string; env?: NodeJS.ProcessEnv },
+): Promise<ErasureResult & { terminated: number }> {
+  if (!config.mirror) {
+    throw new Error(
+      'mirror: erasure finds the person in the mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
+    );
+  }
+  const t = config.temporal;
+  const pool = new pg.Pool({ connectionString: mirrorUrl(config, options.env ?? process.env), max: 4 });
+  const mirror = postgresStore({ pool, schema: config.mirror.postgres.schema });
+  const connection = await Connection.connect({ address: t.address, tls: tlsOf(t), apiKey: t.apiKey });
+  try {
+    const client = new Client({
+      connection,
+      namespace: t.namespace,
+      dataConverter: config.encryption ? privateDataConverter(codecFor(config, mirror)) : undefined,
+    });
+    return await eraseCustomerOnTemporal(person, { client, mirror, actor: options.actor });
+  } finally {
+    await connection.close();
+    await mirror.close();
+    await pool.end();
+  }
+}
+
 /**
  * `closedloop-worker mirror-backfill`: brings the loops that ran before the mirror was configured
  * into it (see `backfillMirror`). The workers must be running: they answer the queries.
@@ -341,7 +381,7 @@ export async function runMirrorBackfill(
     const client = new Client({
       connection,
       namespace: t.namespace,
-      dataConverter: config.encryption ? privateDataConverter(aesGcmCodec(config.encryption)) : undefined,
+      dataConverter: config.encryption ? privateDataConverter(codecFor(config, mirror)) : undefined,
     });
     return await backfillMirror({
       client,

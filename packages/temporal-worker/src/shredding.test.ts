@@ -10,7 +10,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createTemporalClosedLoop, workflowIdOf } from './client.ts';
 import { privateDataConverter } from './codec.ts';
-import { customerKeyCodec, eraseCustomerOnTemporal } from './customer-keys.ts';
+import { customerKeyCodec } from './customer-keys.ts';
+import { runPrivacyErase, WorkerConfigSchema } from './run-worker.ts';
 import {
   dedupingReceiver,
   eventually,
@@ -106,9 +107,18 @@ describe('crypto-shredding', { timeout: 90_000 }, () => {
     );
     expect(raw).not.toContain(LUCIA);
 
-    const result = await eraseCustomerOnTemporal(
+    // As `closedloop-worker privacy-erase --email … --actor dpo` does it, from the worker config.
+    const config = WorkerConfigSchema.parse({
+      temporal: { address: env.address, namespace: 'default', taskQueue: TASK_QUEUE },
+      directory: testOrg.directory,
+      segments: testOrg.segments,
+      encryption: { current: 'm1', keys: { m1: TEST_KEY }, perCustomer: true },
+      mirror: { postgres: { urlEnv: 'SHRED_MIRROR', schema: SCHEMA } },
+    });
+    const result = await runPrivacyErase(
+      config,
       { email: LUCIA },
-      { client: env.client, mirror, actor: 'dpo' },
+      { actor: 'dpo', env: { SHRED_MIRROR: inject('pgUrl') } },
     );
     expect(result).toMatchObject({ erased: true, terminated: 1 });
     expect((await env.client.workflow.getHandle(herId).describe()).status.name).toBe('TERMINATED');
