@@ -15,14 +15,17 @@ import {
   type ErasureResult,
   type Person,
   PersonSchema,
+  parseRetentionPolicy,
   postgresExecutor,
   postgresStore,
   ReportScheduleConfigSchema,
   resolveAudiences,
+  runRetention,
   type Segment,
   SegmentSchema,
   SegmentTree,
   type Store,
+  subtractDuration,
 } from '@closedloop/core';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -79,6 +82,18 @@ export const WorkerConfigSchema = z
         /** A data key per customer, in the mirror's key table, so erasure can shred (docs/privacy.md). */
         perCustomer: z.boolean().optional(),
       })
+      .optional(),
+    /** How long personal data is kept in the mirror (docs/privacy.md), and how often to check. */
+    retention: z
+      .object({
+        comments: z.string().optional(),
+        identity: z.string().optional(),
+        closedCases: z.string().optional(),
+        logs: z.string().optional(),
+        every: z.string().optional(),
+        batchSize: z.int().min(1).max(10_000).optional(),
+      })
+      .strict()
       .optional(),
     /** Who may be contacted (docs/privacy.md): `requireConsent`; the do-not-contact list is the mirror's. */
     contact: z
@@ -320,6 +335,36 @@ function mirrorUrl(config: WorkerConfig, env: NodeJS.ProcessEnv): string {
     );
   }
   return url;
+}
+
+/**
+ * Retention on the Temporal runtime: the mirror is anonymised like an embedded store, at start
+ * and then every `retention.every` (default a day); histories go with the namespace retention or
+ * by crypto-shredding.
+ */
+function startMirrorRetention(config: WorkerConfig, mirror: Store | undefined): () => Promise<void> {
+  const { every, batchSize, ...policy } = config.retention ?? {};
+  if (!mirror || Object.keys(policy).length === 0) return async () => {};
+  const parsed = parseRetentionPolicy(policy);
+  const now = Date.now();
+  const everyMs = Math.max(60_000, now - subtractDuration(now, every ?? 'P1D', 'every'));
+  let running: Promise<unknown> | undefined;
+  const pass = () => {
+    running ??= runRetention(mirror, parsed, { batchSize: batchSize ?? 200 })
+      .catch(() => undefined)
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(pass, everyMs);
+  timer.unref();
+  const first = setTimeout(pass, 1_000);
+  first.unref();
+  return async () => {
+    clearInterval(timer);
+    clearTimeout(first);
+    await running;
+  };
 }
 
 /** The payload codec a config describes (per-customer keys live in the mirror's documents). */
@@ -590,11 +635,13 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
   const address = server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
 
+  const stopRetention = startMirrorRetention(config, mirror);
   const done = (async () => {
     try {
       await worker.run();
     } finally {
       server.close();
+      await stopRetention();
       await closeAll();
     }
   })();
