@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // The workflow entry ships as its own file: the worker bundles it with webpack at start.
-  entry: ['src/index.ts', 'src/bin.ts', 'src/workflows/index.ts'],
+  entry: ['src/index.ts', 'src/bin.ts', 'src/workflows/index.ts', 'src/failure-converter.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerDataCommands } from './commands/data.ts';
+import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { runDemo } from './demo/run.ts';
@@ -32,6 +33,7 @@ export function createProgram(): Command {
   registerRulesCommands(program);
   registerDataCommands(program);
   registerReportCommand(program);
+  registerPrivacyCommands(program);
   registerServeCommand(program);
   registerTokensCommand(program);
   return program;

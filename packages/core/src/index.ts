@@ -82,6 +82,7 @@ export {
 } from './domain/feedback.ts';
 export type { Person, Segment } from './domain/people.ts';
 export { Directory, PersonSchema, SegmentSchema, SegmentTree } from './domain/people.ts';
+export { redactAddresses } from './domain/redact-addresses.ts';
 export { closestName, suggestKeys, unknownKeysMessage } from './domain/suggest.ts';
 export type { FieldIssue } from './errors.ts';
 export { ClosedLoopError, ErrorCode, formatPath } from './errors.ts';
@@ -104,11 +105,14 @@ export type {
   LoopState,
   TimerName,
 } from './machine/types.ts';
+// Privacy: erasure, access, retention, consent.
+export * from './privacy/index.ts';
 export type { Clock, ManualClock } from './runtime/clock.ts';
 export { manualClock, scaledClock, systemClock } from './runtime/clock.ts';
 export type {
   ClosedLoopOptions,
   EmbeddedClosedLoop,
+  PrivacyApi,
   ReplicaOptions,
   ReplicaStatus,
 } from './runtime/closed-loop.ts';

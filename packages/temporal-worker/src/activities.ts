@@ -2,6 +2,8 @@
 // the worker process with full Node.js; the workflow imports their types only.
 import {
   type Connector,
+  type ContactPolicy,
+  contactRefusal,
   type Decider,
   type Decision,
   DecisionSchema,
@@ -10,8 +12,10 @@ import {
   defaultDecider,
   type Effect,
   type Feedback,
+  isCustomerEffect,
   type LoopSnapshot,
   type Person,
+  redactAddresses,
   type Segment,
   SegmentTree,
   type Store,
@@ -33,13 +37,19 @@ export interface ActivityDeps {
    * by a worker with a mirror are mirrored; Temporal stays the source of truth.
    */
   mirror?: Store;
+  /** Who may be contacted (docs/privacy.md); the do-not-contact list is read from the mirror's documents. */
+  contact?: ContactPolicy;
 }
 
 export interface LoopActivities {
   /** Decides what to do with the feedback; returns the organisation the machine routes with. */
   decide(feedback: Feedback, now: string): Promise<{ decision: Decision; org: Org; mirror?: boolean }>;
-  /** Hands an effect to every connector that handles its type. Connectors dedupe by `effect.key`. */
-  deliver(effect: Effect): Promise<{ connectors: string[] }>;
+  /**
+   * Hands an effect to every connector that handles its type. Connectors dedupe by `effect.key`.
+   * A message to the customer is first screened (do-not-contact list, the answer's `consent`):
+   * a refused one is not sent and `suppressed` says why.
+   */
+  deliver(effect: Effect, consent?: boolean): Promise<{ connectors: string[]; suppressed?: string }>;
   /**
    * Writes the loop as it is now into the mirror store. Idempotent and ordered by the loop's
    * version: a snapshot older than (or as old as) the stored one changes nothing.
@@ -94,7 +104,16 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
       await mirrorReady;
       return { written: await writeMirror(mirror, snapshot, at) };
     },
-    async deliver(effect) {
+    async deliver(effect, consent) {
+      if (isCustomerEffect(effect)) {
+        const refusal = await contactRefusal(
+          mirror?.documents,
+          effect,
+          consent === undefined ? undefined : { consent },
+          deps.contact,
+        );
+        if (refusal !== undefined) return { connectors: [], suppressed: refusal };
+      }
       const ctx = Context.current();
       const targets = connectors.filter((c) => c.capabilities.includes(effect.type));
       const beat = setInterval(() => ctx.heartbeat(), 1000);
@@ -109,7 +128,8 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
         try {
           await connector.deliver(effect, { attempt: ctx.info.attempt, signal: ctx.cancellationSignal });
         } catch (e) {
-          const message = `${connector.name} could not deliver ${effect.type} ${effect.key}: ${e instanceof Error ? e.message : String(e)}`;
+          // The failure is recorded in the workflow history: no recipient address in it.
+          const message = `${connector.name} could not deliver ${effect.type} ${effect.key}: ${redactAddresses(e instanceof Error ? e.message : String(e))}`;
           if (e instanceof DeliveryError) {
             throw ApplicationFailure.create({
               type: 'DELIVERY_FAILED',

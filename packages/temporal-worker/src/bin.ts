@@ -2,12 +2,15 @@
 // closedloop-worker [--config closedloop.worker.json]: runs the closedloop Temporal worker.
 // closedloop-worker mirror-backfill [--config …] [--since <ISO time>]: copies the loops that ran
 // before the mirror was configured into it.
-import { loadWorkerConfig, runMirrorBackfill, runWorker } from './run-worker.ts';
+import { parseCustomerRef } from '@closedloop/core';
+import { loadWorkerConfig, runMirrorBackfill, runPrivacyErase, runWorker } from './run-worker.ts';
 
 const USAGE = `Usage:
   closedloop-worker [--config <file.json>]                 run the worker
   closedloop-worker mirror-backfill [--config <file.json>] [--since <ISO time>]
                                                            copy earlier loops into the mirror
+  closedloop-worker privacy-erase [--config <file.json>] (--email <address> | --customer-id <id>) [--actor <who>]
+                                                           erase a customer: loops terminated, keys destroyed, mirror erased
 Env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS_CA/_CERT/_KEY, CLOSEDLOOP_RULES, CLOSEDLOOP_HTTP_PORT, CLOSEDLOOP_ENCRYPTION_KEYS, CLOSEDLOOP_LOG_LEVEL, CLOSEDLOOP_WORKER_CONFIG, and the mirror's urlEnv (default CLOSEDLOOP_MIRROR_URL)
 `;
 
@@ -33,10 +36,28 @@ async function main(): Promise<void> {
     return;
   }
   const command = args[0] && !args[0].startsWith('--') ? args[0] : 'run';
-  if (command !== 'run' && command !== 'mirror-backfill') {
-    throw new UsageError(`unknown command "${command}": use mirror-backfill, or none to run the worker`);
+  if (command !== 'run' && command !== 'mirror-backfill' && command !== 'privacy-erase') {
+    throw new UsageError(
+      `unknown command "${command}": use mirror-backfill or privacy-erase, or none to run the worker`,
+    );
   }
   const config = loadWorkerConfig(option('--config') ?? process.env.CLOSEDLOOP_WORKER_CONFIG);
+  if (command === 'privacy-erase') {
+    const email = option('--email');
+    const customerId = option('--customer-id');
+    if ((email === undefined) === (customerId === undefined))
+      throw new UsageError('privacy-erase: name the person with --email <address> or --customer-id <id>');
+    const person = parseCustomerRef(email !== undefined ? { email } : { customerId });
+    const result = await runPrivacyErase(config, person, {
+      actor: option('--actor') ?? `cli:${process.env.USER ?? 'unknown'}`,
+    });
+    log('INFO', result.erased ? 'customer erased' : 'nothing held about this customer', {
+      terminated: result.terminated,
+      ...result.counts,
+      ...(result.receipt ? { receipt: result.receipt.id } : {}),
+    });
+    return;
+  }
   if (command === 'mirror-backfill') {
     const sinceText = option('--since');
     const since = sinceText === undefined ? undefined : new Date(sinceText);

@@ -2,7 +2,13 @@
 // only encrypted, the way Temporal recommends for PII. Keys come from config; the key id travels
 // in each payload's metadata, so old payloads still decode after a rotation (see docs/temporal.md).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { METADATA_ENCODING_KEY, type Payload, type PayloadCodec } from '@temporalio/common';
+import { fileURLToPath } from 'node:url';
+import {
+  type DataConverter,
+  METADATA_ENCODING_KEY,
+  type Payload,
+  type PayloadCodec,
+} from '@temporalio/common';
 import proto from '@temporalio/proto';
 
 // CommonJS package: its named exports are not visible to Node's ESM loader.
@@ -72,3 +78,18 @@ export function aesGcmCodec(config: EncryptionKeys): PayloadCodec {
     },
   };
 }
+
+/**
+ * The data converter for an encrypted deployment: payloads through the codec, and failure
+ * messages and stack traces moved into an encoded payload too (`encodeCommonAttributes`), so an
+ * error quoting customer data is not stored in plain text in the history. Use the same on
+ * clients and workers.
+ */
+export function privateDataConverter(codec: PayloadCodec): DataConverter {
+  return { payloadCodecs: [codec], failureConverterPath };
+}
+
+/** The module exporting closedloop's `failureConverter` (source in development, built JS in the package). */
+export const failureConverterPath = fileURLToPath(
+  new URL(`./failure-converter.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
+);

@@ -4,7 +4,15 @@ export { createActivities } from './activities.ts';
 export type { TemporalClosedLoopOptions } from './client.ts';
 export { createTemporalClosedLoop, workflowIdOf } from './client.ts';
 export type { EncryptionKeys } from './codec.ts';
-export { aesGcmCodec } from './codec.ts';
+export { aesGcmCodec, failureConverterPath, privateDataConverter } from './codec.ts';
+export type { CustomerKeyCodecOptions, TemporalErasureOptions } from './customer-keys.ts';
+export {
+  customerKeyCodec,
+  DATA_KEYS,
+  destroyCustomerKey,
+  eraseCustomerOnTemporal,
+  subjectOf,
+} from './customer-keys.ts';
 export type { BackfillMirrorOptions, BackfillProgress } from './mirror.ts';
 export { backfillMirror, writeMirror } from './mirror.ts';
 export type {

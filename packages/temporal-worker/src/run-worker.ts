@@ -8,19 +8,24 @@ import {
   type Audience,
   type Cadence,
   type Connector,
+  type CustomerRef,
   createAnalytics,
   type Decider,
   Directory,
+  type ErasureResult,
   type Person,
   PersonSchema,
+  parseRetentionPolicy,
   postgresExecutor,
   postgresStore,
   ReportScheduleConfigSchema,
   resolveAudiences,
+  runRetention,
   type Segment,
   SegmentSchema,
   SegmentTree,
   type Store,
+  subtractDuration,
 } from '@closedloop/core';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -28,7 +33,8 @@ import { DefaultLogger, type LogEntry, NativeConnection, Runtime } from '@tempor
 import pg from 'pg';
 import { z } from 'zod';
 import { createActivities, type LoopActivities } from './activities.ts';
-import { aesGcmCodec } from './codec.ts';
+import { aesGcmCodec, privateDataConverter } from './codec.ts';
+import { customerKeyCodec, eraseCustomerOnTemporal } from './customer-keys.ts';
 import { type BackfillProgress, backfillMirror } from './mirror.ts';
 import { type AppliedSchedules, applyReportSchedules, createReportActivities } from './reports.ts';
 import { checkSearchAttributes } from './search-attributes.ts';
@@ -70,7 +76,31 @@ export const WorkerConfigSchema = z
     /** Email connectors (@closedloop/connectors `emailConnector` options). */
     connectors: z.array(z.object({ type: z.literal('email') }).loose()).default([]),
     /** Payload encryption keys (base64 of 32 bytes each); `current` encrypts, all decrypt. */
-    encryption: z.object({ current: z.string(), keys: z.record(z.string(), z.string()) }).optional(),
+    encryption: z
+      .object({
+        current: z.string(),
+        keys: z.record(z.string(), z.string()),
+        /** A data key per customer, in the mirror's key table, so erasure can shred (docs/privacy.md). */
+        perCustomer: z.boolean().optional(),
+      })
+      .optional(),
+    /** How long personal data is kept in the mirror (docs/privacy.md), and how often to check. */
+    retention: z
+      .object({
+        comments: z.string().optional(),
+        identity: z.string().optional(),
+        closedCases: z.string().optional(),
+        logs: z.string().optional(),
+        every: z.string().optional(),
+        batchSize: z.int().min(1).max(10_000).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Who may be contacted (docs/privacy.md): `requireConsent`; the do-not-contact list is the mirror's. */
+    contact: z
+      .object({ requireConsent: z.boolean().default(false) })
+      .strict()
+      .default({ requireConsent: false }),
     /** Keep the ClosedLoop* search attributes current (they must be registered). */
     searchAttributes: z.boolean().default(true),
     http: z
@@ -97,6 +127,14 @@ export const WorkerConfigSchema = z
         path: ['reports'],
         message:
           'reports read the mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
+      });
+    }
+    if (c.encryption?.perCustomer && !c.mirror) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['encryption', 'perCustomer'],
+        message:
+          'per-customer keys live in the mirror database: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
       });
     }
   });
@@ -197,9 +235,9 @@ function instrument(activities: LoopActivities, metrics: Metrics): LoopActivitie
         throw e;
       }
     },
-    async deliver(effect) {
+    async deliver(effect, consent) {
       try {
-        const r = await activities.deliver(effect);
+        const r = await activities.deliver(effect, consent);
         metrics.inc('closedloop_effects_delivered_total', { type: effect.type });
         return r;
       } catch (e) {
@@ -318,6 +356,74 @@ function mirrorUrl(config: WorkerConfig, env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * Retention on the Temporal runtime: the mirror is anonymised like an embedded store, at start
+ * and then every `retention.every` (default a day); histories go with the namespace retention or
+ * by crypto-shredding.
+ */
+function startMirrorRetention(config: WorkerConfig, mirror: Store | undefined): () => Promise<void> {
+  const { every, batchSize, ...policy } = config.retention ?? {};
+  if (!mirror || Object.keys(policy).length === 0) return async () => {};
+  const parsed = parseRetentionPolicy(policy);
+  const now = Date.now();
+  const everyMs = Math.max(60_000, now - subtractDuration(now, every ?? 'P1D', 'every'));
+  let running: Promise<unknown> | undefined;
+  const pass = () => {
+    running ??= runRetention(mirror, parsed, { batchSize: batchSize ?? 200 })
+      .catch(() => undefined)
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const timer = setInterval(pass, everyMs);
+  timer.unref();
+  const first = setTimeout(pass, 1_000);
+  first.unref();
+  return async () => {
+    clearInterval(timer);
+    clearTimeout(first);
+    await running;
+  };
+}
+
+/** The payload codec a config describes (per-customer keys live in the mirror's documents). */
+function codecFor(config: WorkerConfig, mirror: Store | undefined): PayloadCodec {
+  const e = config.encryption!;
+  return e.perCustomer && mirror ? customerKeyCodec({ master: e, keys: mirror.documents }) : aesGcmCodec(e);
+}
+
+/**
+ * `closedloop-worker privacy-erase`: erases one customer on the Temporal runtime (see
+ * `eraseCustomerOnTemporal`): running loops terminated, data keys destroyed, mirror erased.
+ */
+export async function runPrivacyErase(
+  config: WorkerConfig,
+  person: CustomerRef,
+  options: { actor: string; env?: NodeJS.ProcessEnv },
+): Promise<ErasureResult & { terminated: number }> {
+  if (!config.mirror) {
+    throw new Error(
+      'mirror: erasure finds the person in the mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
+    );
+  }
+  const t = config.temporal;
+  const pool = new pg.Pool({ connectionString: mirrorUrl(config, options.env ?? process.env), max: 4 });
+  const mirror = postgresStore({ pool, schema: config.mirror.postgres.schema });
+  const connection = await Connection.connect({ address: t.address, tls: tlsOf(t), apiKey: t.apiKey });
+  try {
+    const client = new Client({
+      connection,
+      namespace: t.namespace,
+      dataConverter: config.encryption ? privateDataConverter(codecFor(config, mirror)) : undefined,
+    });
+    return await eraseCustomerOnTemporal(person, { client, mirror, actor: options.actor });
+  } finally {
+    await connection.close();
+    await mirror.close();
+    await pool.end();
+  }
+}
+
+/**
  * `closedloop-worker mirror-backfill`: brings the loops that ran before the mirror was configured
  * into it (see `backfillMirror`). The workers must be running: they answer the queries.
  */
@@ -338,7 +444,7 @@ export async function runMirrorBackfill(
     const client = new Client({
       connection,
       namespace: t.namespace,
-      dataConverter: config.encryption ? { payloadCodecs: [aesGcmCodec(config.encryption)] } : undefined,
+      dataConverter: config.encryption ? privateDataConverter(codecFor(config, mirror)) : undefined,
     });
     return await backfillMirror({
       client,
@@ -400,7 +506,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
       throw e;
     }
   }
-  const codec: PayloadCodec | undefined = config.encryption ? aesGcmCodec(config.encryption) : undefined;
+  let codec: PayloadCodec | undefined = config.encryption ? aesGcmCodec(config.encryption) : undefined;
   const connectors: Connector[] = [...(extras.connectors ?? [])];
   if (config.connectors.length > 0) {
     const { emailConnector } = await import('@closedloop/connectors');
@@ -434,6 +540,9 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
       pool = new pg.Pool({ connectionString: mirrorUrl(config, extras.env ?? process.env), max: 10 });
       mirror = postgresStore({ pool, schema });
       await mirror.init();
+      if (config.encryption?.perCustomer) {
+        codec = customerKeyCodec({ master: config.encryption, keys: mirror.documents });
+      }
       if (config.reports) {
         const directory = new Directory(config.directory as Person[]);
         const analytics = createAnalytics(postgresExecutor(pool, schema), {
@@ -462,7 +571,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
       const client = new Client({
         connection: await Connection.connect({ address: t.address, tls, apiKey: t.apiKey }),
         namespace: t.namespace,
-        dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+        dataConverter: codec ? privateDataConverter(codec) : undefined,
       });
       try {
         schedules = await applyReportSchedules(client, {
@@ -489,6 +598,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
         directory: config.directory as Person[],
         segments: config.segments as Segment[],
         ...(mirror ? { mirror } : {}),
+        contact: config.contact,
       }),
       metrics,
     ),
@@ -498,7 +608,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
     connection,
     namespace: t.namespace,
     taskQueue: t.taskQueue,
-    dataConverter: codec ? { payloadCodecs: [codec] } : undefined,
+    dataConverter: codec ? privateDataConverter(codec) : undefined,
     directory: config.directory as Person[],
     segments: config.segments as Segment[],
     worker: { activities, shutdownGraceTime: config.shutdownGraceTime as `${number}s` },
@@ -551,11 +661,13 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
   const address = server.address();
   const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
 
+  const stopRetention = startMirrorRetention(config, mirror);
   const done = (async () => {
     try {
       await worker.run();
     } finally {
       server.close();
+      await stopRetention();
       await closeAll();
     }
   })();

@@ -9,6 +9,7 @@ import {
   type WorkerOptions,
 } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from './activities.ts';
+import { failureConverterPath } from './codec.ts';
 import { createReportActivities, type ReportDeps } from './reports.ts';
 
 const sourceMode = import.meta.url.endsWith('.ts');
@@ -30,7 +31,8 @@ export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
 
 /** Bundles the workflow code once (reuse it across workers and for replay). */
 export function bundleLoopWorkflows(options: Partial<BundleOptions> = {}) {
-  return bundleWorkflowCode({ workflowsPath, ...bundlerOptions, ...options });
+  // Failures the workflow itself raises are encoded too (see failure-converter.ts).
+  return bundleWorkflowCode({ workflowsPath, failureConverterPath, ...bundlerOptions, ...options });
 }
 
 export interface ClosedLoopWorkerOptions extends ActivityDeps {

@@ -195,6 +195,43 @@ const AuthConfig = z.discriminatedUnion('mode', [
 ]);
 export type AuthConfig = z.output<typeof AuthConfig>;
 
+/** Who may be contacted, and the unsubscribe link customer mail carries. */
+const ContactConfig = z
+  .object({
+    /** Contact a customer only when their answer says they consent (`consent: true`). */
+    requireConsent: z.boolean().default(false),
+    unsubscribe: z
+      .object({
+        /** The public URL of `/v1/unsubscribe` on this server, e.g. https://cx.example.com/v1/unsubscribe. */
+        url: z.url({ protocol: /^https?$/ }),
+        /** The environment variable holding the secret that seals unsubscribe tokens (32+ characters). */
+        secretEnv: EnvName,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+const Duration = z
+  .string()
+  .regex(
+    /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+    'an ISO-8601 duration such as "P18M" (18 months), "P2Y" or "P90D"',
+  );
+
+/** How long personal data is kept (docs/privacy.md), and how often serve anonymises what expired. */
+const RetentionConfig = z
+  .object({
+    comments: Duration.optional(),
+    identity: Duration.optional(),
+    closedCases: Duration.optional(),
+    logs: Duration.optional(),
+    /** How often `serve` runs the retention job (default every day). */
+    every: Duration.optional(),
+    batchSize: z.int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
 /** `closedloop.config.json` as written (relative paths are relative to the file). */
 export const ServeConfigSchema = z
   .object({
@@ -233,6 +270,8 @@ export const ServeConfigSchema = z
      * through `connectors.email`; with several replicas, one of them sends each period's reports.
      */
     reports: ReportScheduleConfigSchema.optional(),
+    contact: ContactConfig.default({ requireConsent: false }),
+    retention: RetentionConfig.optional(),
   })
   .strict();
 export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
@@ -388,6 +427,8 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
           ),
         }
       : {}),
+    contact: c.contact,
+    ...(c.retention ? { retention: c.retention } : {}),
   };
 }
 

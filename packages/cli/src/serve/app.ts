@@ -17,6 +17,7 @@ import { type AuthSettings, installAuth, principalOf, registerAuthRoutes } from 
 import { registerConsole } from './console.ts';
 import { registerIntakeRoutes } from './intake-routes.ts';
 import type { Logger } from './log.ts';
+import { registerPrivacyRoutes } from './privacy-routes.ts';
 import { registerRulesRoutes } from './rules-routes.ts';
 import type { RulesService } from './rules-service.ts';
 
@@ -33,6 +34,8 @@ export interface AppOptions {
   auth: AuthSettings;
   /** The rules the server runs: adds the Rules API (`/v1/rules…`). */
   rules?: RulesService;
+  /** The secret sealing unsubscribe links (`contact.unsubscribe`); without it `/v1/unsubscribe` answers 404. */
+  unsubscribeSecret?: string;
 }
 
 /** The JSON error every endpoint answers with. */
@@ -41,7 +44,7 @@ export interface ErrorBody {
 }
 
 /** An error the HTTP layer answers with a status of its own. */
-class HttpError extends Error {
+export class HttpError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: string;
   readonly issues: FieldIssue[];
@@ -124,7 +127,7 @@ function isJson(c: Context): boolean {
 }
 
 /** Reads a JSON body; `optional` accepts an empty body as `{}` (still sent as JSON). */
-async function readJson(c: Context, optional = false): Promise<unknown> {
+export async function readJson(c: Context, optional = false): Promise<unknown> {
   if (!isJson(c)) {
     throw new HttpError(
       415,
@@ -142,7 +145,7 @@ async function readJson(c: Context, optional = false): Promise<unknown> {
   }
 }
 
-function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success)
     throw new HttpError(
@@ -375,6 +378,10 @@ export function createApp(options: AppOptions): Hono {
 
   registerAuthRoutes(app, options.auth);
   if (options.rules) registerRulesRoutes(app, { loop, rules: options.rules, actorOf });
+  registerPrivacyRoutes(app, {
+    loop,
+    ...(options.unsubscribeSecret ? { unsubscribeSecret: options.unsubscribeSecret } : {}),
+  });
   if (options.console !== false) registerConsole(app, loop);
 
   return app;

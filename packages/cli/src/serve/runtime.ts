@@ -22,6 +22,7 @@ import {
   scheduleJobs,
   sqliteStore,
   systemClock,
+  unsubscribeUrl,
 } from '@closedloop/core';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
@@ -34,6 +35,8 @@ export interface Runtime {
   loop: EmbeddedClosedLoop;
   /** The rules it runs: a folder (read-only) or versions published in the store. */
   rules: RulesService;
+  /** The secret sealing unsubscribe tokens, when `contact.unsubscribe` is configured. */
+  unsubscribeSecret?: string;
   adapters: Map<string, SurveyAdapter>;
   /** The config's report schedule, when it has one. */
   reports?: RunningSchedule;
@@ -109,8 +112,23 @@ export function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = proce
   return out;
 }
 
+/** The unsubscribe secret from the environment, when `contact.unsubscribe` is configured. */
+export function unsubscribeSecretFrom(config: ServeConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const u = config.contact.unsubscribe;
+  if (!u) return undefined;
+  const secret = env[u.secretEnv];
+  if (!secret || secret.length < 32) {
+    throw new Error(
+      `contact.unsubscribe.secretEnv: set the environment variable ${u.secretEnv} to a random secret of 32 or more characters`,
+    );
+  }
+  return secret;
+}
+
 function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[] {
   const email = config.connectors.email;
+  const unsubscribe = config.contact.unsubscribe;
+  const secret = unsubscribeSecretFrom(config, env);
   if (!email) return [];
   const t = email.transport;
   const transport =
@@ -132,6 +150,13 @@ function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[
       ...(email.replyTo ? { replyTo: email.replyTo } : {}),
       ...(email.caseUrl ? { caseUrl: email.caseUrl } : {}),
       ...(email.resurveyUrl ? { resurveyUrl: email.resurveyUrl } : {}),
+      ...(unsubscribe && secret
+        ? {
+            unsubscribe: {
+              url: (to: { email: string }) => unsubscribeUrl(unsubscribe.url, secret, to.email),
+            },
+          }
+        : {}),
       transport,
       env,
     }),
@@ -169,6 +194,7 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
     directory: config.directory,
     segments: config.segments,
     connectors,
+    contact: { requireConsent: config.contact.requireConsent },
     ...(decider ? { decider } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.replica ? { replica: options.replica } : {}),
@@ -204,6 +230,7 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
           },
         )
       : undefined;
+  const unsubscribeSecret = unsubscribeSecretFrom(config, env);
   const rulesService = createRulesService({
     loop,
     directory: config.directory,
@@ -233,6 +260,7 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
     adapters,
     ...(reports ? { reports } : {}),
     rules: rulesService,
+    ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
     async close() {
       jobs?.stop();
       rulesService.close();

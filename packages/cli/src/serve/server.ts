@@ -6,6 +6,7 @@ import type { ServeConfig } from '../config/config.ts';
 import { createApp } from './app.ts';
 import { authSettingsFrom } from './auth/setup.ts';
 import { jsonLogger, type Logger } from './log.ts';
+import { startRetentionJob } from './retention-job.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 
 export interface RunningServer {
@@ -54,6 +55,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     await runtime.close();
     throw e;
   }
+  const stopRetention = startRetentionJob(config, runtime.loop.store, logger);
   const port = options.port ?? config.http.port;
   let server: ReturnType<typeof serve>;
   try {
@@ -66,6 +68,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       logger,
       auth,
       rules: runtime.rules,
+      ...(runtime.unsubscribeSecret ? { unsubscribeSecret: runtime.unsubscribeSecret } : {}),
     });
     const { requestTimeoutMs, headersTimeoutMs, maxConnections } = config.http;
     server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -82,6 +85,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
       s.once('error', reject);
     });
   } catch (e) {
+    await stopRetention();
     await runtime.close();
     throw e;
   }
@@ -107,6 +111,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
           });
           http.closeIdleConnections();
         });
+        await stopRetention();
         await runtime.close();
       })();
       return closing;

@@ -3,7 +3,7 @@ import { type Connector, DeliveryError, type Effect, type EffectOf, type EffectT
 import type nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { DeliveryLedger } from '../ledger.ts';
-import { renderTemplate } from '../render.ts';
+import { escapeHtml, renderTemplate } from '../render.ts';
 import { configError } from '../secrets.ts';
 import { type ComposedEmail, composeEmail } from './compose.ts';
 import { type EmailTemplates, mergeTemplates } from './templates.ts';
@@ -69,6 +69,24 @@ export interface EmailConnector extends Connector {
   messageId(effect: Pick<Effect, 'key'>): string;
   /** The file name the directory transport writes for an effect. */
   fileName(effect: Pick<Effect, 'key'>): string;
+}
+
+const UNSUBSCRIBE_LABEL: Record<string, string> = {
+  en: 'Do not want these emails? Unsubscribe',
+  es: '¿No quiere recibir estos correos? Darse de baja',
+  it: 'Non vuoi ricevere queste email? Annulla l’iscrizione',
+  pl: 'Nie chcesz otrzymywać tych wiadomości? Wypisz się',
+};
+
+/** Every customer mail ends with its unsubscribe link (in the text and the HTML part). */
+function withUnsubscribeFooter(mail: ComposedEmail, url: string): ComposedEmail {
+  const label = UNSUBSCRIBE_LABEL[mail.language.split('-')[0]!] ?? UNSUBSCRIBE_LABEL.en!;
+  const html = `<p style="font-size:12px;color:#555"><a href="${escapeHtml(url)}">${escapeHtml(label)}</a></p>`;
+  return {
+    ...mail,
+    text: `${mail.text}\n\n${label}: ${url}\n`,
+    html: mail.html.includes('</body>') ? mail.html.replace('</body>', `${html}</body>`) : mail.html + html,
+  };
 }
 
 function keyHash(key: string): string {
@@ -152,18 +170,21 @@ export function emailConnector(options: EmailConnectorOptions): EmailConnector {
   const fileName = (e: Pick<Effect, 'key'>) => `${keyHash(e.key)}.eml`;
   const threadId = (caseId: string) => `<case-${keyHash(caseId).slice(0, 24)}@${idDomain}>`;
 
+  const unsubscribeUrlOf = (mail: ComposedEmail, effect: Effect): string | undefined => {
+    const to = mail.to[0];
+    const urlOpt = options.unsubscribe?.url;
+    if (!to || !urlOpt) return undefined;
+    return typeof urlOpt === 'function'
+      ? urlOpt({ email: to.address, language: mail.language }, effect)
+      : renderTemplate(urlOpt, { email: to.address, language: mail.language }, encodeURIComponent);
+  };
+
   const unsubscribeHeaders = (mail: ComposedEmail, effect: Effect): Record<string, string> => {
     const to = mail.to[0];
     if (!to) return {};
     const mailto = options.unsubscribe?.mailto ?? fromAddress;
     const targets = [`<mailto:${mailto}?subject=${encodeURIComponent(`unsubscribe ${to.address}`)}>`];
-    const urlOpt = options.unsubscribe?.url;
-    const url =
-      typeof urlOpt === 'function'
-        ? urlOpt({ email: to.address, language: mail.language }, effect)
-        : typeof urlOpt === 'string'
-          ? renderTemplate(urlOpt, { email: to.address, language: mail.language }, encodeURIComponent)
-          : undefined;
+    const url = unsubscribeUrlOf(mail, effect);
     const headers: Record<string, string> = {};
     if (url) {
       targets.unshift(`<${url}>`);
@@ -212,8 +233,10 @@ export function emailConnector(options: EmailConnectorOptions): EmailConnector {
       if (!capabilities.includes(effect.type)) return;
       if (ctx.signal.aborted)
         throw new DeliveryError('email: delivery aborted (shutting down)', { retryable: true });
-      const mail = composeEmail(effect, { templates, caseUrl, resurveyUrl });
-      if (!mail) return;
+      const composed = composeEmail(effect, { templates, caseUrl, resurveyUrl });
+      if (!composed) return;
+      const link = composed.toCustomer ? unsubscribeUrlOf(composed, effect) : undefined;
+      const mail = link ? withUnsubscribeFooter(composed, link) : composed;
       await ledger.once(effect.key, () => send(effect, mailOptions(effect, mail)));
     },
     health,

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeliveryError, type HealthStatus } from '@closedloop/core';
+import { DeliveryError, type HealthStatus, redactAddresses } from '@closedloop/core';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { z } from 'zod';
@@ -64,7 +64,8 @@ const NETWORK_CODES = new Set([
 export function classifySmtpError(err: unknown): DeliveryError {
   if (err instanceof DeliveryError) return err;
   const e = err as { code?: string; responseCode?: number; message?: string; response?: string };
-  const msg = `email: ${e.message ?? String(err)}`;
+  // A server's reply often quotes the recipient ("550 5.1.1 <x@y>: …"): never carry it on.
+  const msg = `email: ${redactAddresses(e.message ?? String(err))}`;
   if (typeof e.responseCode === 'number') {
     if (e.responseCode >= 400 && e.responseCode < 500)
       return new DeliveryError(msg, { retryable: true, cause: err });

@@ -20,6 +20,8 @@ export const FieldMappingSchema = z.object({
   segment: z.array(z.string()).optional(),
   language: z.array(z.string()).optional(),
   touchpoint: z.array(z.string()).optional(),
+  /** Where the customer's consent to be contacted is (a yes/no answer, hidden field or column). */
+  consent: z.array(z.string()).optional(),
   /** Hidden fields copied into `customer.attributes` (default: all that are not mapped elsewhere). */
   attributes: z.array(z.string()).optional(),
 });
@@ -75,6 +77,31 @@ const DEFAULT_HIDDEN: Record<
   language: ['language', 'lang', 'locale', 'userlanguage'],
   touchpoint: ['touchpoint'],
 };
+
+const DEFAULT_CONSENT = ['consent', 'contact_consent', 'may_contact', 'can_contact', 'contact_ok'];
+const YES = new Set([
+  'true',
+  'yes',
+  'y',
+  '1',
+  'si',
+  'sí',
+  'sì',
+  'tak',
+  'ja',
+  'oui',
+  'on',
+  'accepted',
+  'granted',
+]);
+const NO = new Set(['false', 'no', 'n', '0', 'nie', 'nein', 'non', 'off', 'declined', 'denied']);
+
+/** A yes/no value as survey tools send it, in the seeds' languages; undefined when it is neither. */
+export function parseConsent(value: string | number | boolean): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  const v = norm(String(value));
+  return YES.has(v) ? true : NO.has(v) ? false : undefined;
+}
 
 const norm = (s: string) => s.trim().toLowerCase();
 
@@ -253,6 +280,19 @@ export function mapResponse(
     (v) => v.length <= 100,
     'longer than 100 characters; dropped',
   );
+  const consentAnswer = take(byKeys(mapping.consent ?? DEFAULT_CONSENT));
+  const consentRaw = consentAnswer ? consentAnswer.value : hiddenByKeys(mapping.consent ?? DEFAULT_CONSENT);
+  const consent = consentRaw === undefined ? undefined : parseConsent(consentRaw);
+  if (consentRaw !== undefined && consent === undefined) {
+    const message = 'not a yes/no value; send true/false, yes/no or 1/0';
+    if (drop) warnings.push({ field: 'consent', message: `${message}; dropped` });
+    else
+      return {
+        success: false,
+        error: `consent: "${String(consentRaw).slice(0, 40)}" is ${message}`,
+        issues: [{ path: 'consent', message }],
+      };
+  }
 
   const attrNames = mapping.attributes ? new Set(mapping.attributes.map(norm)) : undefined;
   const attributes: Record<string, string> = {};
@@ -302,6 +342,7 @@ export function mapResponse(
     ...(language ? { language } : {}),
     ...(receivedAt ? { receivedAt } : {}),
     ...(warnings.length ? { warnings: warnings.slice(0, 50) } : {}),
+    ...(consent !== undefined ? { consent } : {}),
   };
   const parsed = FeedbackInputSchema.safeParse(input);
   if (!parsed.success) {

@@ -39,6 +39,8 @@ export const AuditEntrySchema = z.object({
     'customerInformed',
     'resurveyed',
     'feedbackUpdated',
+    'erased',
+    'suppressed',
   ]),
   field: z.string().optional(),
   before: AuditValue.optional(),

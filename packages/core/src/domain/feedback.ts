@@ -78,6 +78,11 @@ export const FeedbackInputSchema = z
     inReplyTo: z.string().min(1).optional(),
     /** Fields the intake dropped or could not read, kept with the feedback (visible in the API). */
     warnings: z.array(FeedbackWarningSchema).max(50).optional(),
+    /**
+     * Whether the customer agreed to be contacted about this answer (a survey's consent question).
+     * Absent: unknown; the customer may be contacted unless the program requires consent.
+     */
+    consent: z.boolean().optional(),
   })
   .strict()
   .superRefine((f, ctx) => {
@@ -96,5 +101,7 @@ export const FeedbackSchema = z.object({
   ...FeedbackInputSchema.shape,
   id: z.string(),
   receivedAt: z.iso.datetime({ offset: true }),
+  /** Set when the customer's personal data was erased (GDPR art. 17): the scores stay. */
+  erasedAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type Feedback = z.output<typeof FeedbackSchema>;

@@ -9,6 +9,7 @@ export type { Effect } from '../domain/effect.ts';
 export type { Feedback } from '../domain/feedback.ts';
 export type { Person, Segment } from '../domain/org.ts';
 export { Directory, SegmentTree } from '../domain/org.ts';
+export { redactAddresses } from '../domain/redact-addresses.ts';
 export { csatCategory, npsCategory } from '../domain/scores.ts';
 export type { FieldIssue } from '../errors.ts';
 export { ClosedLoopError, ErrorCode } from '../errors.ts';

@@ -14,6 +14,7 @@ import {
   applyResurveyDue,
   applyResurveyExpired,
   applyResurveyReopen,
+  applySuppressed,
   applyUpdate,
   dropTimer,
   nextEscalationStep,
@@ -100,6 +101,12 @@ export function createLoopMachine(env: LoopEnv) {
       breach: assign(({ context, event }) => applyBreach(env, context, as(event, 'TIMER_FIRED'))),
       inform: assign(({ context, event }) => applyInform(env, context, as(event, 'INFORM_CUSTOMER'))),
       informed: assign(({ context, event }) => applyInformed(context, as(event, 'CUSTOMER_INFORMED'))),
+      suppressed: assign(({ context, event }) =>
+        applySuppressed(context, as(event, 'CONTACT_SUPPRESSED'), false),
+      ),
+      suppressedEnds: assign(({ context, event }) =>
+        applySuppressed(context, as(event, 'CONTACT_SUPPRESSED'), true),
+      ),
       resurveyDue: assign(({ context, event }) => applyResurveyDue(context, as(event, 'TIMER_FIRED'))),
       resurveyAnswered: assign(({ context, event }) =>
         applyResurveyAnswered(context, as(event, 'RESURVEY_ANSWERED')),
@@ -122,7 +129,7 @@ export function createLoopMachine(env: LoopEnv) {
     }),
     initial: 'captured',
     // A timer that means nothing in the current state is dropped.
-    on: { TIMER_FIRED: { actions: 'dropTimer' } },
+    on: { TIMER_FIRED: { actions: 'dropTimer' }, CONTACT_SUPPRESSED: { actions: 'suppressed' } },
     states: {
       captured: {
         on: {
@@ -175,6 +182,8 @@ export function createLoopMachine(env: LoopEnv) {
             { guard: 'resurveys', target: 'awaitingResurvey', actions: 'informed' },
             { target: 'learned', actions: 'informed' },
           ],
+          // The customer may not be told: the loop ends here, without a re-survey.
+          CONTACT_SUPPRESSED: { target: 'learned', actions: 'suppressedEnds' },
         },
       },
       awaitingResurvey: {
@@ -185,6 +194,7 @@ export function createLoopMachine(env: LoopEnv) {
             { guard: 'stillUnhappy', target: 'acting.open', actions: 'resurveyReopen' },
             { target: 'learned', actions: 'resurveyAnswered' },
           ],
+          CONTACT_SUPPRESSED: { target: 'learned', actions: 'suppressedEnds' },
           TIMER_FIRED: [
             { guard: 'resurveyDue', actions: 'resurveyDue' },
             { guard: 'resurveyExpired', target: 'learned', actions: 'resurveyExpired' },

@@ -18,16 +18,48 @@ export const STATUS_MOVES: Readonly<Record<CaseStatus, readonly CaseStatus[]>> =
 
 /** Events each state accepts. */
 export const STATE_EVENTS: Readonly<Record<LoopState, readonly LoopEvent['type'][]>> = {
-  captured: ['DECIDED'],
-  'acting.new': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
-  'acting.open': ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
-  escalated: ['UPDATE', 'REASSIGN', 'COMMENT', 'RESOLVE', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
-  resolved: ['UPDATE', 'REASSIGN', 'COMMENT', 'INFORM_CUSTOMER', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
-  informing: ['COMMENT', 'CUSTOMER_INFORMED', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
-  awaitingResurvey: ['COMMENT', 'RESURVEY_ANSWERED', 'TIMER_FIRED', 'FEEDBACK_UPDATED'],
+  captured: ['DECIDED', 'CONTACT_SUPPRESSED'],
+  'acting.new': [
+    'UPDATE',
+    'REASSIGN',
+    'COMMENT',
+    'RESOLVE',
+    'TIMER_FIRED',
+    'FEEDBACK_UPDATED',
+    'CONTACT_SUPPRESSED',
+  ],
+  'acting.open': [
+    'UPDATE',
+    'REASSIGN',
+    'COMMENT',
+    'RESOLVE',
+    'TIMER_FIRED',
+    'FEEDBACK_UPDATED',
+    'CONTACT_SUPPRESSED',
+  ],
+  escalated: [
+    'UPDATE',
+    'REASSIGN',
+    'COMMENT',
+    'RESOLVE',
+    'TIMER_FIRED',
+    'FEEDBACK_UPDATED',
+    'CONTACT_SUPPRESSED',
+  ],
+  resolved: [
+    'UPDATE',
+    'REASSIGN',
+    'COMMENT',
+    'INFORM_CUSTOMER',
+    'TIMER_FIRED',
+    'FEEDBACK_UPDATED',
+    'CONTACT_SUPPRESSED',
+  ],
+  informing: ['COMMENT', 'CUSTOMER_INFORMED', 'TIMER_FIRED', 'FEEDBACK_UPDATED', 'CONTACT_SUPPRESSED'],
+  awaitingResurvey: ['COMMENT', 'RESURVEY_ANSWERED', 'TIMER_FIRED', 'FEEDBACK_UPDATED', 'CONTACT_SUPPRESSED'],
   // A loop that ended without a case still takes a later part of its answer (it may open one).
   // (and drops a timer that outlived its loop).
-  learned: ['FEEDBACK_UPDATED', 'TIMER_FIRED'],
+  learned: ['FEEDBACK_UPDATED', 'TIMER_FIRED', 'CONTACT_SUPPRESSED'],
 };
 
 /**
@@ -135,6 +167,7 @@ export function checkEvent(env: LoopEnv, ctx: LoopContext, event: LoopEvent): Re
     case 'DECIDED':
     case 'CUSTOMER_INFORMED':
     case 'RESURVEY_ANSWERED':
+    case 'CONTACT_SUPPRESSED':
       return undefined;
   }
 }

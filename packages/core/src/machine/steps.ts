@@ -594,6 +594,40 @@ export function applyInformed(ctx: LoopContext, ev: LoopEventOf<'CUSTOMER_INFORM
   };
 }
 
+/**
+ * A message to the customer was suppressed (do-not-contact, no consent): the case log says so,
+ * with the reason. `ends`: the loop was waiting on that message (inform, re-survey) and ends.
+ */
+export function applySuppressed(
+  ctx: LoopContext,
+  ev: LoopEventOf<'CONTACT_SUPPRESSED'>,
+  ends: boolean,
+): Partial<LoopContext> {
+  const before = ctx.case;
+  const what = ev.effect === 'sendResurvey' ? 're-survey' : 'message to the customer';
+  const c: Case | undefined = before && {
+    ...before,
+    audit: [
+      ...before.audit,
+      {
+        at: ev.at,
+        actor: 'system',
+        action: 'suppressed',
+        field: ev.effect,
+        note: `${what} not sent: ${ev.reason}`,
+      },
+    ],
+    updatedAt: ev.at,
+    version: before.version + 1,
+  };
+  return {
+    ...(c ? { case: c } : {}),
+    version: ctx.version + 1,
+    pending: [],
+    ...(ends ? { timers: {}, outcome: { reason: 'noContact' as const } } : {}),
+  };
+}
+
 export function applyResurveyDue(ctx: LoopContext, ev: LoopEventOf<'TIMER_FIRED'>): Partial<LoopContext> {
   const version = ctx.version + 1;
   const expiry = new Date(Date.parse(ev.at) + RESURVEY_ANSWER_WINDOW_DAYS * DAY).toISOString();

@@ -42,7 +42,7 @@ export interface LoopContext {
   /** Re-survey answers received, kept when a still-unhappy answer reopens the case (R20). */
   resurveys?: { nps?: number; csat?: number; feedbackId: string; at: string }[];
   outcome?: {
-    reason: 'anonymous' | 'noCase' | 'noContact' | 'closed' | 'resurveyExpired';
+    reason: 'anonymous' | 'noCase' | 'noContact' | 'closed' | 'resurveyExpired' | 'erased';
     resurvey?: { nps?: number; csat?: number; feedbackId: string; at: string };
   };
 }
@@ -68,6 +68,8 @@ export type LoopEvent =
       gesture?: { description: string; code?: string };
     }
   | { type: 'CUSTOMER_INFORMED'; at: string }
+  /** A message to the customer was not sent (do-not-contact, no consent): logged on the case. */
+  | { type: 'CONTACT_SUPPRESSED'; at: string; effect: 'informCustomer' | 'sendResurvey'; reason: string }
   | { type: 'TIMER_FIRED'; timer: TimerName; at: string }
   | { type: 'RESURVEY_ANSWERED'; at: string; feedbackId: string; nps?: number; csat?: number }
   /** The survey tool sent more of the same response (e.g. the comment after the score). */

@@ -15,6 +15,14 @@ import { ClosedLoopError } from '../errors.ts';
 import { type LoopSnapshot, startLoop, stepLoop, stepLoopOrThrow } from '../machine/loop.ts';
 import { createLoopMachine } from '../machine/machine.ts';
 import type { LoopEnv, LoopEvent, TimerName } from '../machine/types.ts';
+import { type ContactPolicy, contactRefusal, isCustomerEffect } from '../privacy/contact.ts';
+import {
+  type CustomerExport,
+  type ErasureResult,
+  eraseCustomer,
+  exportCustomer,
+} from '../privacy/privacy.ts';
+import type { CustomerRef } from '../privacy/redact.ts';
 import { sqliteStore } from '../stores/sqlite.ts';
 import type { CaseQuery, LoopRecord, Store } from '../stores/store.ts';
 import { checkConnectors } from './check-connectors.ts';
@@ -49,6 +57,11 @@ export interface ClosedLoopOptions {
   autoStart?: boolean;
   /** Called when an event handler throws. Default: a one-line warning without payload data. */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * Who may be contacted: messages to customers (inform, thank-you, re-survey) are checked against
+   * the do-not-contact list and the answer's consent just before sending; staff mail never is.
+   */
+  contact?: ContactPolicy;
   /** This process among several on one shared store (PostgreSQL). */
   replica?: ReplicaOptions;
 }
@@ -96,6 +109,19 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
    * loop.useDecider(createRulesDecider(ruleSet), { version: 'v3' });
    */
   useDecider(decider: Decider, options?: { version?: string }): void;
+  /** Erasure (GDPR art. 17) and access (art. 15) for one customer. */
+  readonly privacy: PrivacyApi;
+}
+
+export interface PrivacyApi {
+  /**
+   * Erases the customer's email, name, id, comments and free-text answers everywhere in the
+   * store (scores stay), closes their running loops without contacting them, and records a
+   * receipt. Erasing again is a no-op.
+   */
+  erase(person: CustomerRef, options: { actor: string }): Promise<ErasureResult>;
+  /** Everything held about the customer, as JSON-ready records. */
+  export(person: CustomerRef): Promise<CustomerExport>;
 }
 
 const QuerySchema = z
@@ -209,6 +235,18 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
           willRetry,
           ...(reason ? { reason } : {}),
         });
+      },
+      async screen(d) {
+        if (!isCustomerEffect(d.effect)) return undefined;
+        const rec = await store.getLoop(d.effect.loopId);
+        return contactRefusal(store.documents, d.effect, rec?.snapshot.context.feedback, options.contact);
+      },
+      suppressed(d, reason) {
+        const effect = d.effect.type as 'informCustomer' | 'sendResurvey';
+        const at = iso();
+        void step(d.effect.loopId, () => ({ type: 'CONTACT_SUPPRESSED', at, effect, reason }), false).catch(
+          (e) => onError(e, 'contact suppressed'),
+        );
       },
     },
     options.delivery,
@@ -586,6 +624,18 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         // On a shared store a due row may be another process's to send: wait for it, do not spin.
         await new Promise((r) => (store.shared ? setTimeout(r, 25) : setImmediate(r)));
       }
+    },
+    privacy: {
+      async erase(person, opts) {
+        ensureOpen();
+        const result = await eraseCustomer(store, person, { actor: opts?.actor, now: clock.now() });
+        if (started) timers.reschedule();
+        return result;
+      },
+      async export(person) {
+        ensureOpen();
+        return exportCustomer(store, person, { now: clock.now() });
+      },
     },
     start,
     fireDueTimers: () => timers.fireDue(),

@@ -1,5 +1,6 @@
 import { type Connector, DeliveryError } from '../connector.ts';
 import type { Effect } from '../domain/effect.ts';
+import { redactAddresses } from '../domain/redact-addresses.ts';
 import type { Delivery, Store } from '../stores/store.ts';
 import type { Clock } from './clock.ts';
 
@@ -23,6 +24,10 @@ export interface DeliveryOptions {
 export interface DeliveryHooks {
   delivered(d: Delivery, attempts: number): void;
   failed(d: Delivery, attempts: number, error: string, willRetry: boolean, reason?: string): void;
+  /** Why a row must not be delivered (do-not-contact, no consent), checked just before sending. */
+  screen?(d: Delivery): Promise<string | undefined>;
+  /** A screened row was not sent (it is `dead`, `lastError` says why). */
+  suppressed?(d: Delivery, reason: string): void;
 }
 
 /** Outbox rows for one step's effects: one per (effect, connector able to deliver it). */
@@ -169,6 +174,17 @@ export class EffectRunner {
   async #deliver(d: Delivery): Promise<void> {
     const attempts = d.attempts + 1;
     const connector = this.#connectors.get(d.connector);
+    const refusal = await this.#hooks.screen?.(d);
+    if (refusal !== undefined) {
+      await this.#store.updateDelivery({
+        id: d.id,
+        status: 'dead',
+        attempts,
+        lastError: `suppressed: ${refusal}`,
+      });
+      this.#hooks.suppressed?.(d, refusal);
+      return;
+    }
     try {
       if (!connector) {
         throw new DeliveryError(`connector "${d.connector}" is not configured in this runtime`, {
@@ -181,7 +197,8 @@ export class EffectRunner {
       await connector.deliver(d.effect, { attempt: attempts, signal });
     } catch (e) {
       const retryable = !(e instanceof DeliveryError) || e.retryable;
-      const error = e instanceof Error ? e.message : String(e);
+      // Stored on the outbox row and emitted: without the recipient's address.
+      const error = redactAddresses(e instanceof Error ? e.message : String(e));
       const willRetry = retryable && attempts < this.#opts.maxAttempts && !this.#stopped;
       if (willRetry) {
         const backoff = Math.min(this.#opts.maxDelayMs, this.#opts.baseDelayMs * 2 ** (attempts - 1));

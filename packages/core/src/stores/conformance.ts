@@ -11,6 +11,7 @@ import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { LoopState, TimerName } from '../machine/types.ts';
+import { erasureConformance } from './conformance-erasure.ts';
 import type { CaseQuery, Delivery, LoopRecord, StepWrite, Store, TimerRow } from './store.ts';
 
 export interface StoreConformanceOptions {
@@ -191,6 +192,8 @@ export function storeConformance(
     afterEach(async () => {
       for (const s of open.splice(0)) await s.close();
     });
+
+    erasureConformance(fresh);
 
     describe('init and close', () => {
       test('init is idempotent and an empty store has nothing', async () => {

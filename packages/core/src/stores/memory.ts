@@ -1,6 +1,7 @@
 import type { Case, CaseStatus } from '../domain/case.ts';
 import type { Feedback } from '../domain/feedback.ts';
 import { ClosedLoopError } from '../errors.ts';
+import { type CustomerTx, eraseCustomerRows, findCustomer } from '../privacy/customer-rows.ts';
 import { memoryDocuments } from './documents.ts';
 import { claimFrom, LeaseBook, timerKey, timerPrefix } from './leases.ts';
 import { compareCases, emptyCounts, matchesQuery } from './query.ts';
@@ -34,8 +35,59 @@ export function memoryStore(): Store {
   const deliveries = new Map<string, Delivery>();
   const leases = new LeaseBook();
   let closed = false;
+  let erasing: Promise<void> | undefined;
   const open = () => {
     if (closed) throw new ClosedLoopError('CLOSED', 'The memory store is closed');
+  };
+
+  const lower = (s: string | undefined) => s?.toLowerCase();
+  const tx: CustomerTx = {
+    async feedbackOf(emails, customerIds) {
+      return [...feedback.values()].filter(
+        (f) =>
+          emails.includes(lower(f.customer.email) ?? '\u0000') ||
+          (f.customer.id !== undefined && customerIds.includes(f.customer.id)),
+      );
+    },
+    async casesOf(emails) {
+      return [...cases.values()].filter((c) => emails.includes(c.customerEmail.toLowerCase()));
+    },
+    async loopsOf(feedbackIds, loopIds) {
+      return [...loops.values()].filter(
+        (l) => loopIds.includes(l.loopId) || feedbackIds.includes(l.snapshot.context.feedback.id),
+      );
+    },
+    async casesOfLoops(loopIds) {
+      return [...cases.values()].filter((c) => loopIds.includes(c.loopId));
+    },
+    async deliveriesOf(loopIds) {
+      return [...deliveries.values()].filter((d) => loopIds.includes(d.effect.loopId));
+    },
+    async loopPage(after, limit) {
+      return [...loops.values()]
+        .filter((l) => after === undefined || l.loopId > after)
+        .sort((a, b) => (a.loopId < b.loopId ? -1 : 1))
+        .slice(0, limit);
+    },
+    async feedbackByIds(ids) {
+      return ids.flatMap((id) => {
+        const f = feedback.get(id);
+        return f ? [f] : [];
+      });
+    },
+    async writeFeedback(f) {
+      feedback.set(f.id, f);
+    },
+    async writeCase(c) {
+      cases.set(c.id, c);
+    },
+    async writeLoop(rec) {
+      loops.set(rec.loopId, rec);
+      timers.set(rec.loopId, []);
+    },
+    async writeDelivery(d) {
+      deliveries.set(d.id, d);
+    },
   };
 
   return {
@@ -44,6 +96,7 @@ export function memoryStore(): Store {
     async init() {},
     async commit(step: StepWrite) {
       open();
+      while (erasing) await erasing;
       const current = loops.get(step.loop.loopId);
       if ((current?.version ?? undefined) !== step.expectedVersion) {
         throw new ClosedLoopError(
@@ -161,8 +214,35 @@ export function memoryStore(): Store {
       open();
       leases.releaseOwner(owner);
     },
+    async findCustomer(ref) {
+      open();
+      return copy((await findCustomer(tx, ref)).records);
+    },
+    async eraseCustomer(ref, options) {
+      open();
+      return exclusive(() => eraseCustomerRows(tx, ref, options.now));
+    },
+    async withCustomerRows(fn) {
+      open();
+      return exclusive(() => fn(tx));
+    },
     async close() {
       closed = true;
     },
   };
+
+  // Commits wait while a privacy job reads and writes, so none lands half-way through it.
+  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (erasing) await erasing;
+    const run = fn();
+    erasing = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      return await run;
+    } finally {
+      erasing = undefined;
+    }
+  }
 }

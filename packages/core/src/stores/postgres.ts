@@ -5,6 +5,8 @@ import { ClosedLoopError } from '../errors.ts';
 import { postgresExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
+import { type CustomerTx, eraseCustomerRows, findCustomer } from '../privacy/customer-rows.ts';
+import type { CustomerRef } from '../privacy/redact.ts';
 import { postgresDocuments, postgresDocumentsDdl } from './documents.ts';
 import { asList, emptyCounts } from './query.ts';
 import {
@@ -418,6 +420,122 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
 
   const documents = postgresDocuments(s, query);
 
+  /** One customer's rows, read and written through `run` (a pool, or one transaction's client). */
+  const customerTx = (run: (sql: string, params: unknown[]) => Promise<Row[]>): CustomerTx => {
+    const toLoop = (r: Row): LoopRecord => ({
+      loopId: String(r.loop_id),
+      snapshot: r.snapshot as LoopSnapshot,
+      version: Number(r.version),
+      updatedAt: String(r.updated_at),
+    });
+    return {
+      async feedbackOf(emails, customerIds) {
+        const rows = await run(
+          `SELECT data FROM ${s}.feedback WHERE lower(data->'customer'->>'email') = ANY($1::text[])
+           OR data->'customer'->>'id' = ANY($2::text[])`,
+          [emails, customerIds],
+        );
+        return rows.map((r) => r.data as Feedback);
+      },
+      async casesOf(emails) {
+        const rows = await run(`SELECT data FROM ${s}.cases WHERE lower(customer_email) = ANY($1::text[])`, [
+          emails,
+        ]);
+        return rows.map((r) => r.data as Case);
+      },
+      async loopsOf(feedbackIds, loopIds) {
+        const rows = await run(
+          `SELECT loop_id, version, snapshot, updated_at FROM ${s}.loops WHERE loop_id = ANY($1::text[])
+           OR snapshot->'context'->'feedback'->>'id' = ANY($2::text[])`,
+          [loopIds, feedbackIds],
+        );
+        return rows.map(toLoop);
+      },
+      async casesOfLoops(loopIds) {
+        const rows = await run(`SELECT data FROM ${s}.cases WHERE loop_id = ANY($1::text[])`, [loopIds]);
+        return rows.map((r) => r.data as Case);
+      },
+      async deliveriesOf(loopIds) {
+        const rows = await run(
+          `SELECT ${DELIVERY_COLUMNS} FROM ${s}.deliveries WHERE loop_id = ANY($1::text[]) ORDER BY seq`,
+          [loopIds],
+        );
+        return rows.map(rowToDelivery);
+      },
+      async loopPage(after, limit) {
+        const rows = await run(
+          `SELECT loop_id, version, snapshot, updated_at FROM ${s}.loops WHERE loop_id COLLATE "C" > $1
+           ORDER BY loop_id COLLATE "C" LIMIT $2`,
+          [after ?? '', limit],
+        );
+        return rows.map(toLoop);
+      },
+      async feedbackByIds(ids) {
+        const rows = await run(`SELECT data FROM ${s}.feedback WHERE id = ANY($1::text[])`, [ids]);
+        return rows.map((r) => r.data as Feedback);
+      },
+      async writeFeedback(f) {
+        await run(`UPDATE ${s}.feedback SET data = $2::json WHERE id = $1`, [f.id, JSON.stringify(f)]);
+      },
+      async writeCase(c) {
+        await run(
+          `UPDATE ${s}.cases SET customer_email = $2, updated_at = $3::timestamptz, data = $4::json WHERE id = $1`,
+          [c.id, c.customerEmail, c.updatedAt, JSON.stringify(c)],
+        );
+      },
+      async writeLoop(rec) {
+        await run(
+          `UPDATE ${s}.loops SET state = $2, version = $3, snapshot = $4::json, updated_at = $5 WHERE loop_id = $1`,
+          [rec.loopId, String(rec.snapshot.state), rec.version, JSON.stringify(rec.snapshot), rec.updatedAt],
+        );
+        await run(`DELETE FROM ${s}.timers WHERE loop_id = $1`, [rec.loopId]);
+      },
+      async writeDelivery(d) {
+        await run(
+          `UPDATE ${s}.deliveries SET status = $2, last_error = $3, effect = $4::json WHERE id = $1`,
+          [d.id, d.status, d.lastError ?? null, JSON.stringify(d.effect)],
+        );
+      },
+    };
+  };
+
+  async function eraseCustomer(ref: CustomerRef, now: number) {
+    return inTransaction((tx) => eraseCustomerRows(tx, ref, now));
+  }
+
+  async function vacuum() {
+    // Dead row versions keep the old text until VACUUM frees them.
+    await query(
+      'privacy (VACUUM)',
+      `VACUUM ${['feedback', 'cases', 'loops', 'timers', 'deliveries'].map((t) => `${s}.${t}`).join(', ')}`,
+    );
+  }
+
+  async function inTransaction<T>(fn: (tx: CustomerTx) => Promise<T>): Promise<T> {
+    await ensure();
+    // REPEATABLE READ: a step committed meanwhile to a row this erasure rewrites fails the
+    // erasure with a serialization error, and it runs again on fresh rows; a step that comes
+    // after fails its own version check. Bounded: a person has few loops.
+    for (let attempt = 1; ; attempt++) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        const result = await fn(
+          customerTx(async (sql, params) => (await client.query<Row>(sql, params)).rows),
+        );
+        await client.query('COMMIT');
+        return result;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => {});
+        const code = (e as { code?: string }).code;
+        if ((code === '40001' || code === '40P01') && attempt < 10) continue;
+        throw storeError('privacy job', e);
+      } finally {
+        client.release();
+      }
+    }
+  }
+
   return {
     kind: 'postgres',
     shared: true,
@@ -680,6 +798,25 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
         )
       ).rows;
       return rows.map(rowToDelivery);
+    },
+
+    async findCustomer(ref) {
+      await ensure();
+      const tx = customerTx(async (sql, params) => (await query('findCustomer', sql, params)).rows);
+      return (await findCustomer(tx, ref)).records;
+    },
+
+    async eraseCustomer(ref, { now }) {
+      const counts = await eraseCustomer(ref, now);
+      // Always, so that erasing again finishes what an interrupted call left.
+      await vacuum();
+      return counts;
+    },
+
+    async withCustomerRows(fn, opts = {}) {
+      const result = await inTransaction(fn);
+      if (opts.scrub) await vacuum();
+      return result;
     },
 
     async close() {

@@ -8,10 +8,12 @@ import { ClosedLoopError } from '../errors.ts';
 import { sqliteExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
+import { type CustomerTx, eraseCustomerRows, findCustomer } from '../privacy/customer-rows.ts';
 import { sqliteDocuments } from './documents.ts';
 import { claimFrom, LeaseBook, timerKey, timerPrefix } from './leases.ts';
 import { asList, emptyCounts } from './query.ts';
 import { lockSqliteFile } from './sqlite-lock.ts';
+import { scrubSqliteFile } from './sqlite-scrub.ts';
 import {
   createWriter,
   type EncodedOp,
@@ -357,6 +359,117 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
   // One process holds the file (see the lock above), so claims live in this object.
   const leases = new LeaseBook();
 
+  // One customer's rows, read and written on this thread's connection (erasure is rare; the
+  // writer thread waits on the lock meanwhile).
+  const list = (values: string[]) => JSON.stringify(values);
+  const tx: CustomerTx = {
+    async feedbackOf(emails, customerIds) {
+      return (
+        stmt(
+          `SELECT data FROM feedback WHERE lower(json_extract(data, '$.customer.email')) IN (SELECT value FROM json_each(?))
+           OR json_extract(data, '$.customer.id') IN (SELECT value FROM json_each(?))`,
+        ).all(list(emails), list(customerIds)) as Row[]
+      ).map((r) => JSON.parse(String(r.data)) as Feedback);
+    },
+    async casesOf(emails) {
+      return (
+        stmt('SELECT data FROM cases WHERE lower(customer_email) IN (SELECT value FROM json_each(?))').all(
+          list(emails),
+        ) as Row[]
+      ).map((r) => JSON.parse(String(r.data)) as Case);
+    },
+    async loopsOf(feedbackIds, loopIds) {
+      return (
+        stmt(
+          `SELECT loop_id, version, updated_at, snapshot FROM loops WHERE loop_id IN (SELECT value FROM json_each(?))
+           OR json_extract(snapshot, '$.context.feedback.id') IN (SELECT value FROM json_each(?))`,
+        ).all(list(loopIds), list(feedbackIds)) as Row[]
+      ).map((r) => ({
+        loopId: String(r.loop_id),
+        version: Number(r.version),
+        updatedAt: String(r.updated_at),
+        snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
+      }));
+    },
+    async casesOfLoops(loopIds) {
+      return (
+        stmt('SELECT data FROM cases WHERE loop_id IN (SELECT value FROM json_each(?))').all(
+          list(loopIds),
+        ) as Row[]
+      ).map((r) => JSON.parse(String(r.data)) as Case);
+    },
+    async deliveriesOf(loopIds) {
+      return (
+        stmt('SELECT * FROM deliveries WHERE loop_id IN (SELECT value FROM json_each(?)) ORDER BY seq').all(
+          list(loopIds),
+        ) as Row[]
+      ).map(rowToDelivery);
+    },
+    async loopPage(after, limit) {
+      return (
+        stmt(
+          'SELECT loop_id, version, updated_at, snapshot FROM loops WHERE loop_id > ? ORDER BY loop_id LIMIT ?',
+        ).all(after ?? '', limit) as Row[]
+      ).map((r) => ({
+        loopId: String(r.loop_id),
+        version: Number(r.version),
+        updatedAt: String(r.updated_at),
+        snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
+      }));
+    },
+    async feedbackByIds(ids) {
+      return (
+        stmt('SELECT data FROM feedback WHERE id IN (SELECT value FROM json_each(?))').all(list(ids)) as Row[]
+      ).map((r) => JSON.parse(String(r.data)) as Feedback);
+    },
+    async writeFeedback(f) {
+      stmt('UPDATE feedback SET data = ? WHERE id = ?').run(JSON.stringify(f), f.id);
+    },
+    async writeCase(c) {
+      stmt('UPDATE cases SET customer_email = ?, updated_at = ?, data = ? WHERE id = ?').run(
+        c.customerEmail,
+        c.updatedAt,
+        JSON.stringify(c),
+        c.id,
+      );
+    },
+    async writeLoop(rec) {
+      stmt(
+        "UPDATE loops SET state = ?, version = ?, snapshot = ?, updated_at = ?, timers = '[]', next_due_at = NULL WHERE loop_id = ?",
+      ).run(String(rec.snapshot.state), rec.version, JSON.stringify(rec.snapshot), rec.updatedAt, rec.loopId);
+    },
+    async writeDelivery(d) {
+      stmt('UPDATE deliveries SET status = ?, last_error = ?, effect = ? WHERE id = ?').run(
+        d.status,
+        d.lastError ?? null,
+        JSON.stringify(d.effect),
+        d.id,
+      );
+    },
+  };
+
+  async function inTransaction<T>(fn: (t: CustomerTx) => Promise<T>, scrub: boolean): Promise<T> {
+    open();
+    // Every tx call runs synchronously: no other work on this connection can interleave.
+    db.exec('BEGIN IMMEDIATE');
+    let result: T;
+    try {
+      result = await fn(tx);
+      db.exec('COMMIT');
+    } catch (e) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw new ClosedLoopError(
+        'STORE',
+        `SQLite privacy job failed: ${e instanceof Error ? e.message : String(e)}`,
+        {
+          cause: e,
+        },
+      );
+    }
+    if (scrub && !memory) await scrubSqliteFile(db);
+    return result;
+  }
+
   return {
     kind: 'sqlite',
     documents,
@@ -522,6 +635,17 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       }
       const sql = `SELECT * FROM deliveries ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY seq`;
       return (db.prepare(sql).all(...params) as Row[]).map(rowToDelivery);
+    },
+    async findCustomer(ref) {
+      open();
+      return (await findCustomer(tx, ref)).records;
+    },
+    async eraseCustomer(ref, { now }) {
+      // Scrub always, so that erasing again finishes a scrub an earlier call could not complete.
+      return inTransaction((t) => eraseCustomerRows(t, ref, now), true);
+    },
+    async withCustomerRows(fn, opts = {}) {
+      return inTransaction(fn, opts.scrub === true);
     },
     async close() {
       if (closed) return;

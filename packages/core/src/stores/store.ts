@@ -4,6 +4,8 @@ import type { Feedback } from '../domain/feedback.ts';
 import type { SqlExecutor } from '../learn/executor.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { TimerName } from '../machine/types.ts';
+import type { CustomerRecords, CustomerTx, ErasureCounts } from '../privacy/customer-rows.ts';
+import type { CustomerRef } from '../privacy/redact.ts';
 
 /** A stored loop: its machine snapshot, and the version used for optimistic concurrency. */
 export interface LoopRecord {
@@ -189,6 +191,27 @@ export interface Store {
   /** Releases every claim `owner` holds (a graceful shutdown), so others take the work at once. */
   releaseClaims(owner: string): Promise<void>;
   listDeliveries(filter?: { loopId?: string; status?: Delivery['status'] }): Promise<Delivery[]>;
+  /**
+   * Everything stored about one customer (GDPR art. 15): their feedback (matched by email,
+   * case-insensitively, or customer id, and then by every email and id that feedback names), its
+   * loops, cases and outbox rows.
+   */
+  findCustomer(ref: CustomerRef): Promise<CustomerRecords>;
+  /**
+   * Erases one customer (GDPR art. 17) in one transaction: their email, name, id, comments and
+   * free-text answers leave feedback, cases, case logs, loop snapshots and outbox rows (staff
+   * text stays, with their identifiers redacted); scores, segments and times stay. Running loops
+   * are closed and their timers dropped; unsent outbox rows become dead. Then the freed space is
+   * scrubbed where the store can (SQLite: secure delete, WAL checkpoint, VACUUM; PostgreSQL:
+   * VACUUM of the touched tables). Finding nothing changes nothing.
+   */
+  eraseCustomer(ref: CustomerRef, options: { now: number }): Promise<ErasureCounts>;
+  /**
+   * Runs `fn` in one transaction over the customer rows (privacy jobs such as retention); with
+   * `scrub`, the freed space is scrubbed afterwards as after an erasure. `fn` may run again when
+   * the store retries a transaction that lost a race, so it must only use `tx`.
+   */
+  withCustomerRows<T>(fn: (tx: CustomerTx) => Promise<T>, options?: { scrub?: boolean }): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import {
   type LoopEvent,
   type LoopMachine,
   type LoopSnapshot,
+  redactAddresses,
   refusalOf,
   refusedError,
   SegmentTree,
@@ -256,13 +257,28 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
   const deliverOne = async (effect: Effect) => {
     inFlight++;
     try {
-      await deliver(effect);
-      if (effect.type === 'informCustomer' && effect.caseId !== undefined) {
+      const result = await deliver(effect, snapshot?.context.feedback.consent);
+      if (
+        result?.suppressed !== undefined &&
+        (effect.type === 'informCustomer' || effect.type === 'sendResurvey')
+      ) {
+        // Not sent (do-not-contact, no consent): the case log says why.
+        inbox.push({
+          type: 'CONTACT_SUPPRESSED',
+          at: iso(Date.now()),
+          effect: effect.type,
+          reason: result.suppressed,
+        });
+      } else if (effect.type === 'informCustomer' && effect.caseId !== undefined) {
         inbox.push({ type: 'CUSTOMER_INFORMED', at: iso(Date.now()) });
       }
     } catch (e) {
       // Gave up (non-retryable, or out of attempts): the loop goes on, as the embedded runtime does.
-      log.warn('effect delivery failed', { key: effect.key, type: effect.type, error: String(e) });
+      log.warn('effect delivery failed', {
+        key: effect.key,
+        type: effect.type,
+        error: redactAddresses(String(e)),
+      });
     } finally {
       inFlight--;
       settled++;

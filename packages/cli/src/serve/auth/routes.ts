@@ -38,6 +38,15 @@ export const ROUTE_NEEDS: readonly { method: string; path: string; need: Need }[
   { method: 'GET', path: '/v1/rules/versions/:version', need: 'read' },
   { method: 'POST', path: '/v1/rules/rollback', need: 'rules' },
   { method: 'POST', path: '/v1/rules/apply', need: 'rules' },
+  // Privacy (privacy-routes.ts): erasure, access and the do-not-contact list are for admins; the
+  // unsubscribe link in every customer email works without signing in (its token is sealed).
+  { method: 'POST', path: '/v1/privacy/erase', need: 'admin' },
+  { method: 'POST', path: '/v1/privacy/export', need: 'admin' },
+  { method: 'POST', path: '/v1/privacy/do-not-contact', need: 'admin' },
+  { method: 'POST', path: '/v1/privacy/do-not-contact/remove', need: 'admin' },
+  { method: 'POST', path: '/v1/privacy/do-not-contact/check', need: 'admin' },
+  { method: 'GET', path: '/v1/unsubscribe', need: 'public' },
+  { method: 'POST', path: '/v1/unsubscribe', need: 'public' },
   // Sign-in and sign-out.
   { method: 'GET', path: '/auth/signin', need: 'public' },
   { method: 'GET', path: '/auth/login', need: 'public' },
