@@ -1,4 +1,4 @@
-import type { SurveyAdapter } from '@closedloop/connectors';
+import type { EmailConnector, SurveyAdapter } from '@closedloop/connectors';
 import {
   type CaptureResult,
   type CaseQuery,
@@ -6,12 +6,15 @@ import {
   type EmbeddedClosedLoop,
   type FieldIssue,
   formatPath,
+  type Person,
+  type Segment,
 } from '@closedloop/core';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
-import { registerConsole } from './console.ts';
+import { registerCasesRoutes, templateList } from './cases-routes.ts';
+import { registerConsole } from './console-static.ts';
 import type { Logger } from './log.ts';
 
 export interface AppOptions {
@@ -23,6 +26,12 @@ export interface AppOptions {
   logger?: Logger;
   /** Serve the web console at `/` (default true). */
   console?: boolean;
+  /** Where the built console lives (default: `console/` beside the built CLI). */
+  consoleDir?: string;
+  /** The organisation the loop runs on: allowed moves, names in the console. */
+  org?: { segments: readonly Segment[]; directory: readonly Person[] };
+  /** The email connector: previews of customer mail and the template list. */
+  email?: EmailConnector;
 }
 
 /** The JSON error every endpoint answers with. */
@@ -31,7 +40,7 @@ export interface ErrorBody {
 }
 
 /** An error the HTTP layer answers with a status of its own. */
-class HttpError extends Error {
+export class HttpError extends Error {
   readonly status: ContentfulStatusCode;
   readonly code: string;
   readonly issues: FieldIssue[];
@@ -67,7 +76,7 @@ const SAFE_DETAILS = new Set([
   'allowed',
 ]);
 
-function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
+export function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
   return c.json({ error: body } satisfies ErrorBody, status);
 }
 
@@ -97,13 +106,28 @@ const CommentBody = z.object({ body: z.string().min(1).max(20_000), actor: Actor
 const ResolveBody = z
   .object({ rootCause: z.string().min(1).max(2000), actor: Actor.optional(), note: Note.optional() })
   .strict();
-const InformBody = z
+/** A template name the email connector knows, or a 400 naming the field and the names that exist. */
+export function checkTemplate(email: EmailConnector | undefined, template: string): string {
+  const known = (email?.templateList() ?? templateList()).map((t) => t.id);
+  if (!known.includes(template))
+    throw new HttpError(
+      400,
+      'INVALID_INPUT',
+      `No email template "${template.slice(0, 100)}"; known: ${known.join(', ')}`,
+      [{ path: 'template', message: 'unknown template' }],
+    );
+  return template;
+}
+
+export const InformBody = z
   .object({
     message: z.string().max(20_000).optional(),
     gesture: z
       .object({ description: z.string().min(1).max(2000), code: z.string().max(200).optional() })
       .strict()
       .optional(),
+    template: z.string().min(1).max(100).optional(),
+    language: z.string().min(2).max(20).optional(),
     actor: Actor.optional(),
   })
   .strict();
@@ -114,7 +138,7 @@ function isJson(c: Context): boolean {
 }
 
 /** Reads a JSON body; `optional` accepts an empty body as `{}`. */
-async function readJson(c: Context, optional = false): Promise<unknown> {
+export async function readJson(c: Context, optional = false): Promise<unknown> {
   const text = await c.req.text();
   if (optional && text.trim() === '') return {};
   if (!isJson(c)) {
@@ -131,7 +155,7 @@ async function readJson(c: Context, optional = false): Promise<unknown> {
   }
 }
 
-function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value);
   if (!r.success)
     throw new HttpError(
@@ -145,7 +169,7 @@ function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
-function actorOf(c: Context, body: { actor?: string | undefined }): string {
+export function actorOf(c: Context, body: { actor?: string | undefined }): string {
   const actor = c.req.header('x-closedloop-actor')?.trim() || body.actor;
   if (!actor)
     throw new HttpError(
@@ -157,16 +181,39 @@ function actorOf(c: Context, body: { actor?: string | undefined }): string {
   return actor;
 }
 
-function queryOf(c: Context): CaseQuery {
+/** A date (`2026-03-01`, midnight UTC; as `to`, the day after, so the day is included) or an instant. */
+function instantParam(key: 'from' | 'to', v: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    const day = Date.parse(`${v}T00:00:00Z`);
+    if (!Number.isNaN(day)) return new Date(key === 'to' ? day + 86_400_000 : day).toISOString();
+  }
+  return v;
+}
+
+/**
+ * The case query of a `GET /v1/cases` request: `status`, `priority`, `segment` (with its subtree),
+ * `owner`, `mine=1` (owned by the caller), `sla=dueSoon|breached`, `from`, `to`, `q` (or `search`),
+ * `sort`, `dir` (or `order`), `limit`, `offset`.
+ */
+export function queryOf(c: Context): CaseQuery {
   const q: Record<string, unknown> = {};
   for (const key of ['status', 'priority', 'segment', 'owner'] as const) {
-    const values = c.req.queries(key);
+    const values = c.req.queries(key)?.filter((v) => v !== '');
     if (values && values.length > 0) q[key] = values.length === 1 ? values[0] : values;
   }
-  for (const key of ['search', 'sort', 'order'] as const) {
-    const v = c.req.query(key);
-    if (v !== undefined && v !== '') q[key] = v;
+  const aliases = { search: ['q', 'search'], order: ['dir', 'order'], sort: ['sort'], sla: ['sla'] };
+  for (const [key, names] of Object.entries(aliases)) {
+    for (const name of names) {
+      const v = c.req.query(name);
+      if (v !== undefined && v !== '') q[key] = v;
+    }
   }
+  for (const key of ['from', 'to'] as const) {
+    const v = c.req.query(key);
+    if (v !== undefined && v !== '') q[key] = instantParam(key, v);
+  }
+  const mine = c.req.query('mine');
+  if (mine === '1' || mine === 'true') q.owner = actorOf(c, {});
   for (const key of ['limit', 'offset'] as const) {
     const v = c.req.query(key);
     if (v !== undefined && v !== '') {
@@ -321,12 +368,19 @@ export function createApp(options: AppOptions): Hono {
     return c.json({ tool, received: results.length, results }, 200);
   });
 
-  app.get('/v1/cases', async (c) => c.json(await loop.cases.list(queryOf(c))));
+  // need: read
+  app.get('/v1/cases', async (c) => {
+    const page = await loop.cases.list(queryOf(c));
+    return c.json({ ...page, counts: page.countsByStatus });
+  });
 
   for (const format of ['csv', 'json'] as const) {
     app.get(`/v1/cases.${format}`, async (c) => {
-      const text = await loop.cases.export(format, queryOf(c));
-      return c.body(text, 200, {
+      const q = queryOf(c);
+      const { limit: _l, offset: _o, ...all } = q;
+      const text = await loop.cases.export(format, all);
+      // CSV starts with a byte order mark, so spreadsheets read accents as UTF-8.
+      return c.body(format === 'csv' ? `\uFEFF${text}` : text, 200, {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
         'content-disposition': `attachment; filename="cases.${format}"`,
       });
@@ -368,11 +422,18 @@ export function createApp(options: AppOptions): Hono {
     const message = {
       ...(body.message !== undefined ? { message: body.message } : {}),
       ...(body.gesture ? { gesture: body.gesture } : {}),
+      ...(body.template !== undefined ? { template: checkTemplate(options.email, body.template) } : {}),
+      ...(body.language !== undefined ? { language: body.language } : {}),
     };
     return c.json(await loop.cases.inform(c.req.param('id'), message, { actor: actorOf(c, body) }));
   });
 
-  if (options.console !== false) registerConsole(app, loop);
+  registerCasesRoutes(app, {
+    loop,
+    org: options.org ?? { segments: [], directory: [] },
+    ...(options.email ? { email: options.email } : {}),
+  });
+  if (options.console !== false) registerConsole(app, options.consoleDir);
 
   return app;
 }

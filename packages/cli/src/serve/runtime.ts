@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   delightedAdapter,
+  type EmailConnector,
   emailConnector,
   formbricksAdapter,
   qualtricsAdapter,
@@ -10,7 +11,6 @@ import {
   typeformAdapter,
 } from '@closedloop/connectors';
 import {
-  type Connector,
   createClosedLoop,
   type Decider,
   type EmbeddedClosedLoop,
@@ -25,6 +25,8 @@ import type { Logger } from './log.ts';
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
 export interface Runtime {
   loop: EmbeddedClosedLoop;
+  /** The email connector, when the config has one (for previews and the template list). */
+  email?: EmailConnector;
   adapters: Map<string, SurveyAdapter>;
   close(): Promise<void>;
 }
@@ -79,7 +81,7 @@ export function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = proce
   return out;
 }
 
-function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[] {
+function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): EmailConnector[] {
   const email = config.connectors.email;
   if (!email) return [];
   const t = email.transport;
@@ -176,6 +178,7 @@ export function createRuntime(
   return {
     loop,
     adapters,
+    ...(connectors[0] ? { email: connectors[0] } : {}),
     async close() {
       watcher?.close();
       await loop.close();

@@ -1,0 +1,159 @@
+// Cases API additions for the console: allowed actions, a preview of the customer mail, templates.
+import { composeEmail, DEFAULT_TEMPLATES, type EmailConnector } from '@closedloop/connectors';
+import {
+  actionsInWords,
+  type Case,
+  type EffectOf,
+  type EmbeddedClosedLoop,
+  type Person,
+  type Segment,
+  SegmentTree,
+  STATE_EVENTS,
+  STATUS_MOVES,
+} from '@closedloop/core';
+import type { Hono } from 'hono';
+import { checkTemplate, HttpError, InformBody, parseBody, readJson } from './app.ts';
+
+export interface CasesRoutesDeps {
+  loop: EmbeddedClosedLoop;
+  org: { segments: readonly Segment[]; directory: readonly Person[] };
+  email?: EmailConnector;
+}
+
+/** Every template with its languages: the email connector's, or the built-in ones without one. */
+export function templateList(email?: EmailConnector): { id: string; languages: string[] }[] {
+  if (email) return email.templateList();
+  const byId = new Map<string, string[]>();
+  for (const [language, set] of Object.entries(DEFAULT_TEMPLATES))
+    for (const id of Object.keys(set)) byId.set(id, [...(byId.get(id) ?? []), language]);
+  return [...byId]
+    .map(([id, languages]) => ({ id, languages: languages.sort() }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+/** What a case allows now, from the loop's state and the organisation. */
+export interface CaseActions {
+  /** The loop's state in words, e.g. "resolved". */
+  state: string;
+  /** The actions possible now, in words. */
+  actions: string[];
+  /** Statuses the case may move to now (never its own, never `new`). */
+  statuses: string[];
+  /** Segments the case may move to without escalating (siblings and segments below). */
+  segments: { id: string; name: string }[];
+  /** Segments an escalation may move it to (the parent and above). */
+  escalationSegments: { id: string; name: string }[];
+  /** People who can own the case (everyone in the directory), managers of its segment first. */
+  owners: { id: string; name: string }[];
+  canUpdate: boolean;
+  canReassign: boolean;
+  canComment: boolean;
+  canResolve: boolean;
+  canInform: boolean;
+}
+
+export function caseActions(c: Case, state: keyof typeof STATE_EVENTS, deps: CasesRoutesDeps): CaseActions {
+  const tree = new SegmentTree(deps.org.segments);
+  const events = STATE_EVENTS[state] ?? [];
+  const named = (ids: string[]) =>
+    ids.filter((id) => tree.has(id) && id !== c.segment).map((id) => ({ id, name: tree.get(id).name }));
+  const known = tree.has(c.segment);
+  const canUpdate = events.includes('UPDATE');
+  const managers = known ? tree.managers(c.segment) : [];
+  const people = [...deps.org.directory].sort(
+    (a, b) =>
+      Number(!managers.includes(a.id)) - Number(!managers.includes(b.id)) || (a.name < b.name ? -1 : 1),
+  );
+  return {
+    state,
+    actions: actionsInWords(state),
+    statuses: canUpdate ? [...STATUS_MOVES[c.status]] : [],
+    segments: canUpdate && known ? named(tree.allowedMoves(c.segment, false)) : [],
+    escalationSegments: canUpdate && known ? named(tree.allowedMoves(c.segment, true)) : [],
+    owners: events.includes('REASSIGN')
+      ? people.filter((p) => p.id !== c.owner).map((p) => ({ id: p.id, name: p.name }))
+      : [],
+    canUpdate,
+    canReassign: events.includes('REASSIGN'),
+    canComment: events.includes('COMMENT'),
+    canResolve: events.includes('RESOLVE') && c.status !== 'resolved',
+    canInform: events.includes('INFORM_CUSTOMER'),
+  };
+}
+
+/** The informCustomer effect `POST /v1/cases/:id/inform` would emit, built the way the loop builds it. */
+function informEffect(
+  c: Case,
+  body: {
+    message?: string;
+    gesture?: { description: string; code?: string };
+    template?: string;
+    language?: string;
+  },
+): EffectOf<'informCustomer'> {
+  return {
+    type: 'informCustomer',
+    key: `preview:${c.id}`,
+    loopId: c.loopId,
+    caseId: c.id,
+    createdAt: new Date().toISOString(),
+    template: body.template ?? 'caseResolved',
+    to: c.customerName ? { email: c.customerEmail, name: c.customerName } : { email: c.customerEmail },
+    language: body.language ?? c.language ?? 'en',
+    vars: {
+      customerName: c.customerName ?? '',
+      caseId: c.id,
+      message: body.message ?? '',
+      rootCause: c.rootCause ?? '',
+    },
+    ...(body.gesture ? { gesture: body.gesture } : {}),
+  };
+}
+
+/** `GET /v1/cases/:id/actions`, `POST /v1/cases/:id/inform/preview`, `GET /v1/templates`. */
+export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
+  const { loop } = deps;
+
+  // need: read
+  app.get('/v1/org', (c) =>
+    c.json({
+      segments: deps.org.segments.map((s) => ({
+        id: s.id,
+        name: s.name,
+        ...(s.parent ? { parent: s.parent } : {}),
+      })),
+      people: deps.org.directory.map((p) => ({ id: p.id, name: p.name })),
+    }),
+  );
+
+  // need: read
+  app.get('/v1/templates', (c) => c.json(templateList(deps.email)));
+
+  // need: read
+  app.get('/v1/cases/:id/actions', async (c) => {
+    const found = await loop.cases.get(c.req.param('id'));
+    const record = await loop.getLoop(found.loopId);
+    if (!record) throw new HttpError(404, 'CASE_NOT_FOUND', `No loop for case ${found.id}`);
+    return c.json(caseActions(found, record.snapshot.state as keyof typeof STATE_EVENTS, deps));
+  });
+
+  // need: read
+  app.post('/v1/cases/:id/inform/preview', async (c) => {
+    const body = parseBody(InformBody, await readJson(c, true), 'message to the customer');
+    const found = await loop.cases.get(c.req.param('id'));
+    if (body.template !== undefined) checkTemplate(deps.email, body.template);
+    const effect = informEffect(found, body);
+    const mail = deps.email
+      ? deps.email.compose(effect)
+      : composeEmail(effect, { templates: DEFAULT_TEMPLATES, resurveyUrl: () => '' });
+    if (!mail) throw new HttpError(400, 'INVALID_INPUT', 'This case has no customer address to write to');
+    return c.json({
+      subject: mail.subject,
+      html: mail.html,
+      text: mail.text,
+      to: mail.to,
+      language: mail.language,
+      template: mail.template,
+    });
+  });
+}
