@@ -138,6 +138,24 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
   });
 
   // need: read
+  app.get('/v1/cases/:id/feedback', async (c) => {
+    const found = await loop.cases.get(c.req.param('id'));
+    const f = await loop.store.getFeedback(found.feedbackId);
+    if (!f) throw new HttpError(404, 'NOT_FOUND', `The feedback of case ${found.id} is not stored`);
+    return c.json({
+      id: f.id,
+      receivedAt: f.receivedAt,
+      ...(f.nps !== undefined ? { nps: f.nps } : {}),
+      ...(f.csat !== undefined ? { csat: f.csat } : {}),
+      ...(f.comment !== undefined ? { comment: f.comment } : {}),
+      answers: f.answers ?? [],
+      ...(f.touchpoint !== undefined ? { touchpoint: f.touchpoint } : {}),
+      ...(f.language !== undefined ? { language: f.language } : {}),
+      source: { tool: f.source.tool },
+    });
+  });
+
+  // need: read
   app.post('/v1/cases/:id/inform/preview', async (c) => {
     const body = parseBody(InformBody, await readJson(c, true), 'message to the customer');
     const found = await loop.cases.get(c.req.param('id'));
