@@ -39,9 +39,15 @@ export class DeliveryError extends Error {
   override readonly name = 'DeliveryError';
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
-  constructor(message: string, options: { retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
+  /** Why, in words safe for logs (no addresses, names or message text), e.g. `no template "x"`. */
+  readonly reason: string | undefined;
+  constructor(
+    message: string,
+    options: { retryable: boolean; retryAfterMs?: number; cause?: unknown; reason?: string },
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
+    this.reason = options.reason;
   }
 }

@@ -132,6 +132,7 @@ export type {
   DocumentRecord,
   DocumentStore,
   LoopRecord,
+  LoopScan,
   SlaState,
   StepWrite,
   Store,

@@ -52,14 +52,21 @@ export interface BacktestOptions extends RulesDeciderOptions {
   examples?: number;
 }
 
-function view(d: DecisionInput, field: BacktestField): unknown {
+/** The owner capture gives a case: the decided one, else the segment's first manager. */
+function effectiveOwner(d: DecisionInput, segments: SegmentTree): string | undefined {
+  if (!d.case) return undefined;
+  if (d.case.owner !== undefined) return d.case.owner;
+  return segments.has(d.case.segment) ? segments.managers(d.case.segment)[0] : undefined;
+}
+
+function view(d: DecisionInput, field: BacktestField, segments: SegmentTree): unknown {
   switch (field) {
     case 'case':
       return d.case !== undefined;
     case 'segment':
       return d.case?.segment;
     case 'owner':
-      return d.case?.owner;
+      return effectiveOwner(d, segments);
     case 'priority':
       return d.case?.priority;
     case 'alerts':
@@ -144,8 +151,8 @@ function backtestRun(oldSet: RuleSet, newSet: RuleSet, options: BacktestOptions)
     for (const f of BACKTEST_FIELDS) {
       // Route fields compare only when both versions open a case; "case" counts the rest.
       if ((f === 'segment' || f === 'owner' || f === 'priority') && !(a.case && b.case)) continue;
-      const x = view(a, f);
-      const y = view(b, f);
+      const x = view(a, f, options.segments);
+      const y = view(b, f, options.segments);
       if (JSON.stringify(x) === JSON.stringify(y)) continue;
       differs = true;
       const entry = fields.get(f)!;

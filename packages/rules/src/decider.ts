@@ -3,6 +3,7 @@ import { createRulesEngine, type RulesEngine } from './engine.ts';
 import { feedbackFacts } from './facts.ts';
 import { loadRuleSet } from './load.ts';
 import type { OperatorDefinition } from './operators.ts';
+import { shadowedBy } from './shadow.ts';
 import type { RuleTrace } from './trace.ts';
 import type { RuleEvent, RuleKind, RuleSet } from './types.ts';
 import { RULE_KINDS } from './types.ts';
@@ -98,14 +99,19 @@ export function createRulesDecider(
     const evaluate = (kind: RuleKind, facts: Record<string, unknown>): RuleEvent[] => {
       const engine = loaded.engines[kind];
       if (!engine) return [];
+      // A rule whose event lost to an earlier rule's (a second openCase, …) did not fire.
       if (traces) {
         const explained = engine.explain(facts, ctx);
-        traces[kind] = explained.rules;
-        fired.push(...explained.fired);
+        const shadowed = shadowedBy(explained.events);
+        traces[kind] = explained.rules.map((t) =>
+          shadowed.has(t.ruleId) ? { ...t, shadowedBy: shadowed.get(t.ruleId)! } : t,
+        );
+        fired.push(...explained.fired.filter((id) => !shadowed.has(id)));
         return explained.events;
       }
       const result = engine.evaluate(facts, ctx);
-      fired.push(...result.fired);
+      const shadowed = shadowedBy(result.events);
+      fired.push(...result.fired.filter((id) => !shadowed.has(id)));
       return result.events;
     };
     const first = (events: RuleEvent[], type: string) => events.find((e) => e.type === type);

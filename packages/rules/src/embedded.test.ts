@@ -34,7 +34,7 @@ describe('the rules decider in the embedded runtime', () => {
       expect(result.classification).toMatchObject({ flags: ['red'], topics: ['delivery'] });
       expect(result.case).toMatchObject({ segment: 'pl', owner: 'piotr', priority: 'high' });
       expect(result.case?.audit[0]?.note).toBe(
-        `rules ${decider.version}: topic-delivery, red-flag-score, detractor-red-flag, detractor-case, resurvey-detractor, red-flag-alert, delivery-topic-alert, sla-default, escalate-default`,
+        `rules ${decider.version}: topic-delivery, red-flag-score, detractor-red-flag, resurvey-detractor, red-flag-alert, delivery-topic-alert, sla-default, escalate-default`,
       );
     } finally {
       await loop.close();

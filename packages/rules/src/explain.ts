@@ -12,10 +12,15 @@ export function formatExplanation(traces: readonly RuleTrace[]): string {
   const lines: string[] = [];
   for (const t of traces) {
     const label = t.name ? `${t.ruleId} (${t.name})` : t.ruleId;
-    lines.push(
-      `${t.fired ? '✔ fired' : '✘ did not fire'}: ${label}, priority ${t.priority}` +
-        (t.fired ? ` -> ${t.event.type} ${show(t.event.params)}` : ''),
-    );
+    if (t.shadowedBy !== undefined)
+      lines.push(
+        `⊘ shadowed: ${label}, priority ${t.priority}: its conditions held, but ${t.shadowedBy} came first with ${t.event.type}, so it did not fire`,
+      );
+    else
+      lines.push(
+        `${t.fired ? '✔ fired' : '✘ did not fire'}: ${label}, priority ${t.priority}` +
+          (t.fired ? ` -> ${t.event.type} ${show(t.event.params)}` : ''),
+      );
     conditionLines(t.conditions, '    ', lines);
   }
   return lines.join('\n');

@@ -93,8 +93,19 @@ export function checkRuleTexts(
     sources[kind] = entry.fileName;
   }
   if (errors.length > 0) return { ok: false, errors: fixPositions(errors, texts) };
-  const version = options.version ?? `rules-${hash.digest('hex').slice(0, 12)}`;
+  const version = options.version ?? declaredVersion(files) ?? `rules-${hash.digest('hex').slice(0, 12)}`;
   return { ok: true, errors: [], ruleSet: { version, files, sources } };
+}
+
+/**
+ * The version the files declare: their common `version`, or `kind@version` per file when they
+ * differ; undefined when any file declares none (the rule set is then named by a content hash).
+ */
+function declaredVersion(files: RuleSet['files']): string | undefined {
+  const declared = RULE_KINDS.filter((k) => files[k]).map((k) => [k, files[k]!.version] as const);
+  if (declared.length === 0 || declared.some(([, v]) => typeof v !== 'string' || v === '')) return undefined;
+  const distinct = new Set(declared.map(([, v]) => v));
+  return distinct.size === 1 ? declared[0]![1] : declared.map(([k, v]) => `${k}@${v}`).join(',');
 }
 
 // Cross-file issues are created without positions; fill them in from the file text.

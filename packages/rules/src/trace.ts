@@ -25,7 +25,10 @@ export interface RuleTrace {
   ruleId: string;
   name?: string;
   priority: number;
+  /** The conditions held (true also for a shadowed rule: see `shadowedBy`). */
   fired: boolean;
+  /** Set when the rule's conditions held but its event lost to this earlier rule's. */
+  shadowedBy?: string;
   event: { type: string; params: Record<string, unknown> };
   conditions: ConditionTrace;
 }

@@ -19,6 +19,11 @@ export interface ValidateOptions {
   facts?: Readonly<Record<string, FactDeclaration>>;
   /** Custom operators the rules may use. */
   operators?: readonly OperatorDefinition[];
+  /**
+   * What exists where the rules run: customer-message templates and people. When given, a
+   * `thankCustomer` template and email alert recipients are checked against them.
+   */
+  known?: { templates?: readonly string[]; people?: readonly string[] };
 }
 
 export type ValidationResult =
@@ -79,6 +84,8 @@ export function validateRuleFile(text: string, options: ValidateOptions = {}): V
       );
     return { ok: false, errors };
   }
+  const bare = bareRules(data);
+  if (bare) return { ok: false, errors: [issue('', bare, BARE_HINT)] };
   const validate = schemaValidator();
   if (!validate(data)) {
     const errors = dedupe(
@@ -92,7 +99,65 @@ export function validateRuleFile(text: string, options: ValidateOptions = {}): V
   if (semantic.length > 0) {
     return { ok: false, errors: semantic.map((s) => issue(s.pointer, s.message, s.hint)) };
   }
+  const references = options.known ? checkReferences(ruleFile, options.known) : [];
+  if (references.length > 0) {
+    return { ok: false, errors: references.map((s) => issue(s.pointer, s.message, s.hint)) };
+  }
   return { ok: true, errors: [], file: ruleFile };
+}
+
+const BARE_HINT =
+  'wrap the rules in a closedloop rule file: { "kind": "route", "rules": [ …your rules, each with an "id"… ] }, or run `closedloop rules import-jre <file> --kind route`';
+
+/** A message when the JSON is a bare json-rules-engine rule (or list of rules), else undefined. */
+export function bareRules(data: unknown): string | undefined {
+  const isJreRule = (x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) && 'conditions' in x && 'event' in x;
+  if (Array.isArray(data))
+    return data.length === 0 || data.every(isJreRule)
+      ? `This is a bare json-rules-engine rule list (${data.length} rule(s)), not a closedloop rule file`
+      : 'The file is a list; a rule file is an object: { "kind": …, "rules": [ … ] }';
+  if (isJreRule(data) && !('rules' in (data as object)))
+    return 'This is a single json-rules-engine rule, not a closedloop rule file';
+  return undefined;
+}
+
+/** Template names and email recipients that do not exist where the rules run. */
+function checkReferences(
+  file: RuleFile,
+  known: NonNullable<ValidateOptions['known']>,
+): { pointer: string; message: string; hint: string }[] {
+  const out: { pointer: string; message: string; hint: string }[] = [];
+  file.rules.forEach((rule, i) => {
+    const params = rule.event.params ?? {};
+    if (file.kind === 'route' && rule.event.type === 'thankCustomer' && known.templates) {
+      const name = String(params.template);
+      if (!known.templates.includes(name)) {
+        const near = closest(name, known.templates);
+        out.push({
+          pointer: `/rules/${i}/event/params/template`,
+          message: `Rule "${rule.id}" thanks customers with template "${name}", which does not exist`,
+          hint: near ? `did you mean "${near}"?` : `known templates: ${known.templates.join(', ')}`,
+        });
+      }
+    }
+    if (file.kind === 'alert' && params.channel === 'email' && known.people) {
+      const recipients = Array.isArray(params.recipients) ? params.recipients : [];
+      recipients.forEach((r, j) => {
+        const id = String(r).startsWith('person:') ? String(r).slice(7) : String(r);
+        if (id.includes('@') || known.people!.includes(id)) return;
+        const near = closest(id, known.people!);
+        out.push({
+          pointer: `/rules/${i}/event/params/recipients/${j}`,
+          message: `Rule "${rule.id}" emails "${id}", who is neither an email address nor a person in the directory`,
+          hint: near
+            ? `did you mean "${near}"?`
+            : 'write an email address or the id of a person in the directory',
+        });
+      });
+    }
+  });
+  return out;
 }
 
 function schemaIssue(

@@ -41,7 +41,7 @@ describe('closedloop rules', () => {
     const r = await run('validate', join(examples, 'cx-program'));
     expect(r.exitCode).toBeUndefined();
     expect(r.out).toContain('route.json: 6 rule(s)');
-    expect(r.out).toMatch(/Valid: rule set rules-[0-9a-f]{12}/);
+    expect(r.out).toContain('Valid: rule set 2026-11-01');
   });
 
   it('validate checks a single rule file too', async () => {
@@ -236,5 +236,183 @@ describe('closedloop rules', () => {
   it('reports a missing directory as a failure', async () => {
     const r = await run('validate', join(tmpdir(), 'does-not-exist-rules'));
     expect(r.exitCode).toBe(1);
+  });
+
+  it('explain names the field and the problem of invalid feedback', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    const facts = join(dir, 'feedback.json');
+    writeFileSync(facts, JSON.stringify({ nps: 12, customer: { email: 'a@example.it' } }));
+    const r = await run(
+      'explain',
+      join(examples, 'cx-program'),
+      '--facts',
+      facts,
+      '--segments',
+      join(examples, 'segments.json'),
+    );
+    expect(r.exitCode).toBe(1);
+    expect(r.err).toContain('is not valid feedback');
+    expect(r.err).toMatch(/✘ nps: .+/);
+    expect(r.out + r.err).not.toContain('undefined');
+  });
+
+  it('explain marks a rule whose event lost to an earlier rule as shadowed, not fired', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    const facts = join(dir, 'feedback.json');
+    writeFileSync(
+      facts,
+      JSON.stringify({ nps: 1, comment: 'terrible', customer: { email: 'a@example.it', segment: 'it' } }),
+    );
+    const r = await run(
+      'explain',
+      join(examples, 'cx-program'),
+      '--facts',
+      facts,
+      '--segments',
+      join(examples, 'segments.json'),
+      '--json',
+    );
+    const out = JSON.parse(r.out);
+    const route = out.traces.route as { ruleId: string; fired: boolean; shadowedBy?: string }[];
+    expect(route.find((t) => t.ruleId === 'detractor-case')).toMatchObject({
+      shadowedBy: 'detractor-red-flag',
+    });
+    expect(out.decision.firedRules).not.toContain('detractor-case');
+    const text = await run(
+      'explain',
+      join(examples, 'cx-program'),
+      '--facts',
+      facts,
+      '--segments',
+      join(examples, 'segments.json'),
+    );
+    expect(text.out).toContain('⊘ shadowed: detractor-case');
+    expect(text.out).not.toContain('✔ fired: detractor-case');
+  });
+
+  it('explain without --segments warns, and --config reads the segments', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    const facts = join(dir, 'feedback.json');
+    writeFileSync(
+      facts,
+      JSON.stringify({ nps: 5, customer: { email: 'a@example.es', segment: 'es-madrid' } }),
+    );
+    const bare = await run('explain', join(examples, 'cx-program'), '--facts', facts, '--json');
+    expect(bare.err).toContain('warning: no --segments or --config');
+    const segments = JSON.parse(readFileSync(join(examples, 'segments.json'), 'utf8')) as {
+      managers: string[];
+    }[];
+    const ids = [...new Set(segments.flatMap((s) => s.managers))];
+    const config = join(dir, 'closedloop.config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        store: ':memory:',
+        segments,
+        directory: ids.map((id) => ({ id, name: id, email: `${id}@example.com` })),
+      }),
+    );
+    const withConfig = await run(
+      'explain',
+      join(examples, 'cx-program'),
+      '--facts',
+      facts,
+      '--config',
+      config,
+      '--json',
+    );
+    expect(withConfig.err).toBe('');
+    // The Spanish pool rule (inSegmentSubtree "es") fires only with the real tree.
+    expect(JSON.parse(withConfig.out).decision.firedRules).toContain('detractor-spain-pool');
+    expect(JSON.parse(bare.out).decision.firedRules).not.toContain('detractor-spain-pool');
+  });
+
+  it('backtest shows the versions the files declare, and no owner change when both leave it to capture', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    const rule = (owner?: string) => ({
+      kind: 'route',
+      version: owner ? 'with-owner' : 'no-owner',
+      rules: [
+        {
+          id: 'detractor',
+          conditions: { all: [{ fact: 'nps', operator: 'npsCategory', value: 'detractor' }] },
+          event: { type: 'openCase', params: { priority: 'medium', ...(owner ? { owner } : {}) } },
+        },
+      ],
+    });
+    for (const [name, owner] of [
+      ['old', 'ana'],
+      ['new', undefined],
+    ] as const) {
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(dir, name));
+      writeFileSync(join(dir, name, 'route.json'), JSON.stringify(rule(owner)));
+    }
+    const feedback = join(dir, 'feedback.json');
+    writeFileSync(
+      feedback,
+      JSON.stringify([
+        {
+          id: 'f1',
+          source: { tool: 't', responseId: '1' },
+          receivedAt: '2026-11-01T10:00:00Z',
+          nps: 2,
+          customer: { email: 'x@example.com', segment: 'es' },
+        },
+      ]),
+    );
+    const r = await run(
+      'backtest',
+      '--old',
+      join(dir, 'old'),
+      '--new',
+      join(dir, 'new'),
+      '--feedback',
+      feedback,
+      '--segments',
+      join(examples, 'segments.json'),
+    );
+    expect(r.out).toContain('Backtest with-owner -> no-owner over 1 feedback: 0 decision(s) would change.');
+    expect(r.out).not.toContain('owner:');
+  });
+
+  it('validate checks thank-you templates and email alert recipients against what exists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    writeFileSync(
+      join(dir, 'route.json'),
+      JSON.stringify({
+        kind: 'route',
+        rules: [
+          {
+            id: 'thanks',
+            conditions: { all: [{ fact: 'nps', operator: 'npsCategory', value: 'promoter' }] },
+            event: { type: 'thankCustomer', params: { template: 'thank-you' } },
+          },
+        ],
+      }),
+    );
+    const r = await run('validate', dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.out).toContain('template "thank-you", which does not exist');
+    expect(r.out).toContain('did you mean "thankYou"?');
+    // The example rule set names people that its README's directory has.
+    expect((await run('validate', join(examples, 'cx-program'))).exitCode).toBeUndefined();
+  });
+
+  it('says how to wrap a bare json-rules-engine rule list', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rules-cli-'));
+    writeFileSync(
+      join(dir, 'route.json'),
+      JSON.stringify([
+        {
+          conditions: { all: [{ fact: 'nps', operator: 'lessThan', value: 7 }] },
+          event: { type: 'openCase' },
+        },
+      ]),
+    );
+    const r = await run('validate', dir);
+    expect(r.exitCode).toBe(1);
+    expect(r.out).toContain('bare json-rules-engine rule list');
+    expect(r.out).toContain('closedloop rules import-jre');
   });
 });

@@ -1,8 +1,9 @@
 // `closedloop rules validate | test | explain | backtest`: the ops admin's rule tools.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { DEFAULT_TEMPLATES } from '@closedloop/connectors';
 import type { Person, Segment } from '@closedloop/core';
-import { createClosedLoop, FeedbackSchema, SegmentTree, sqliteStore } from '@closedloop/core';
+import { createClosedLoop, FeedbackSchema, formatPath, SegmentTree, sqliteStore } from '@closedloop/core';
 import {
   backtest,
   checkRuleTexts,
@@ -11,8 +12,6 @@ import {
   formatBacktest,
   formatExplanation,
   loadRuleSet,
-  type OpenCaseView,
-  planRetroactive,
   RULE_KINDS,
   type RuleIssue,
   type RuleKind,
@@ -20,10 +19,21 @@ import {
   readFeedbackFile,
   readRuleTexts,
   runFixtures,
+  shadowedBy,
 } from '@closedloop/rules';
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { loadConfig } from '../config/config.ts';
 import { progressBar } from '../progress.ts';
+import { applyToOpenCases } from '../rules/apply.ts';
+import {
+  type ImportJreOptions,
+  importJreCommand,
+  type PullOptions,
+  type PushOptions,
+  pullCommand,
+  pushCommand,
+} from './rules-versions.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface RulesIo {
@@ -63,9 +73,22 @@ function formatIssue(e: RuleIssue): string {
   return `${pc.red('✘')} ${e.file ?? ''}:${e.line}:${e.column} ${e.message}\n    ${pc.dim(`at ${e.pointer || '/'}`)}\n    ${pc.cyan('hint:')} ${e.hint}\n`;
 }
 
-function readSegments(file: string | undefined): SegmentTree {
-  if (!file) return new SegmentTree([{ id: 'default', name: 'Default', managers: ['owner'] }]);
-  return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
+/**
+ * The segment tree a command decides with: `--segments`, else the config's, else a one-segment
+ * tree, with a warning (subtree rules then never fire).
+ */
+function readSegments(file: string | undefined, configPath: string | undefined, io: RulesIo): SegmentTree {
+  if (file) return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
+  if (configPath) return new SegmentTree(loadConfig(configPath).segments);
+  io.err(
+    `${pc.yellow('warning:')} no --segments or --config: deciding with a single "default" segment, so segment and subtree rules (inSegmentSubtree) cannot fire; pass --segments <file> or --config closedloop.config.json\n`,
+  );
+  return new SegmentTree([{ id: 'default', name: 'Default', managers: ['owner'] }]);
+}
+
+/** Zod-style issues ({ path, message }) as `field: problem` lines. */
+function fieldProblems(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((i) => `  ${pc.red('✘')} ${formatPath(i.path) || '(feedback)'}: ${i.message}`).join('\n');
 }
 
 /**
@@ -74,9 +97,16 @@ function readSegments(file: string | undefined): SegmentTree {
  * @example
  * validateCommand('rules'); // prints ✔ per file or ✘ file:line:column message + hint
  */
-export function validateCommand(path: string, io: RulesIo = processIo): boolean {
+export function validateCommand(
+  path: string,
+  io: RulesIo = processIo,
+  opts: { config?: string } = {},
+): boolean {
   const texts = textsOf(path);
-  const check = checkRuleTexts(texts);
+  // Templates: the built-in ones; people: the config's directory, when given.
+  const templates = Object.keys(DEFAULT_TEMPLATES.en ?? {});
+  const people = opts.config ? loadConfig(opts.config).directory.map((p) => p.id) : undefined;
+  const check = checkRuleTexts(texts, { known: { templates, ...(people ? { people } : {}) } });
   if (!check.ok) {
     for (const e of check.errors) io.out(formatIssue(e));
     io.out(`\n${pc.red(`${check.errors.length} error(s)`)} in ${path}\n`);
@@ -145,6 +175,7 @@ export interface ExplainOptions {
   facts: string;
   kind?: string;
   segments?: string;
+  config?: string;
   now?: string;
   json?: boolean;
 }
@@ -156,7 +187,7 @@ export interface ExplainOptions {
 export function explainCommand(path: string, opts: ExplainOptions, io: RulesIo = processIo): boolean {
   const ruleSet = loadRuleSet(statSync(path).isDirectory() ? path : textsOf(path));
   const input = JSON.parse(readFileSync(opts.facts, 'utf8')) as Record<string, unknown>;
-  const segments = readSegments(opts.segments);
+  const segments = readSegments(opts.segments, opts.config, io);
   const now = new Date(opts.now ?? Date.now());
   if (opts.kind) {
     const file = ruleSet.files[opts.kind as RuleKind];
@@ -164,19 +195,35 @@ export function explainCommand(path: string, opts: ExplainOptions, io: RulesIo =
       io.err(`No ${opts.kind} rules in ${path}; kinds present: ${Object.keys(ruleSet.files).join(', ')}\n`);
       return false;
     }
-    const explained = createRulesEngine(file, { allowUndefinedFacts: true }).explain(input, {
+    const raw = createRulesEngine(file, { allowUndefinedFacts: true }).explain(input, {
       now,
       segments,
     });
+    // A rule whose event lost to an earlier one's is shadowed, not fired.
+    const shadowed = shadowedBy(raw.events);
+    const explained = {
+      ...raw,
+      fired: raw.fired.filter((id) => !shadowed.has(id)),
+      rules: raw.rules.map((t) =>
+        shadowed.has(t.ruleId) ? { ...t, shadowedBy: shadowed.get(t.ruleId)! } : t,
+      ),
+    };
     io.out(opts.json ? `${JSON.stringify(explained, null, 2)}\n` : `${formatExplanation(explained.rules)}\n`);
     return true;
   }
-  const feedback = FeedbackSchema.parse({
+  const parsed = FeedbackSchema.safeParse({
     id: 'explain',
     source: { tool: 'cli', responseId: 'explain' },
     receivedAt: now.toISOString(),
     ...input,
   });
+  if (!parsed.success) {
+    io.err(
+      `${pc.red('error:')} ${opts.facts} is not valid feedback:\n${fieldProblems(parsed.error.issues)}\n    ${pc.cyan('hint:')} fix those fields, or pass --kind <kind> to give facts for one rule file\n`,
+    );
+    return false;
+  }
+  const feedback = parsed.data;
   const { decision, traces } = createRulesDecider(ruleSet).explain(feedback, { segments, now });
   if (opts.json) {
     io.out(`${JSON.stringify({ decision, traces }, null, 2)}\n`);
@@ -196,6 +243,7 @@ export interface BacktestCliOptions {
   new: string;
   feedback: string;
   segments?: string;
+  config?: string;
   json?: boolean;
 }
 
@@ -204,7 +252,7 @@ export function backtestCommand(opts: BacktestCliOptions, io: RulesIo = processI
   const oldSet = loadRuleSet(opts.old);
   const newSet = loadRuleSet(opts.new);
   const feedbacks = readFeedbackFile(opts.feedback);
-  const segments = readSegments(opts.segments);
+  const segments = readSegments(opts.segments, opts.config, io);
   const report = backtest(oldSet, newSet, feedbacks, {
     segments,
     onProgress: progressBar(io.err, io.progress),
@@ -239,38 +287,26 @@ export async function applyCommand(opts: ApplyOptions, io: RulesIo = processIo):
   });
   const actor = opts.actor ?? 'rules';
   let ok = true;
-  let changed = 0;
   try {
-    const open: OpenCaseView[] = [];
-    for (let offset = 0; ; offset += 200) {
-      const page = await loop.cases.list({ status: ['new', 'open', 'escalated'], limit: 200, offset });
-      for (const c of page.cases) {
-        const feedback = await loop.store.getFeedback(c.feedbackId);
-        if (feedback)
-          open.push({ caseId: c.id, feedback, segment: c.segment, owner: c.owner, priority: c.priority });
-      }
-      if (offset + page.cases.length >= page.total || page.cases.length === 0) break;
-    }
-    const changes = planRetroactive(ruleSet, open, { segments });
-    for (const change of changes) {
+    const result = await applyToOpenCases(loop, ruleSet, {
+      segments,
+      actor,
+      ...(opts.dryRun ? { dryRun: true } : {}),
+    });
+    let changed = 0;
+    for (const change of result.changes) {
       const line = `${change.caseId}: ${change.field} ${change.before ?? 'none'} -> ${change.after}`;
-      if (opts.dryRun) {
-        io.out(`  would change ${line}\n`);
-        continue;
-      }
-      try {
-        const options = { actor, note: change.reason };
-        if (change.field === 'owner') await loop.cases.reassign(change.caseId, change.after!, options);
-        else await loop.cases.update(change.caseId, { [change.field]: change.after }, options);
+      if (opts.dryRun) io.out(`  would change ${line}\n`);
+      else if (change.applied) {
         changed++;
         io.out(`  ${pc.green('✔')} ${line}\n`);
-      } catch (e) {
+      } else {
         ok = false;
-        io.out(`  ${pc.red('✘')} ${line}: ${(e as Error).message}\n`);
+        io.out(`  ${pc.red('✘')} ${line}: ${change.error}\n`);
       }
     }
     io.out(
-      `${open.length} open case(s) checked against ${ruleSet.version}: ${changes.length} change(s)${opts.dryRun ? ' planned (dry run)' : `, ${changed} applied`}\n`,
+      `${result.checked} open case(s) checked against ${ruleSet.version}: ${result.changes.length} change(s)${opts.dryRun ? ' planned (dry run)' : `, ${changed} applied`}\n`,
     );
   } finally {
     await loop.close();
@@ -282,8 +318,13 @@ async function guard(io: RulesIo, run: () => boolean | Promise<boolean>): Promis
   try {
     if (!(await run())) fail();
   } catch (e) {
-    const issues = (e as { issues?: RuleIssue[] }).issues;
-    if (issues && issues.length > 0) for (const i of issues) io.out(formatIssue(i));
+    const issues = (e as { issues?: unknown[] }).issues;
+    const ruleIssues = issues?.filter((i): i is RuleIssue => typeof (i as RuleIssue).pointer === 'string');
+    if (ruleIssues && ruleIssues.length > 0) for (const i of ruleIssues) io.out(formatIssue(i));
+    else if (issues && issues.length > 0)
+      io.err(
+        `${pc.red('error:')} ${(e as Error).message.split('\n')[0]}\n${fieldProblems(issues as { path: PropertyKey[]; message: string }[])}\n`,
+      );
     else io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
     fail();
   }
@@ -304,7 +345,8 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .description(
       'check a rule directory (or one rule file): JSON, schema, facts, operators, dead and shadowed rules',
     )
-    .action((path: string) => guard(io, () => validateCommand(path, io)));
+    .option('--config <file>', 'check email alert recipients against the directory of a closedloop config')
+    .action((path: string, opts: { config?: string }) => guard(io, () => validateCommand(path, io, opts)));
   rules
     .command('test <path>')
     .description('run the fixtures in <path>/fixtures/*.json against the rules in <path>')
@@ -315,6 +357,7 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .requiredOption('--facts <file>', 'JSON: one feedback, or (with --kind) facts for one rule file')
     .option('--kind <kind>', `evaluate only this rule file: ${RULE_KINDS.join(', ')}`)
     .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
+    .option('--config <file>', 'read the segments from a closedloop config (when --segments is not given)')
     .option('--now <iso>', 'decision time (default: now)')
     .option('--json', 'print JSON instead of text')
     .action((path: string, opts: ExplainOptions) => guard(io, () => explainCommand(path, opts, io)));
@@ -325,6 +368,7 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .requiredOption('--new <dir>', 'the changed rules')
     .requiredOption('--feedback <file>', 'stored feedback: a JSON array or a CSV file')
     .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
+    .option('--config <file>', 'read the segments from a closedloop config (when --segments is not given)')
     .option('--json', 'print JSON instead of text')
     .action((opts: BacktestCliOptions) => guard(io, () => backtestCommand(opts, io)));
   rules
@@ -339,4 +383,29 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .option('--actor <id>', 'who the case log names for the changes (default "rules")')
     .option('--dry-run', 'list the changes without making them')
     .action((opts: ApplyOptions) => guard(io, () => applyCommand(opts, io)));
+  rules
+    .command('pull <dir>')
+    .description('write a rules version published in the store (default: the running one) as rule files')
+    .requiredOption(
+      '--config <file>',
+      'the closedloop config whose store holds the versions (SQLite or PostgreSQL)',
+    )
+    .option('--version <version>', 'the version to pull, e.g. v3 (default: the current one)')
+    .action((dir: string, opts: PullOptions) => guard(io, () => pullCommand(dir, opts, io)));
+  rules
+    .command('push <dir>')
+    .description('validate a rule directory and publish it as a new version in the store')
+    .requiredOption(
+      '--config <file>',
+      'the closedloop config whose store holds the versions (SQLite or PostgreSQL)',
+    )
+    .requiredOption('--comment <text>', 'why: shown in the version list')
+    .option('--actor <id>', 'who publishes (default "cli")')
+    .action((dir: string, opts: PushOptions) => guard(io, () => pushCommand(dir, opts, io)));
+  rules
+    .command('import-jre <file>')
+    .description('wrap a bare json-rules-engine rule list (or one rule) into a closedloop rule file')
+    .requiredOption('--kind <kind>', `the rule file it becomes: ${RULE_KINDS.join(', ')}`)
+    .option('--out <file>', 'write the rule file here (default: print it)')
+    .action((file: string, opts: ImportJreOptions) => guard(io, () => importJreCommand(file, opts, io)));
 }

@@ -16,6 +16,8 @@ import { z } from 'zod';
 import { registerCasesRoutes, templateList } from './cases-routes.ts';
 import { registerConsole } from './console-static.ts';
 import type { Logger } from './log.ts';
+import { registerRulesRoutes } from './rules-routes.ts';
+import type { RulesService } from './rules-service.ts';
 
 export interface AppOptions {
   loop: EmbeddedClosedLoop;
@@ -32,6 +34,8 @@ export interface AppOptions {
   org?: { segments: readonly Segment[]; directory: readonly Person[] };
   /** The email connector: previews of customer mail and the template list. */
   email?: EmailConnector;
+  /** The rules the server runs: adds the Rules API (`/v1/rules…`). */
+  rules?: RulesService;
 }
 
 /** The JSON error every endpoint answers with. */
@@ -433,6 +437,7 @@ export function createApp(options: AppOptions): Hono {
     org: options.org ?? { segments: [], directory: [] },
     ...(options.email ? { email: options.email } : {}),
   });
+  if (options.rules) registerRulesRoutes(app, { loop, rules: options.rules, actorOf });
   if (options.console !== false) registerConsole(app, options.consoleDir);
 
   return app;

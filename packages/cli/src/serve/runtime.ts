@@ -21,12 +21,15 @@ import {
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
+import { createRulesService, type RulesService } from './rules-service.ts';
 
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
 export interface Runtime {
   loop: EmbeddedClosedLoop;
   /** The email connector, when the config has one (for previews and the template list). */
   email?: EmailConnector;
+  /** The rules it runs: a folder (read-only) or versions published in the store. */
+  rules: RulesService;
   adapters: Map<string, SurveyAdapter>;
   close(): Promise<void>;
 }
@@ -149,13 +152,15 @@ export function createRuntime(
       log('warn', `${where} failed`, { error: error instanceof Error ? error.name : 'error' }),
   });
   // Delivery problems, without the message (an SMTP answer can quote addresses).
-  loop.on('effect.failed', ({ effect, connector, attempts, willRetry }) =>
+  loop.on('effect.failed', ({ effect, connector, attempts, willRetry, reason }) =>
     log(willRetry ? 'warn' : 'error', 'effect delivery failed', {
       connector,
       effect: effect.type,
       loopId: effect.loopId,
       attempts,
       willRetry,
+      // A reason the connector marked safe for logs; never the raw message.
+      ...(reason ? { reason } : {}),
     }),
   );
   // Watch the rule folder last, once everything that can fail to start has started.
@@ -175,11 +180,20 @@ export function createRuntime(
           },
         )
       : undefined;
+  const rulesService = createRulesService({
+    loop,
+    directory: config.directory,
+    segments: config.segments,
+    ...(rules && config.rules ? { folder: { path: config.rules, decider: rules } } : {}),
+    logger: log,
+  });
   return {
     loop,
     adapters,
     ...(connectors[0] ? { email: connectors[0] } : {}),
+    rules: rulesService,
     async close() {
+      rulesService.close();
       watcher?.close();
       await loop.close();
     },

@@ -35,6 +35,13 @@ export interface StartOptions {
 export async function startServer(config: ServeConfig, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? jsonLogger;
   const runtime = createRuntime(config, { logger, ...(options.env ? { env: options.env } : {}) });
+  // The rules version published in the store, before the first capture.
+  try {
+    await runtime.rules.refresh();
+  } catch (e) {
+    await runtime.close();
+    throw e;
+  }
   const app = createApp({
     loop: runtime.loop,
     adapters: runtime.adapters,
@@ -42,6 +49,7 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     ...(runtime.email ? { email: runtime.email } : {}),
     bodyLimit: config.http.bodyLimit,
     logger,
+    rules: runtime.rules,
   });
   const port = options.port ?? config.http.port;
   let server: ReturnType<typeof serve>;

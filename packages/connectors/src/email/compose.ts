@@ -113,7 +113,7 @@ function requireTemplate(templates: EmailTemplates, lang: string, name: string):
     const known = Object.keys(templates[lang] ?? templates.en ?? {}).join(', ');
     throw new DeliveryError(
       `email: no template "${name}" for language "${lang}" (known: ${known}); add it with the templates option`,
-      { retryable: false },
+      { retryable: false, reason: `no email template "${name}" for language "${lang}" (known: ${known})` },
     );
   }
   return t;
@@ -175,7 +175,10 @@ function composeAlert(e: EffectOf<'alert'>, opts: ComposeOptions): ComposedEmail
     e.recipients.filter((r) => r.includes('@')).map((r) => ({ address: r.trim() })),
     [],
   ).to;
-  if (to.length === 0) return null;
+  if (to.length === 0) {
+    const reason = `alert of rule "${e.ruleId}" has no email address among its ${e.recipients.length} recipient(s): name people of the directory by id, or write addresses`;
+    throw new DeliveryError(`email: ${reason}`, { retryable: false, reason });
+  }
   const langParam = typeof e.params.language === 'string' ? e.params.language : undefined;
   const lang = pickLanguage(langParam, Object.keys(opts.templates));
   const name = findTemplate(opts.templates, lang, e.template) ? e.template : 'alert';

@@ -111,7 +111,7 @@ export function applyDecision(
   const ctx: LoopContext = { ...before, decision: d, feedback: ev.feedback ?? before.feedback };
   const version = ctx.version + 1;
   const f = ctx.feedback;
-  const effects: Effect[] = newAlerts(ctx, version, previous, ev.at);
+  const effects: Effect[] = newAlerts(env, ctx, version, previous, ev.at);
   const customer = customerRecipient(ctx);
   if (d.thankCustomer && !previous?.thankCustomer && customer) {
     effects.push({
@@ -178,7 +178,23 @@ export function applyDecision(
 }
 
 /** Alert effects for the decision's alerts that an earlier decision did not already raise. */
-function newAlerts(ctx: LoopContext, version: number, previous: Decision | undefined, at: string): Effect[] {
+/** Email alert recipients named by person id (`ana` or `person:ana`) become that person's address. */
+function alertRecipients(env: LoopEnv, channel: string, recipients: readonly string[]): string[] {
+  if (channel !== 'email') return [...recipients];
+  return recipients.map((r) => {
+    if (r.includes('@')) return r;
+    const id = r.startsWith('person:') ? r.slice('person:'.length) : r;
+    return env.directory.has(id) ? env.directory.get(id).email : r;
+  });
+}
+
+function newAlerts(
+  env: LoopEnv,
+  ctx: LoopContext,
+  version: number,
+  previous: Decision | undefined,
+  at: string,
+): Effect[] {
   const d = ctx.decision!;
   const f = ctx.feedback;
   const raised = new Set((previous?.alerts ?? []).map((a) => `${a.ruleId}\u0000${a.channel}`));
@@ -193,7 +209,7 @@ function newAlerts(ctx: LoopContext, version: number, previous: Decision | undef
       ruleId: a.ruleId,
       channel: a.channel,
       template: a.template,
-      recipients: a.recipients,
+      recipients: alertRecipients(env, a.channel, a.recipients),
       params: a.params,
       summary: {
         feedbackId: f.id,
@@ -274,7 +290,7 @@ export function applyFeedbackUpdate(
     case: c,
     version,
     pending: [
-      ...newAlerts(withCase, version, before.decision, ev.at),
+      ...newAlerts(env, withCase, version, before.decision, ev.at),
       ...notifyCase(env, ctx, version, c, 'caseUpdated', ev.at, 'system', changes),
     ],
   };

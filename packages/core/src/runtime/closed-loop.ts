@@ -65,6 +65,16 @@ export interface EmbeddedClosedLoop extends ClosedLoop {
   fireDueTimers(): Promise<number>;
   /** The stored loop, with its machine snapshot. */
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
+  /** The version every decision records now (the decider's, or the one given to `useDecider`). */
+  readonly deciderVersion: string;
+  /**
+   * Swaps the decider atomically: captures already deciding finish with the old one, every later
+   * one uses the new one and records `version` (default: the decider's own) as its rule-set version.
+   *
+   * @example
+   * loop.useDecider(createRulesDecider(ruleSet), { version: 'v3' });
+   */
+  useDecider(decider: Decider, options?: { version?: string }): void;
 }
 
 const Instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
@@ -108,7 +118,8 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     typeof options.store === 'string' || options.store === undefined
       ? sqliteStore({ path: options.store ?? 'closedloop.sqlite' })
       : options.store;
-  const decider = options.decider ?? defaultDecider();
+  let decider = options.decider ?? defaultDecider();
+  let pinnedVersion: string | undefined;
   const connectors = options.connectors ?? [];
   const names = new Set<string>();
   for (const c of connectors) {
@@ -179,8 +190,15 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
           );
         }
       },
-      failed(d, attempts, error, willRetry) {
-        emit('effect.failed', { effect: d.effect, connector: d.connector, attempts, error, willRetry });
+      failed(d, attempts, error, willRetry, reason) {
+        emit('effect.failed', {
+          effect: d.effect,
+          connector: d.connector,
+          attempts,
+          error,
+          willRetry,
+          ...(reason ? { reason } : {}),
+        });
       },
     },
     options.delivery,
@@ -289,10 +307,13 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   }
 
   async function decide(feedback: Feedback, now: number): Promise<Decision> {
-    const decided = await decider.decide(feedback, { segments, now: new Date(now) });
+    // Read once: a swap while this decision runs does not mix two deciders.
+    const using = decider;
+    const version = pinnedVersion;
+    const decided = await using.decide(feedback, { segments, now: new Date(now) });
     const decision = parseOrThrow(
       DecisionSchema,
-      decided,
+      version === undefined ? decided : { ...decided, ruleSetVersion: version },
       'INVALID_DECISION',
       `decision from decider ${decider.version}`,
     );
@@ -537,6 +558,14 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     start,
     fireDueTimers: () => timers.fireDue(),
     getLoop: async (loopId) => structuredClone(await store.getLoop(loopId)),
+    get deciderVersion() {
+      return pinnedVersion ?? decider.version;
+    },
+    useDecider(next, opts = {}) {
+      ensureOpen();
+      decider = next;
+      pinnedVersion = opts.version;
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -15,7 +15,7 @@ export interface DeliveryOptions {
 
 export interface DeliveryHooks {
   delivered(d: Delivery, attempts: number): void;
-  failed(d: Delivery, attempts: number, error: string, willRetry: boolean): void;
+  failed(d: Delivery, attempts: number, error: string, willRetry: boolean, reason?: string): void;
 }
 
 /** Outbox rows for one step's effects: one per (effect, connector able to deliver it). */
@@ -129,6 +129,7 @@ export class EffectRunner {
       if (!connector) {
         throw new DeliveryError(`connector "${d.connector}" is not configured in this runtime`, {
           retryable: false,
+          reason: `connector "${d.connector}" is not configured`,
         });
       }
       await connector.deliver(d.effect, { attempt: attempts, signal: this.#abort.signal });
@@ -150,7 +151,8 @@ export class EffectRunner {
       } else if (!this.#stopped || !retryable) {
         await this.#store.updateDelivery({ id: d.id, status: 'dead', attempts, lastError: error });
       }
-      this.#hooks.failed(d, attempts, error, willRetry);
+      const reason = e instanceof DeliveryError ? e.reason : undefined;
+      this.#hooks.failed(d, attempts, error, willRetry, reason);
       return;
     }
     await this.#store.updateDelivery({ id: d.id, status: 'delivered', attempts });

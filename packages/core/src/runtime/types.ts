@@ -49,7 +49,15 @@ export interface ClosedLoopEvents {
   'sla.breached': { case: Case; kind: 'firstResponse' | 'resolution' };
   'loop.learned': { loopId: string; caseId?: string };
   'effect.delivered': { effect: Effect; connector: string; attempts: number };
-  'effect.failed': { effect: Effect; connector: string; attempts: number; error: string; willRetry: boolean };
+  'effect.failed': {
+    effect: Effect;
+    connector: string;
+    attempts: number;
+    error: string;
+    willRetry: boolean;
+    /** Why, in words safe for logs, when the connector said (`DeliveryError.reason`). */
+    reason?: string;
+  };
 }
 export type ClosedLoopEventName = keyof ClosedLoopEvents;
 

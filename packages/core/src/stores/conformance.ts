@@ -420,6 +420,31 @@ export function storeConformance(
       });
     });
 
+    describe('listLoops', () => {
+      test('lists loops whose feedback was received in [from, to), by loop id, a page at a time', async () => {
+        const store = await fresh();
+        for (const [id, minute] of [
+          ['l3', 10],
+          ['l1', 0],
+          ['l2', 5],
+          ['l4', 20],
+        ] as const) {
+          const step = firstStep(id);
+          const fb = feedbackFor(id, { receivedAt: at(minute) });
+          const loop = structuredClone(step.loop);
+          (loop.snapshot.context as { feedback: Feedback }).feedback = fb;
+          await store.commit({ ...step, loop, feedback: fb });
+        }
+        const ids = (loops: LoopRecord[]) => loops.map((l) => l.loopId);
+        expect(ids(await store.listLoops({ limit: 10 }))).toEqual(['l1', 'l2', 'l3', 'l4']);
+        expect(ids(await store.listLoops({ from: at(5), to: at(20), limit: 10 }))).toEqual(['l2', 'l3']);
+        expect(ids(await store.listLoops({ limit: 2 }))).toEqual(['l1', 'l2']);
+        expect(ids(await store.listLoops({ after: 'l2', limit: 2 }))).toEqual(['l3', 'l4']);
+        const [first] = await store.listLoops({ from: at(20), limit: 1 });
+        expect(first?.snapshot.context.feedback.id).toBe('fb-l4');
+      });
+    });
+
     describe('optimistic concurrency', () => {
       test('a new loop that exists already is a CONFLICT', async () => {
         const store = await fresh();

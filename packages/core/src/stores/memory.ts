@@ -60,6 +60,21 @@ export function memoryStore(): Store {
       // Not copied: the runtime reads loops on every step and never mutates them.
       return loops.get(loopId);
     },
+    async listLoops(scan) {
+      open();
+      const from = scan.from === undefined ? -Infinity : Date.parse(scan.from);
+      const to = scan.to === undefined ? Infinity : Date.parse(scan.to);
+      return [...loops.values()]
+        .filter((l) => {
+          if (scan.after !== undefined && l.loopId <= scan.after) return false;
+          const f = feedback.get(l.snapshot.context.feedback?.id);
+          const at = f ? Date.parse(f.receivedAt) : Number.NaN;
+          return at >= from && at < to;
+        })
+        .sort((a, b) => (a.loopId < b.loopId ? -1 : 1))
+        .slice(0, scan.limit)
+        .map((l) => copy(l));
+    },
     async getFeedback(id) {
       open();
       const f = feedback.get(id);

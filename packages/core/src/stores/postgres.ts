@@ -466,6 +466,27 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       }
     },
 
+    async listLoops(scan): Promise<LoopRecord[]> {
+      // A loop's feedback is the one its snapshot names.
+      const rows = (
+        await query(
+          'listLoops',
+          `SELECT l.loop_id, l.version, l.snapshot, l.updated_at FROM ${s}.loops l
+           JOIN ${s}.feedback f ON f.id = (l.snapshot->'context'->'feedback'->>'id')
+           WHERE l.loop_id > $1 AND ($2::timestamptz IS NULL OR f.received_at >= $2)
+             AND ($3::timestamptz IS NULL OR f.received_at < $3)
+           ORDER BY l.loop_id LIMIT $4`,
+          [scan.after ?? '', scan.from ?? null, scan.to ?? null, scan.limit],
+        )
+      ).rows;
+      return rows.map((r) => ({
+        loopId: String(r.loop_id),
+        snapshot: r.snapshot as LoopSnapshot,
+        version: Number(r.version),
+        updatedAt: String(r.updated_at),
+      }));
+    },
+
     async getLoop(loopId): Promise<LoopRecord | undefined> {
       const r = (
         await query('getLoop', `SELECT version, snapshot, updated_at FROM ${s}.loops WHERE loop_id = $1`, [

@@ -417,6 +417,22 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
         snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
       };
     },
+    async listLoops(scan) {
+      open();
+      // A loop's feedback is the one its snapshot names.
+      const rows = stmt(
+        `SELECT l.loop_id, l.version, l.updated_at, l.snapshot FROM loops l
+         JOIN feedback f ON f.id = json_extract(l.snapshot, '$.context.feedback.id')
+         WHERE l.loop_id > ? AND f.received_at >= ? AND f.received_at < ?
+         ORDER BY l.loop_id LIMIT ?`,
+      ).all(scan.after ?? '', isoOr(scan.from, ''), isoOr(scan.to, '\uffff'), scan.limit) as Row[];
+      return rows.map((r) => ({
+        loopId: String(r.loop_id),
+        version: Number(r.version),
+        updatedAt: String(r.updated_at),
+        snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
+      }));
+    },
     async getFeedback(id) {
       open();
       const r = stmt('SELECT data FROM feedback WHERE id = ?').get(id) as Row | undefined;
@@ -544,4 +560,9 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
       db.close();
     },
   };
+}
+
+/** An ISO instant normalised as stored (`toISOString`), or the fallback when absent. */
+function isoOr(value: string | undefined, fallback: string): string {
+  return value === undefined ? fallback : new Date(value).toISOString();
 }

@@ -105,6 +105,17 @@ export interface CaseQuery {
   offset?: number;
 }
 
+/** A page of loops by when their feedback was received (see {@link Store.listLoops}). */
+export interface LoopScan {
+  /** ISO instant, inclusive: feedback received at or after it. */
+  from?: string;
+  /** ISO instant, exclusive. */
+  to?: string;
+  /** A loop id: only loops whose id sorts after it (the last id of the previous page). */
+  after?: string;
+  limit: number;
+}
+
 export interface CasePage {
   cases: Case[];
   /** How many cases match the query, ignoring limit and offset. */
@@ -170,6 +181,11 @@ export interface Store {
   getLoop(loopId: string): Promise<LoopRecord | undefined>;
   getFeedback(id: string): Promise<Feedback | undefined>;
   getCase(caseId: string): Promise<Case | undefined>;
+  /**
+   * Loops whose feedback was received in `[from, to)`, by loop id ascending, `limit` at a time
+   * after `after`: for rule backtests and per-rule counts over stored decisions.
+   */
+  listLoops(scan: LoopScan): Promise<LoopRecord[]>;
   listCases(query?: CaseQuery): Promise<CasePage>;
   countCasesByStatus(query?: Omit<CaseQuery, 'status'>): Promise<Record<CaseStatus, number>>;
   /** Timers due at or before `now`, earliest first. */
