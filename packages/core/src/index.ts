@@ -87,6 +87,7 @@ export {
   EVENT_WORDS,
   refusalOf,
   STATE_EVENTS,
+  STATE_WORDS,
   STATUS_MOVES,
 } from './machine/refusal.ts';
 export type {

@@ -9,6 +9,7 @@ import {
   type Segment,
   SegmentTree,
   STATE_EVENTS,
+  STATE_WORDS,
   STATUS_MOVES,
 } from '@closedloop/core';
 import type { Hono } from 'hono';
@@ -65,7 +66,7 @@ export function caseActions(c: Case, state: keyof typeof STATE_EVENTS, deps: Cas
       Number(!managers.includes(a.id)) - Number(!managers.includes(b.id)) || (a.name < b.name ? -1 : 1),
   );
   return {
-    state,
+    state: STATE_WORDS[state] ?? state,
     actions: actionsInWords(state),
     statuses: canUpdate ? [...STATUS_MOVES[c.status]] : [],
     segments: canUpdate && known ? named(tree.allowedMoves(c.segment, false)) : [],

@@ -66,6 +66,7 @@ test('an agent works a case from the inbox to resolved and informed, in the brow
     language: 'es',
   });
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.setDefaultTimeout(15_000);
   const failures: string[] = [];
   page.on('pageerror', (e) => failures.push(e.message));
   // The only expected error answer: /v1/me is 404 on a server without sign-in.
@@ -140,7 +141,7 @@ test('an agent works a case from the inbox to resolved and informed, in the brow
   await page.getByRole('cell', { name: 'customerInformed' }).waitFor();
   expect(failures).toEqual([]);
   await page.close();
-});
+}, 120_000);
 
 test('a move the loop refuses explains itself in words, with the allowed segments', async () => {
   const id = await capture(200, { customer: { email: 'x200@example.com', segment: 'spain' } });

@@ -54,7 +54,7 @@ const ACTION_WORDS: Partial<Record<LoopEvent['type'], string>> = {
 };
 
 /** Each loop state in words. */
-const STATE_WORDS: Readonly<Record<LoopState, string>> = {
+export const STATE_WORDS: Readonly<Record<LoopState, string>> = {
   captured: 'being routed',
   'acting.new': 'new',
   'acting.open': 'open',
