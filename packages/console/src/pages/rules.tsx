@@ -25,7 +25,7 @@ function Versions(props: { readOnly: boolean; onChange: () => void }) {
   const load = useCallback(() => {
     api<VersionInfo[]>('GET', '/v1/rules/versions').then(setVersions, (e: Error) => setError(e.message));
   }, []);
-  useEffect(load, []);
+  useEffect(load, [load]);
   const editable = canEditRules(session) && !props.readOnly;
   return (
     <section className="card" aria-labelledby="h-versions">
@@ -132,7 +132,7 @@ export function RulesPage() {
   const load = useCallback(() => {
     api<RulesOverview>('GET', '/v1/rules').then(setData, (e: Error) => setError(e.message));
   }, []);
-  useEffect(load, []);
+  useEffect(load, [load]);
   if (error)
     return (
       <main id="main">
