@@ -49,6 +49,11 @@ const DEV_KEY = 'closedloop.devActor';
 /** Who is asking: the signed-in person, or `dev` (no sign-in on this server) with the picked person. */
 export async function loadSession(): Promise<{ me: Me } | { dev: true; actor: string | undefined }> {
   const res = await fetch('/v1/me', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  if (res.status === 401) {
+    // Signed out meanwhile (the session expired): sign in again and come back here.
+    location.assign(`/auth/signin?next=${encodeURIComponent(location.pathname + location.search)}`);
+    return new Promise(() => {});
+  }
   if (res.status === 404) {
     session.devActor = localStorage.getItem(DEV_KEY) ?? undefined;
     return { dev: true, actor: session.devActor };

@@ -205,8 +205,40 @@ describe('the console app', () => {
     expect(js.headers.get('cache-control')).toContain('immutable');
     expect((await app.request('/assets/../../etc/passwd')).status).toBe(404);
     expect((await app.request('/%2e%2e/%2e%2e/etc/passwd')).status).toBe(404);
+    expect((await app.request('/assets/..%2f..%2f..%2fetc%2fpasswd')).status).toBe(404);
+    expect((await app.request('/assets/index.html')).status).toBe(404);
     expect((await app.request('/healthz')).status).toBe(200);
     expect((await app.request('/v1/nothing')).status).toBe(404);
     expect((await app.request('/nothing-here')).status).toBe(404);
+  });
+});
+
+describe('who asks', () => {
+  it('the case routes answer only for cases the caller may see (the scope check identity passes in)', async () => {
+    const c = await newCase();
+    const { Hono } = await import('hono');
+    const { registerCasesRoutes } = await import('./cases-routes.ts');
+    const app = new Hono();
+    app.onError((e, ctx) => ctx.json({ error: e.message }, 403));
+    registerCasesRoutes(app, {
+      loop: server.runtime.loop,
+      org: { segments: [], directory: [] },
+      caseInScope: async () => {
+        throw new Error('outside your segments');
+      },
+    });
+    for (const [method, path] of [
+      ['GET', `/v1/cases/${c.id}/actions`],
+      ['GET', `/v1/cases/${c.id}/feedback`],
+      ['POST', `/v1/cases/${c.id}/inform/preview`],
+    ] as const) {
+      const res = await app.request(path, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        ...(method === 'POST' ? { body: '{}' } : {}),
+      });
+      expect(res.status, path).toBe(403);
+      expect(await res.text()).not.toContain('@example.com');
+    }
   });
 });

@@ -4,15 +4,6 @@ import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context, Hono } from 'hono';
 
-/** The console's client-side routes: each answers with the app's index.html. */
-const APP_ROUTES = [
-  /^\/$/,
-  /^\/cases\/?$/,
-  /^\/cases\/[^/]+\/?$/,
-  /^\/rules\/?$/,
-  /^\/rules\/[^/]+\/[^/]+\/?$/,
-];
-
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -47,33 +38,38 @@ function headers(c: Context, type: string, immutable: boolean): void {
 const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>closedloop</title></head>
 <body><main><h1>The console is not built</h1><p>Run <code>pnpm run build</code> (it builds packages/console into the CLI package), then reload. The JSON API under <code>/v1</code> works without it.</p></main></body></html>`;
 
+/** The console's paths: client routes (answered with index.html) and its built files. */
+export const CONSOLE_ROUTES = [
+  '/',
+  '/cases',
+  '/cases/:id',
+  '/rules',
+  '/rules/:kind/:id',
+  '/assets/:file',
+] as const;
+
 /**
  * `GET /` and the console's routes (`/cases`, `/cases/:id`, `/rules`, `/rules/:kind/:id`) answer
- * with the app; `/assets/*` and other files of the build are served as they are.
+ * with the app; `/assets/:file` serves the build's files as they are (cached for a year: their
+ * names carry a content hash).
  */
 export function registerConsole(app: Hono, dir = defaultConsoleDir()): void {
   const root = resolve(dir);
-  app.get('*', async (c, next) => {
-    const path = c.req.path;
-    if (path.startsWith('/v1/') || path === '/v1' || path === '/healthz') return next();
-    if (APP_ROUTES.some((r) => r.test(path))) {
-      const index = join(root, 'index.html');
-      if (!existsSync(index)) {
-        headers(c, TYPES['.html']!, false);
-        return c.body(NOT_BUILT, 503);
-      }
-      headers(c, TYPES['.html']!, false);
-      return c.body(readFileSync(index, 'utf8'), 200);
-    }
-    let file: string;
-    try {
-      file = resolve(root, `.${decodeURIComponent(path)}`);
-    } catch {
+  const index = (c: Context) => {
+    const file = join(root, 'index.html');
+    headers(c, TYPES['.html']!, false);
+    if (!existsSync(file)) return c.body(NOT_BUILT, 503);
+    return c.body(readFileSync(file, 'utf8'), 200);
+  };
+  // need: read (each of the console's routes)
+  for (const path of CONSOLE_ROUTES.slice(0, -1)) app.get(path, index);
+  // need: read
+  app.get('/assets/:file', (c, next) => {
+    const name = c.req.param('file');
+    const file = resolve(root, 'assets', name);
+    if (!file.startsWith(join(root, 'assets') + sep) || !existsSync(file) || !statSync(file).isFile())
       return next();
-    }
-    if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
-    headers(c, type, path.startsWith('/assets/'));
+    headers(c, TYPES[extname(file)] ?? 'application/octet-stream', true);
     return c.body(new Uint8Array(readFileSync(file)), 200);
   });
 }
