@@ -144,9 +144,13 @@ test('an ops admin builds, tries, publishes and rolls back a routing rule withou
   await page.goto(`${server.url}/cases/${routed.id}`);
   await page.getByText('Ines Italy', { exact: true }).waitFor();
 
-  // Roll back to the baseline from the versions list.
+  // The cases opened before can be re-decided too: a dry run lists what would change.
   await page.goto(`${server.url}/rules`);
   await page.getByText('Spanish detractors go to Ines').waitFor();
+  await page.getByRole('button', { name: 'Preview the changes' }).click();
+  expect(await page.getByTestId('apply-summary').textContent()).toMatch(/^Would change 6 of 7 open cases\.$/);
+
+  // Roll back to the baseline from the versions list.
   await page.getByRole('button', { name: `Roll back to ${baseline}` }).click();
   await page.getByText(`Rolled back: ${baseline} runs again`).waitFor();
   expect((await spanishDetractor()).owner).toBe('sara');

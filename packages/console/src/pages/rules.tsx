@@ -125,6 +125,69 @@ function Versions(props: { readOnly: boolean; onChange: () => void }) {
   );
 }
 
+interface ApplyResult {
+  checked: number;
+  dryRun: boolean;
+  changed: {
+    caseId: string;
+    changes: { field: string; before: unknown; after: unknown; applied: boolean; error?: string }[];
+  }[];
+}
+
+/** Applies the running rules to the open cases: a dry run first, then for real (each change logged on its case). */
+function ApplyToOpenCases() {
+  const [result, setResult] = useState<ApplyResult>();
+  const [error, setError] = useState<string>();
+  const run = async (dryRun: boolean) => {
+    setError(undefined);
+    try {
+      setResult(await api<ApplyResult>('POST', '/v1/rules/apply', { dryRun }));
+    } catch (e) {
+      setError((e as Error).message);
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="h-apply">
+      <h2 id="h-apply">Apply the running rules to open cases</h2>
+      <p className="muted">
+        New rules decide new feedback. To re-decide the cases already open (owner, segment, priority), preview
+        first; applying writes each change to its case's log.
+      </p>
+      <div className="row">
+        <button className="secondary" type="button" onClick={() => run(true)}>
+          Preview the changes
+        </button>
+        <button className="secondary" type="button" disabled={!result?.dryRun} onClick={() => run(false)}>
+          Apply them
+        </button>
+      </div>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {result && (
+        <div aria-live="polite">
+          <p data-testid="apply-summary">
+            {result.dryRun ? 'Would change' : 'Changed'} {result.changed.length} of {result.checked} open
+            cases.
+          </p>
+          <ul>
+            {result.changed.slice(0, 20).map((c) => (
+              <li key={c.caseId}>
+                <Link to={`/cases/${encodeURIComponent(c.caseId)}`}>{c.caseId}</Link>:{' '}
+                {c.changes
+                  .map((x) => `${x.field} ${JSON.stringify(x.before)} → ${JSON.stringify(x.after)}`)
+                  .join('; ')}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
 export function RulesPage() {
   const session = useSession();
   const [data, setData] = useState<RulesOverview>();
@@ -236,6 +299,7 @@ export function RulesPage() {
         );
       })}
       {data.source === 'store' && <Versions readOnly={data.readOnly} onChange={load} />}
+      {editable && <ApplyToOpenCases />}
     </main>
   );
 }
