@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { axeViolations, launchBrowser } from '../../../../test/browser.ts';
 import { defaultConsoleDir } from './console-static.ts';
+import { openAs } from './console-test-kit.ts';
 import { startTestServer, type TestServer } from './test-fixture.ts';
 
 const shots = process.env.CLOSEDLOOP_SCREENSHOTS;
@@ -75,10 +76,8 @@ test('an agent works a case from the inbox to resolved and informed, in the brow
     'console',
     (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && failures.push(m.text()),
   );
-  await page.goto(`${server.url}/cases`);
+  await openAs(page, `${server.url}/cases`, 'sara');
   await page.getByRole('heading', { name: 'Cases' }).waitFor();
-  // No sign-in on this server: the dev picker says who acts.
-  await page.getByLabel('Acting as (dev sign-in)').selectOption('sara');
   await page.getByText('Cases 1–25 of 31').waitFor();
   await accessible(page, 'inbox');
 
@@ -146,8 +145,7 @@ test('an agent works a case from the inbox to resolved and informed, in the brow
 test('a move the loop refuses explains itself in words, with the allowed segments', async () => {
   const id = await capture(200, { customer: { email: 'x200@example.com', segment: 'spain' } });
   const page = await browser.newPage();
-  await page.goto(`${server.url}/cases/${id}`);
-  await page.getByLabel('Acting as (dev sign-in)').selectOption('sara');
+  await openAs(page, `${server.url}/cases/${id}`, 'sara');
   const segments = await page.getByLabel('Move to segment').locator('option').allTextContents();
   expect(segments).toEqual(['(keep Spain)', 'Italy']);
   // Someone else resolves the case meanwhile; this page still offers "escalated".

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { axeViolations, launchBrowser } from '../../../../test/browser.ts';
 import { defaultConsoleDir } from './console-static.ts';
+import { openAs } from './console-test-kit.ts';
 import { startTestServer, type TestServer } from './test-fixture.ts';
 
 const shots = process.env.CLOSEDLOOP_SCREENSHOTS;
@@ -80,8 +81,7 @@ test('an ops admin builds, tries, publishes and rolls back a routing rule withou
   const failures: string[] = [];
   page.on('pageerror', (e) => failures.push(e.message));
   page.on('response', (r) => r.status() >= 400 && !r.url().endsWith('/v1/me') && failures.push(r.url()));
-  await page.goto(`${server.url}/rules`);
-  await page.getByLabel('Acting as (dev sign-in)').selectOption('eva');
+  await openAs(page, `${server.url}/rules`, 'eva');
   await page.getByText('A case per detractor').waitFor();
   await page.getByText('NPS', { exact: false }).first().waitFor();
   await accessible(page, 'rules');
