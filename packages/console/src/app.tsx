@@ -101,6 +101,12 @@ export function App() {
         {session.me ? (
           <span className="who">
             {session.me.name} · {session.me.roles.join(', ')}
+            <form method="post" action="/auth/logout">
+              <input type="hidden" name="csrf" value={session.me.csrfToken ?? ''} />
+              <button type="submit" className="signout">
+                Sign out
+              </button>
+            </form>
           </span>
         ) : (
           <DevPicker
