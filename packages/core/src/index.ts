@@ -93,7 +93,15 @@ export { refusedError, startLoop, stepLoop, stepLoopOrThrow } from './machine/lo
 export type { LoopMachine } from './machine/machine.ts';
 export { createLoopMachine } from './machine/machine.ts';
 export type { Refusal } from './machine/refusal.ts';
-export { checkEvent, refusalOf, STATE_EVENTS, STATUS_MOVES } from './machine/refusal.ts';
+export {
+  actionsInWords,
+  checkEvent,
+  EVENT_WORDS,
+  refusalOf,
+  STATE_EVENTS,
+  STATE_WORDS,
+  STATUS_MOVES,
+} from './machine/refusal.ts';
 export type {
   CaseChanges,
   LoopContext,
@@ -137,11 +145,13 @@ export { watchDocument } from './runtime/watch-document.ts';
 export { memoryStore } from './stores/memory.ts';
 export type { PostgresStoreOptions } from './stores/postgres.ts';
 export { postgresStore, redactConnectionString } from './stores/postgres.ts';
+export { compareCases, matchesQuery, nextDue } from './stores/query.ts';
 export type { SqliteStoreOptions } from './stores/sqlite.ts';
 export { sqliteStore } from './stores/sqlite.ts';
 export type {
   CasePage,
   CaseQuery,
+  CaseSortColumn,
   Delivery,
   DeliveryUpdate,
   DocumentRecord,
@@ -149,8 +159,9 @@ export type {
   Lease,
   LoopRecord,
   LoopScan,
+  SlaState,
   StepWrite,
   Store,
   TimerRow,
 } from './stores/store.ts';
-export { PRIORITY_RANK } from './stores/store.ts';
+export { CASE_SORT_COLUMNS, PRIORITY_RANK, SLA_DUE_SOON_MS, SLA_STATES } from './stores/store.ts';

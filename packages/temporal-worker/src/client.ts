@@ -11,12 +11,13 @@ import {
   type ClosedLoopEventName,
   type ClosedLoopEvents,
   casesToCsv,
+  compareCases,
   type Feedback,
   type FeedbackInput,
   FeedbackInputSchema,
   idsFor,
   type LoopSnapshot,
-  PRIORITY_RANK,
+  matchesQuery,
 } from '@closedloop/core';
 import {
   Client,
@@ -61,27 +62,9 @@ export function workflowIdOf(ref: { loopId?: string; caseId?: string }): string 
 const STATUSES: CaseStatus[] = ['new', 'open', 'escalated', 'resolved'];
 const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
   v === undefined ? undefined : Array.isArray(v) ? v : [v];
-function matches(c: Case, q: CaseQuery): boolean {
-  const has = <T>(list: T[] | undefined, v: T) => !list || list.includes(v);
-  if (!has(asList(q.status), c.status) || !has(asList(q.priority), c.priority)) return false;
-  if (!has(asList(q.segment), c.segment) || !has(asList(q.owner), c.owner)) return false;
-  if (q.search) {
-    const s = q.search.toLowerCase();
-    if (c.id.toLowerCase() !== s && !c.customerEmail.toLowerCase().includes(s)) return false;
-  }
-  return true;
-}
-function compare(q: CaseQuery): (a: Case, b: Case) => number {
-  const sort = q.sort ?? 'updatedAt';
-  const dir = (q.order ?? 'desc') === 'desc' ? -1 : 1;
-  return (a, b) => {
-    const ka = sort === 'priority' ? PRIORITY_RANK[a.priority] : a[sort];
-    const kb = sort === 'priority' ? PRIORITY_RANK[b.priority] : b[sort];
-    if (ka < kb) return -dir;
-    if (ka > kb) return dir;
-    return a.id < b.id ? -dir : a.id > b.id ? dir : 0;
-  };
-}
+/** The same filters and order as the embedded stores. */
+const matches = (c: Case, q: CaseQuery): boolean => matchesQuery(c, q);
+const compare = (q: CaseQuery) => compareCases(q);
 const quote = (s: string) => `'${s.replace(/['\\]/g, '')}'`;
 
 /** Turns a workflow's refusal into the same `ClosedLoopError` the embedded runtime throws. */
@@ -318,8 +301,6 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       inList('ClosedLoopPriority', query.priority);
       inList('ClosedLoopSegment', query.segment);
       inList('ClosedLoopOwner', query.owner);
-      if (query.search?.toUpperCase().startsWith('CS-'))
-        clauses.push(`ClosedLoopCaseId = ${quote(query.search.toUpperCase())}`);
     }
     const ids: string[] = [];
     for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) ids.push(wf.workflowId);
@@ -397,6 +378,8 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
           actor: opts?.actor,
           message: message.message,
           gesture: message.gesture,
+          ...(message.template !== undefined ? { template: message.template } : {}),
+          ...(message.language !== undefined ? { language: message.language } : {}),
         }),
       async export(format, query = {}) {
         const { cases } = await this.list({ ...query, limit: undefined, offset: undefined });

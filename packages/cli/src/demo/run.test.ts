@@ -57,5 +57,5 @@ test('the demo runs the whole loop: cases, an SLA escalation, .eml files, a read
   expect(mailed).toHaveLength(4);
   expect(output).toMatch(/Lucía Fernández\s+│?\s*Spain/);
   expect(output).toContain('recognised, nothing done twice');
-  expect(output).toMatch(/refused UPDATE: .* Allowed: /);
+  expect(output).toMatch(/refused the update: .* Allowed: /);
 });

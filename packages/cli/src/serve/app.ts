@@ -1,4 +1,4 @@
-import type { SurveyAdapter } from '@closedloop/connectors';
+import type { EmailConnector, SurveyAdapter } from '@closedloop/connectors';
 import {
   type CaptureResult,
   type CaseQuery,
@@ -6,6 +6,8 @@ import {
   type EmbeddedClosedLoop,
   type FieldIssue,
   formatPath,
+  type Person,
+  type Segment,
 } from '@closedloop/core';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -14,7 +16,8 @@ import { z } from 'zod';
 import { narrowQuery, seesCase } from './auth/access.ts';
 import { recordAudit } from './auth/audit.ts';
 import { type AuthSettings, installAuth, principalOf, registerAuthRoutes } from './auth/index.ts';
-import { registerConsole } from './console.ts';
+import { registerCasesRoutes, templateList } from './cases-routes.ts';
+import { registerConsole } from './console-static.ts';
 import { registerIntakeRoutes } from './intake-routes.ts';
 import type { Logger } from './log.ts';
 import { registerPrivacyRoutes } from './privacy-routes.ts';
@@ -32,6 +35,12 @@ export interface AppOptions {
   console?: boolean;
   /** Who may do what (built from the config's `auth` and `http` by `authSettingsFrom`). */
   auth: AuthSettings;
+  /** Where the built console lives (default: `console/` beside the built CLI). */
+  consoleDir?: string;
+  /** The organisation the loop runs on: allowed moves, names in the console. */
+  org?: { segments: readonly Segment[]; directory: readonly Person[] };
+  /** The email connector: previews of customer mail and the template list. */
+  email?: EmailConnector;
   /** The rules the server runs: adds the Rules API (`/v1/rules…`). */
   rules?: RulesService;
   /** The secret sealing unsubscribe links (`contact.unsubscribe`); without it `/v1/unsubscribe` answers 404. */
@@ -80,7 +89,7 @@ const SAFE_DETAILS = new Set([
   'allowed',
 ]);
 
-function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
+export function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
   return c.json({ error: body } satisfies ErrorBody, status);
 }
 
@@ -110,13 +119,28 @@ const CommentBody = z.object({ body: z.string().min(1).max(20_000), actor: Actor
 const ResolveBody = z
   .object({ rootCause: z.string().min(1).max(2000), actor: Actor.optional(), note: Note.optional() })
   .strict();
-const InformBody = z
+/** A template name the email connector knows, or a 400 naming the field and the names that exist. */
+export function checkTemplate(email: EmailConnector | undefined, template: string): string {
+  const known = (email?.templateList() ?? templateList()).map((t) => t.id);
+  if (!known.includes(template))
+    throw new HttpError(
+      400,
+      'INVALID_INPUT',
+      `No email template "${template.slice(0, 100)}"; known: ${known.join(', ')}`,
+      [{ path: 'template', message: 'unknown template' }],
+    );
+  return template;
+}
+
+export const InformBody = z
   .object({
     message: z.string().max(20_000).optional(),
     gesture: z
       .object({ description: z.string().min(1).max(2000), code: z.string().max(200).optional() })
       .strict()
       .optional(),
+    template: z.string().min(1).max(100).optional(),
+    language: z.string().min(2).max(20).optional(),
     actor: Actor.optional(),
   })
   .strict();
@@ -189,16 +213,39 @@ async function caseInScope(c: Context, loop: EmbeddedClosedLoop, id: string) {
   return found;
 }
 
-function queryOf(c: Context): CaseQuery {
+/** A date (`2026-03-01`, midnight UTC; as `to`, the day after, so the day is included) or an instant. */
+function instantParam(key: 'from' | 'to', v: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    const day = Date.parse(`${v}T00:00:00Z`);
+    if (!Number.isNaN(day)) return new Date(key === 'to' ? day + 86_400_000 : day).toISOString();
+  }
+  return v;
+}
+
+/**
+ * The case query of a `GET /v1/cases` request: `status`, `priority`, `segment` (with its subtree),
+ * `owner`, `mine=1` (owned by the caller), `sla=dueSoon|breached`, `from`, `to`, `q` (or `search`),
+ * `sort`, `dir` (or `order`), `limit`, `offset`.
+ */
+export function queryOf(c: Context): CaseQuery {
   const q: Record<string, unknown> = {};
   for (const key of ['status', 'priority', 'segment', 'owner'] as const) {
-    const values = c.req.queries(key);
+    const values = c.req.queries(key)?.filter((v) => v !== '');
     if (values && values.length > 0) q[key] = values.length === 1 ? values[0] : values;
   }
-  for (const key of ['search', 'sort', 'order'] as const) {
-    const v = c.req.query(key);
-    if (v !== undefined && v !== '') q[key] = v;
+  const aliases = { search: ['q', 'search'], order: ['dir', 'order'], sort: ['sort'], sla: ['sla'] };
+  for (const [key, names] of Object.entries(aliases)) {
+    for (const name of names) {
+      const v = c.req.query(name);
+      if (v !== undefined && v !== '') q[key] = v;
+    }
   }
+  for (const key of ['from', 'to'] as const) {
+    const v = c.req.query(key);
+    if (v !== undefined && v !== '') q[key] = instantParam(key, v);
+  }
+  const mine = c.req.query('mine');
+  if (mine === '1' || mine === 'true') q.owner = actorOf(c, {});
   for (const key of ['limit', 'offset'] as const) {
     const v = c.req.query(key);
     if (v !== undefined && v !== '') {
@@ -311,17 +358,20 @@ export function createApp(options: AppOptions): Hono {
 
   registerIntakeRoutes(app, { loop, adapters, log });
 
-  app.get('/v1/cases', async (c) =>
-    c.json(await loop.cases.list(narrowQuery(queryOf(c), c.get('caseScope')))),
-  );
+  app.get('/v1/cases', async (c) => {
+    const page = await loop.cases.list(narrowQuery(queryOf(c), c.get('caseScope')));
+    return c.json({ ...page, counts: page.countsByStatus });
+  });
 
   for (const format of ['csv', 'json'] as const) {
     app.get(`/v1/cases.${format}`, async (c) => {
       const query = queryOf(c);
-      const text = await loop.cases.export(format, narrowQuery(query, c.get('caseScope')));
-      const { search: _s, ...filters } = query;
+      const { limit: _l, offset: _o, ...all } = query;
+      const text = await loop.cases.export(format, narrowQuery(all, c.get('caseScope')));
+      const { search: _s, ...filters } = all;
       await recordAudit(loop.store, { action: 'export', actor: actorOf(c), format, filters });
-      return c.body(text, 200, {
+      // CSV starts with a byte order mark, so spreadsheets read accents as UTF-8.
+      return c.body(format === 'csv' ? `\uFEFF${text}` : text, 200, {
         'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
         'content-disposition': `attachment; filename="cases.${format}"`,
       });
@@ -367,6 +417,8 @@ export function createApp(options: AppOptions): Hono {
     const message = {
       ...(body.message !== undefined ? { message: body.message } : {}),
       ...(body.gesture ? { gesture: body.gesture } : {}),
+      ...(body.template !== undefined ? { template: checkTemplate(options.email, body.template) } : {}),
+      ...(body.language !== undefined ? { language: body.language } : {}),
     };
     const { id } = await caseInScope(c, loop, c.req.param('id'));
     const actor = actorOf(c, body);
@@ -377,12 +429,18 @@ export function createApp(options: AppOptions): Hono {
   });
 
   registerAuthRoutes(app, options.auth);
+  registerCasesRoutes(app, {
+    loop,
+    org: options.org ?? { segments: [], directory: [] },
+    ...(options.email ? { email: options.email } : {}),
+    caseInScope: (c, id) => caseInScope(c, loop, id),
+  });
   if (options.rules) registerRulesRoutes(app, { loop, rules: options.rules, actorOf });
   registerPrivacyRoutes(app, {
     loop,
     ...(options.unsubscribeSecret ? { unsubscribeSecret: options.unsubscribeSecret } : {}),
   });
-  if (options.console !== false) registerConsole(app, loop);
+  if (options.console !== false) registerConsole(app, options.consoleDir);
 
   return app;
 }

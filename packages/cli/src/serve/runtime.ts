@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   delightedAdapter,
+  type EmailConnector,
   emailConnector,
   formbricksAdapter,
   qualtricsAdapter,
@@ -33,6 +34,8 @@ import { type RunningSchedule, startReportSchedule } from './schedule.ts';
 /** Everything `closedloop serve` runs: the loop, the survey adapters, the rule watcher. */
 export interface Runtime {
   loop: EmbeddedClosedLoop;
+  /** The email connector, when the config has one (for previews and the template list). */
+  email?: EmailConnector;
   /** The rules it runs: a folder (read-only) or versions published in the store. */
   rules: RulesService;
   /** The secret sealing unsubscribe tokens, when `contact.unsubscribe` is configured. */
@@ -125,7 +128,7 @@ export function unsubscribeSecretFrom(config: ServeConfig, env: NodeJS.ProcessEn
   return secret;
 }
 
-function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): Connector[] {
+function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): EmailConnector[] {
   const email = config.connectors.email;
   const unsubscribe = config.contact.unsubscribe;
   const secret = unsubscribeSecretFrom(config, env);
@@ -259,6 +262,7 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
     loop,
     adapters,
     ...(reports ? { reports } : {}),
+    ...(connectors[0] ? { email: connectors[0] } : {}),
     rules: rulesService,
     ...(unsubscribeSecret ? { unsubscribeSecret } : {}),
     async close() {

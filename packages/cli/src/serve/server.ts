@@ -64,6 +64,8 @@ export async function startServer(config: ServeConfig, options: StartOptions = {
     const app = createApp({
       loop: runtime.loop,
       adapters: runtime.adapters,
+      org: { segments: config.segments, directory: config.directory },
+      ...(runtime.email ? { email: runtime.email } : {}),
       bodyLimit: config.http.bodyLimit,
       logger,
       auth,

@@ -69,6 +69,10 @@ export interface EmailConnector extends Connector {
   messageId(effect: Pick<Effect, 'key'>): string;
   /** The file name the directory transport writes for an effect. */
   fileName(effect: Pick<Effect, 'key'>): string;
+  /** The mail an effect would be sent as (or `null` when not an email), without sending it: for previews. */
+  compose(effect: Effect): ComposedEmail | null;
+  /** Every template this connector knows (built-in and configured), with its languages. */
+  templateList(): { id: string; languages: string[] }[];
 }
 
 const UNSUBSCRIBE_LABEL: Record<string, string> = {
@@ -229,6 +233,15 @@ export function emailConnector(options: EmailConnectorOptions): EmailConnector {
     capabilities,
     messageId,
     fileName,
+    compose: (effect) => composeEmail(effect, { templates, caseUrl, resurveyUrl }),
+    templateList() {
+      const byId = new Map<string, string[]>();
+      for (const [language, set] of Object.entries(templates))
+        for (const id of Object.keys(set)) byId.set(id, [...(byId.get(id) ?? []), language]);
+      return [...byId]
+        .map(([id, languages]) => ({ id, languages: languages.sort() }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
+    },
     async deliver(effect, ctx) {
       if (!capabilities.includes(effect.type)) return;
       if (ctx.signal.aborted)

@@ -2,7 +2,7 @@ import { type AnyActorScope, createActor } from 'xstate';
 import type { Effect } from '../domain/effect.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { LoopMachine } from './machine.ts';
-import { type Refusal, refusalOf } from './refusal.ts';
+import { EVENT_WORDS, type Refusal, refusalOf } from './refusal.ts';
 import type { LoopContext, LoopEnv, LoopEvent, LoopInput, LoopState } from './types.ts';
 
 /** A loop at rest, as stored: plain JSON, no pending xstate timers (the runtime owns timers). */
@@ -100,16 +100,20 @@ export function refusedError(snapshot: LoopSnapshot, event: LoopEvent, refusal: 
     ? `Case ${c.id} (status ${c.status}, segment ${c.segment}, owner ${c.owner})`
     : `Loop ${snapshot.context.loopId}`;
   const allowed = refusal.allowed.length > 0 ? ` Allowed: ${refusal.allowed.join(', ')}.` : '';
-  return new ClosedLoopError('MOVE_REFUSED', `${who} refused ${event.type}: ${refusal.reason}.${allowed}`, {
-    details: {
-      caseId: c?.id,
-      loopId: snapshot.context.loopId,
-      state: snapshot.state,
-      status: c?.status,
-      segment: c?.segment,
-      event: event.type,
-      reason: refusal.reason,
-      allowed: refusal.allowed,
+  return new ClosedLoopError(
+    'MOVE_REFUSED',
+    `${who} refused ${EVENT_WORDS[event.type] ?? 'the change'}: ${refusal.reason}.${allowed}`,
+    {
+      details: {
+        caseId: c?.id,
+        loopId: snapshot.context.loopId,
+        state: snapshot.state,
+        status: c?.status,
+        segment: c?.segment,
+        event: event.type,
+        reason: refusal.reason,
+        allowed: refusal.allowed,
+      },
     },
-  });
+  );
 }

@@ -140,7 +140,7 @@ describe('case statuses (seed 001)', () => {
     let s = opened();
     if (from === 'open') s = send(s, update({ status: 'open' }));
     if (from === 'resolved') s = send(s, { type: 'RESOLVE', actor: 'ana', at: at(1), rootCause: 'x' });
-    expect(() => send(s, update({ status: to }))).toThrow(/refused UPDATE/);
+    expect(() => send(s, update({ status: to }))).toThrow(/refused the update/);
   });
 
   test('resolving needs a root cause', () => {
@@ -427,7 +427,7 @@ describe('inform the customer and re-survey (R18, R20)', () => {
     });
     expect(s.state).toBe('learned');
     expect(() => send(s, { type: 'COMMENT', actor: 'ana', at: at(8), commentId: 'c', body: 'late' })).toThrow(
-      /the loop is closed/,
+      /the case is closed/,
     );
   });
 });
@@ -525,7 +525,7 @@ describe('a later part of the same answer (FEEDBACK_UPDATED)', () => {
       type: 'CUSTOMER_INFORMED',
       at: at(7),
     });
-    expect(() => send(s, later({ comment: 'otra cosa' }))).toThrow(/the loop is closed/);
+    expect(() => send(s, later({ comment: 'otra cosa' }))).toThrow(/the case is closed/);
   });
 });
 

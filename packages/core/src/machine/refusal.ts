@@ -62,6 +62,47 @@ export const STATE_EVENTS: Readonly<Record<LoopState, readonly LoopEvent['type']
   learned: ['FEEDBACK_UPDATED', 'TIMER_FIRED', 'CONTACT_SUPPRESSED'],
 };
 
+/** Each event in words, as a refusal names it ("… refused the update: …"). */
+export const EVENT_WORDS: Readonly<Record<LoopEvent['type'], string>> = {
+  DECIDED: 'the routing decision',
+  UPDATE: 'the update',
+  REASSIGN: 'the reassignment',
+  COMMENT: 'the comment',
+  RESOLVE: 'resolving the case',
+  INFORM_CUSTOMER: 'informing the customer',
+  CUSTOMER_INFORMED: 'the delivery receipt of the customer mail',
+  TIMER_FIRED: 'a timer',
+  FEEDBACK_UPDATED: 'the updated answer',
+  RESURVEY_ANSWERED: 'the re-survey answer',
+  CONTACT_SUPPRESSED: 'the suppressed customer message',
+};
+
+/** What people can do to a case, by event, in words (internal events are left out). */
+const ACTION_WORDS: Partial<Record<LoopEvent['type'], string>> = {
+  UPDATE: 'update status, priority or segment',
+  REASSIGN: 'reassign',
+  COMMENT: 'comment',
+  RESOLVE: 'resolve',
+  INFORM_CUSTOMER: 'inform the customer',
+};
+
+/** Each loop state in words. */
+export const STATE_WORDS: Readonly<Record<LoopState, string>> = {
+  captured: 'being routed',
+  'acting.new': 'new',
+  'acting.open': 'open',
+  escalated: 'escalated',
+  resolved: 'resolved',
+  informing: 'being informed (the mail to the customer is on its way)',
+  awaitingResurvey: "waiting for the customer's re-survey answer",
+  learned: 'closed',
+};
+
+/** The actions people can take in a state, in words. */
+export function actionsInWords(state: LoopState): string[] {
+  return STATE_EVENTS[state].flatMap((e) => (ACTION_WORDS[e] ? [ACTION_WORDS[e]] : []));
+}
+
 /**
  * Decides whether `event` may happen to a loop in `state`, and if not, why. The machine's guards
  * use it, so a refusal here is exactly an event the machine would ignore; runtimes use it to
@@ -75,11 +116,14 @@ export function refusalOf(
 ): Refusal | undefined {
   const late = event.type === 'FEEDBACK_UPDATED' && !ctx.case;
   if (state === 'learned' && !late && event.type !== 'TIMER_FIRED') {
-    return { reason: 'the loop is closed (learned); nothing more can change', allowed: [] };
+    return { reason: 'the case is closed (the loop has learned); nothing more can change', allowed: [] };
   }
   const accepted = STATE_EVENTS[state];
   if (!accepted.includes(event.type)) {
-    return { reason: `${event.type} is not possible while the loop is ${state}`, allowed: [...accepted] };
+    return {
+      reason: `${EVENT_WORDS[event.type]} is not possible while the case is ${STATE_WORDS[state]}`,
+      allowed: actionsInWords(state),
+    };
   }
   return checkEvent(env, ctx, event);
 }

@@ -559,9 +559,9 @@ export function applyInform(
         loopId: ctx.loopId,
         caseId: c.id,
         createdAt: ev.at,
-        template: 'caseResolved',
+        template: ev.template ?? 'caseResolved',
         to: customer,
-        language: ctx.feedback.language ?? 'en',
+        language: ev.language ?? ctx.feedback.language ?? 'en',
         vars: {
           customerName: customer.name ?? '',
           caseId: c.id,

@@ -66,6 +66,9 @@ export type LoopEvent =
       at: string;
       message?: string;
       gesture?: { description: string; code?: string };
+      /** The email template (default `caseResolved`) and language (default the feedback's). */
+      template?: string;
+      language?: string;
     }
   | { type: 'CUSTOMER_INFORMED'; at: string }
   /** A message to the customer was not sent (do-not-contact, no consent): logged on the case. */

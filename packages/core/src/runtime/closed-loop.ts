@@ -24,7 +24,13 @@ import {
 } from '../privacy/privacy.ts';
 import type { CustomerRef } from '../privacy/redact.ts';
 import { sqliteStore } from '../stores/sqlite.ts';
-import type { CaseQuery, LoopRecord, Store } from '../stores/store.ts';
+import {
+  CASE_SORT_COLUMNS,
+  type CaseQuery,
+  type LoopRecord,
+  SLA_STATES,
+  type Store,
+} from '../stores/store.ts';
 import { checkConnectors } from './check-connectors.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { casesToCsv } from './csv.ts';
@@ -124,6 +130,7 @@ export interface PrivacyApi {
   export(person: CustomerRef): Promise<CustomerExport>;
 }
 
+const Instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
 const QuerySchema = z
   .object({
     status: z.union([CaseStatusSchema, z.array(CaseStatusSchema)]).optional(),
@@ -131,7 +138,11 @@ const QuerySchema = z
     segment: z.union([z.string(), z.array(z.string())]).optional(),
     owner: z.union([z.string(), z.array(z.string())]).optional(),
     search: z.string().max(320).optional(),
-    sort: z.enum(['createdAt', 'updatedAt', 'priority']).optional(),
+    sla: z.enum(SLA_STATES).optional(),
+    now: Instant.optional(),
+    from: Instant.optional(),
+    to: Instant.optional(),
+    sort: z.enum(CASE_SORT_COLUMNS).optional(),
     order: z.enum(['asc', 'desc']).optional(),
     limit: z.int().min(0).max(10_000).optional(),
     offset: z.int().min(0).optional(),
@@ -526,6 +537,21 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   }
   if (options.autoStart !== false) start();
 
+  /** A checked query as the store takes it: each known segment widened to its subtree, `now` from the clock. */
+  function storeQuery(query: CaseQuery): CaseQuery {
+    const q = parseOrThrow(QuerySchema, query, 'INVALID_INPUT', 'case query') as CaseQuery;
+    if (q.segment !== undefined) {
+      const ids = new Set<string>();
+      for (const id of Array.isArray(q.segment) ? q.segment : [q.segment]) {
+        ids.add(id);
+        if (segments.has(id)) for (const d of segments.descendants(id)) ids.add(d);
+      }
+      q.segment = [...ids];
+    }
+    if (q.sla !== undefined && q.now === undefined) q.now = new Date(clock.now()).toISOString();
+    return q;
+  }
+
   return {
     store,
     capture,
@@ -537,7 +563,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       },
       async list(query: CaseQuery = {}) {
         ensureOpen();
-        const q = parseOrThrow(QuerySchema, query, 'INVALID_INPUT', 'case query');
+        const q = storeQuery(query);
         const { status: _status, ...rest } = q;
         const [page, countsByStatus] = await Promise.all([
           store.listCases(q),
@@ -590,16 +616,14 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
           at,
           message: message.message,
           gesture: message.gesture,
+          ...(message.template !== undefined ? { template: message.template } : {}),
+          ...(message.language !== undefined ? { language: message.language } : {}),
         })),
       async export(format, query = {}) {
         ensureOpen();
-        const q = parseOrThrow(
-          QuerySchema,
-          { ...query, limit: undefined, offset: undefined },
-          'INVALID_INPUT',
-          'case query',
+        const { cases } = await store.listCases(
+          storeQuery({ ...query, limit: undefined, offset: undefined }),
         );
-        const { cases } = await store.listCases(q);
         if (format === 'json') return `${JSON.stringify(cases, null, 2)}\n`;
         if (format === 'csv') return casesToCsv(cases);
         throw new ClosedLoopError(

@@ -79,7 +79,13 @@ export interface CaseApi {
   /** Tells the customer what was done (R18); the loop moves on once the message is delivered. */
   inform(
     caseId: string,
-    message: { message?: string; gesture?: { description: string; code?: string } },
+    message: {
+      message?: string;
+      gesture?: { description: string; code?: string };
+      /** The email template (default `caseResolved`) and language (default the customer's). */
+      template?: string;
+      language?: string;
+    },
     options: ActorOptions,
   ): Promise<Case>;
   export(format: ExportFormat, query?: CaseQuery): Promise<string>;

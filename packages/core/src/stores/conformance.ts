@@ -12,7 +12,16 @@ import { ClosedLoopError } from '../errors.ts';
 import type { LoopSnapshot } from '../machine/loop.ts';
 import type { LoopState, TimerName } from '../machine/types.ts';
 import { erasureConformance } from './conformance-erasure.ts';
-import type { CaseQuery, Delivery, LoopRecord, StepWrite, Store, TimerRow } from './store.ts';
+import {
+  CASE_SORT_COLUMNS,
+  type CaseQuery,
+  type Delivery,
+  type LoopRecord,
+  SLA_STATES,
+  type StepWrite,
+  type Store,
+  type TimerRow,
+} from './store.ts';
 
 export interface StoreConformanceOptions {
   /** Given a closed store, opens a new one over the same data (omit for stores that keep nothing). */
@@ -146,21 +155,54 @@ function modelList(cases: Case[], q: CaseQuery): { ids: string[]; total: number 
   const list = <T>(v: T | T[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
   const rank: Record<Priority, number> = { low: 0, medium: 1, high: 2, critical: 3 };
   const s = q.search?.toLowerCase();
+  const now = q.now ? Date.parse(q.now) : Date.now();
+  /** Due times (ms) of the clocks still running: none on a resolved case; first response until answered. */
+  const running = (c: Case): number[] =>
+    c.status === 'resolved'
+      ? []
+      : [
+          ...(c.sla.firstResponseDue && !c.sla.firstRespondedAt ? [Date.parse(c.sla.firstResponseDue)] : []),
+          ...(c.sla.resolutionDue ? [Date.parse(c.sla.resolutionDue)] : []),
+        ];
+  const slaHolds = (c: Case): boolean => {
+    if (q.sla === 'dueSoon') return running(c).some((d) => d >= now && d < now + 4 * 3600_000);
+    if (q.sla === 'breached') return c.sla.breaches.length > 0 || running(c).some((d) => d < now);
+    return true;
+  };
   const matching = cases.filter(
     (c) =>
       (list(q.status)?.includes(c.status) ?? true) &&
       (list(q.priority)?.includes(c.priority) ?? true) &&
       (list(q.segment)?.includes(c.segment) ?? true) &&
       (list(q.owner)?.includes(c.owner) ?? true) &&
-      (!s || c.id.toLowerCase() === s || c.customerEmail.toLowerCase().includes(s)),
+      (q.from === undefined || Date.parse(c.createdAt) >= Date.parse(q.from)) &&
+      (q.to === undefined || Date.parse(c.createdAt) < Date.parse(q.to)) &&
+      (!s ||
+        c.id.toLowerCase().startsWith(s) ||
+        c.customerEmail.toLowerCase().includes(s) ||
+        (c.customerName ?? '').toLowerCase().includes(s)) &&
+      slaHolds(c),
   );
-  const key = (c: Case): string | number =>
-    q.sort === 'priority' ? rank[c.priority] : q.sort === 'createdAt' ? c.createdAt : c.updatedAt;
+  const key = (c: Case): string | number | undefined => {
+    switch (q.sort) {
+      case 'priority':
+        return rank[c.priority];
+      case 'slaDue': {
+        const dues = running(c);
+        return dues.length ? Math.min(...dues) : undefined;
+      }
+      case undefined:
+        return c.updatedAt;
+      default:
+        return c[q.sort];
+    }
+  };
   const sign = q.order === 'asc' ? 1 : -1;
   matching.sort((a, b) => {
     const ka = key(a);
     const kb = key(b);
-    if (ka !== kb) return (ka < kb ? -1 : 1) * sign;
+    if ((ka === undefined) !== (kb === undefined)) return ka === undefined ? 1 : -1; // empty last
+    if (ka !== undefined && kb !== undefined && ka !== kb) return (ka < kb ? -1 : 1) * sign;
     return (a.id < b.id ? -1 : a.id > b.id ? 1 : 0) * sign;
   });
   const offset = q.offset ?? 0;
@@ -916,7 +958,8 @@ export function storeConformance(
         const q = async (search: string) =>
           ids(await store.listCases({ search, sort: 'createdAt', order: 'asc' }));
         expect(await q('case-c')).toEqual(['case-c']);
-        expect(await q('case-')).toEqual([]); // a case id matches exactly, not as a prefix
+        expect(await q('CASE-')).toHaveLength(6); // a case id matches as a prefix, in any case
+        expect(await q('ase-c')).toEqual([]); // … but only from its start
         expect(await q('corp.io')).toEqual(['case-b', 'case-d']);
         expect(await q('ALICE@example')).toEqual(['case-a']);
         expect(await q('EXAMPLE.COM')).toEqual(['case-a', 'case-e', 'case-f']);
@@ -930,6 +973,111 @@ export function storeConformance(
           ids(await store.listCases({ search: 'example', status: 'new', sort: 'createdAt', order: 'asc' })),
         ).toEqual(['case-a', 'case-f']);
         expect((await store.listCases()).total).toBe(6);
+      });
+
+      test('search: part of the customer name, in any case', async () => {
+        const store = await fresh();
+        await store.commit(firstStep('n1', { case: caseFor('n1', { customerName: 'Maria Rossi' }) }));
+        await store.commit(firstStep('n2', { case: caseFor('n2', { customerName: 'Jan Kowalski' }) }));
+        const { customerName: _, ...nameless } = caseFor('n3');
+        await store.commit(firstStep('n3', { case: nameless }));
+        expect(ids(await store.listCases({ search: 'ROSS' }))).toEqual(['case-n1']);
+        expect(ids(await store.listCases({ search: 'jan k' }))).toEqual(['case-n2']);
+        expect(ids(await store.listCases({ search: 'nobody' }))).toEqual([]);
+      });
+
+      test('date range: created at or after from, before to', async () => {
+        const store = await seeded();
+        const q = async (query: CaseQuery) =>
+          ids(await store.listCases({ ...query, sort: 'createdAt', order: 'asc' }));
+        expect(await q({ from: at(2), to: at(4) })).toEqual(['case-b', 'case-c']);
+        expect(await q({ from: at(5) })).toEqual(['case-e', 'case-f']);
+        expect(await q({ to: at(2) })).toEqual(['case-a']);
+        expect(await q({ from: at(4), to: at(4) })).toEqual([]);
+        expect((await store.countCasesByStatus({ from: at(5) })).open).toBe(1);
+      });
+
+      test('SLA state: due within 4 hours of now, or breached (recorded or past due); resolved cases run no clock', async () => {
+        const store = await fresh();
+        const now = at(1000);
+        const sla = (over: Partial<Case['sla']>): Case['sla'] => ({
+          breaches: [],
+          escalationLevel: 0,
+          ...over,
+        });
+        const cases = [
+          caseFor('soon', { sla: sla({ firstResponseDue: at(1000 + 60) }) }),
+          caseFor('edge', { sla: sla({ resolutionDue: at(1000 + 240) }) }), // exactly 4 h: not "soon"
+          caseFor('later', { sla: sla({ resolutionDue: at(1000 + 600) }) }),
+          caseFor('late', { sla: sla({ resolutionDue: at(999) }) }),
+          caseFor('answered', { sla: sla({ firstResponseDue: at(999), firstRespondedAt: at(10) }) }),
+          caseFor('recorded', {
+            status: 'resolved',
+            sla: sla({ resolutionDue: at(999), breaches: [{ kind: 'resolution', at: at(999) }] }),
+          }),
+          caseFor('done', { status: 'resolved', sla: sla({ resolutionDue: at(1000 + 30) }) }),
+          caseFor('none', { sla: sla({}) }),
+        ];
+        for (const c of cases) await store.commit(firstStep(c.loopId, { case: c }));
+        const q = async (query: CaseQuery) =>
+          ids(await store.listCases({ ...query, now, sort: 'id', order: 'asc' }));
+        expect(await q({ sla: 'dueSoon' })).toEqual(['case-soon']);
+        expect(await q({ sla: 'breached' })).toEqual(['case-late', 'case-recorded']);
+        expect(await store.countCasesByStatus({ sla: 'breached', now })).toEqual({
+          new: 1,
+          open: 0,
+          resolved: 1,
+          escalated: 0,
+        });
+        // Sorted by the earliest running clock, cases without one last in both directions.
+        expect(ids(await store.listCases({ sort: 'slaDue', order: 'asc' }))).toEqual([
+          'case-late',
+          'case-soon',
+          'case-edge',
+          'case-later',
+          'case-answered',
+          'case-done',
+          'case-none',
+          'case-recorded',
+        ]);
+        expect(ids(await store.listCases({ sort: 'slaDue', order: 'desc' })).slice(0, 4)).toEqual([
+          'case-later',
+          'case-edge',
+          'case-soon',
+          'case-late',
+        ]);
+      });
+
+      test('sort by any column: text byte-wise, scores as numbers, empty values last', async () => {
+        const store = await fresh();
+        const { nps: _n, ...noScore } = caseFor('z', { owner: 'zoe', customerName: 'Zed' });
+        const cases = [
+          caseFor('p', {
+            nps: 10,
+            owner: 'bob',
+            customerName: 'Bea',
+            customerEmail: 'b@x.io',
+            segment: 'spain',
+          }),
+          caseFor('q', {
+            nps: 9,
+            owner: 'ana',
+            customerName: 'Al',
+            customerEmail: 'a@x.io',
+            segment: 'italy',
+          }),
+          noScore,
+        ];
+        for (const c of cases) await store.commit(firstStep(c.loopId, { case: c }));
+        const sorted = async (sort: CaseQuery['sort'], order: 'asc' | 'desc') =>
+          ids(await store.listCases({ sort, order }));
+        expect(await sorted('nps', 'asc')).toEqual(['case-q', 'case-p', 'case-z']);
+        expect(await sorted('nps', 'desc')).toEqual(['case-p', 'case-q', 'case-z']);
+        expect(await sorted('owner', 'asc')).toEqual(['case-q', 'case-p', 'case-z']);
+        expect(await sorted('customerName', 'desc')).toEqual(['case-z', 'case-p', 'case-q']);
+        expect(await sorted('segment', 'asc')).toEqual(['case-q', 'case-p', 'case-z']);
+        expect(await sorted('id', 'desc')).toEqual(['case-z', 'case-q', 'case-p']);
+        expect(await sorted('csat', 'asc')).toEqual(['case-p', 'case-q', 'case-z']); // all empty: by id
       });
 
       test('limit and offset page through; total ignores them', async () => {
@@ -1046,6 +1194,12 @@ export function storeConformance(
         email: fc.constantFrom('ana@example.com', 'Bob@Corp.io', 'carla@example.it', 'dan@EXAMPLE.com'),
         created: fc.integer({ min: 0, max: 5 }),
         updated: fc.integer({ min: 0, max: 5 }),
+        name: fc.option(fc.constantFrom('Ana Ruiz', 'Bob', 'Carla Example'), { nil: undefined }),
+        nps: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+        firstDue: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
+        responded: fc.boolean(),
+        resolutionDue: fc.option(fc.integer({ min: 0, max: 600 }), { nil: undefined }),
+        breached: fc.boolean(),
       });
       const oneOrMany = <T>(arb: fc.Arbitrary<T>) =>
         fc.option(fc.oneof(arb, fc.uniqueArray(arb, { maxLength: 3 })), { nil: undefined });
@@ -1055,12 +1209,26 @@ export function storeConformance(
           priority: oneOrMany(priorityArb),
           segment: oneOrMany(segmentArb),
           owner: oneOrMany(ownerArb),
-          search: fc.option(fc.constantFrom('example', 'CORP', 'case-l3', 'case-l0', 'it', 'x'), {
-            nil: undefined,
-          }),
-          sort: fc.option(fc.constantFrom('createdAt' as const, 'updatedAt' as const, 'priority' as const), {
-            nil: undefined,
-          }),
+          search: fc.option(
+            fc.constantFrom('example', 'CORP', 'case-l3', 'case-l0', 'CASE-L', 'it', 'x', 'ruiz'),
+            {
+              nil: undefined,
+            },
+          ),
+          sort: fc.option(fc.constantFrom(...CASE_SORT_COLUMNS), { nil: undefined }),
+          sla: fc.option(fc.constantFrom(...SLA_STATES), { nil: undefined }),
+          now: fc.option(
+            fc.integer({ min: 0, max: 600 }).map((m) => at(m)),
+            { nil: undefined },
+          ),
+          from: fc.option(
+            fc.integer({ min: 0, max: 6 }).map((m) => at(m)),
+            { nil: undefined },
+          ),
+          to: fc.option(
+            fc.integer({ min: 0, max: 6 }).map((m) => at(m)),
+            { nil: undefined },
+          ),
           order: fc.option(fc.constantFrom('asc' as const, 'desc' as const), { nil: undefined }),
           limit: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
           offset: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
@@ -1085,7 +1253,18 @@ export function storeConformance(
                   customerEmail: s.email,
                   createdAt: at(s.created),
                   updatedAt: at(s.created + s.updated),
+                  sla: {
+                    ...(s.firstDue !== undefined ? { firstResponseDue: at(s.firstDue) } : {}),
+                    ...(s.responded ? { firstRespondedAt: at(1) } : {}),
+                    ...(s.resolutionDue !== undefined ? { resolutionDue: at(s.resolutionDue) } : {}),
+                    breaches: s.breached ? [{ kind: 'resolution' as const, at: at(2) }] : [],
+                    escalationLevel: 0,
+                  },
                 });
+                if (s.name === undefined) delete c.customerName;
+                else c.customerName = s.name;
+                if (s.nps === undefined) delete c.nps;
+                else c.nps = s.nps;
                 model.push(c);
                 await store.commit(firstStep(`l${i}`, { case: c }));
               }

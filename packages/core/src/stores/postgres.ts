@@ -8,10 +8,11 @@ import type { TimerName } from '../machine/types.ts';
 import { type CustomerTx, eraseCustomerRows, findCustomer } from '../privacy/customer-rows.ts';
 import type { CustomerRef } from '../privacy/redact.ts';
 import { postgresDocuments, postgresDocumentsDdl } from './documents.ts';
-import { asList, emptyCounts } from './query.ts';
+import { asList, dueSoonUntil, emptyCounts } from './query.ts';
 import {
   type CasePage,
   type CaseQuery,
+  type CaseSortColumn,
   type Delivery,
   type DeliveryUpdate,
   type LoopRecord,
@@ -20,6 +21,25 @@ import {
   type Store,
   type TimerRow,
 } from './store.ts';
+
+/** SQL for the case columns kept only inside `data` (text compared byte-wise, as the other stores do). */
+const PG_NAME = `(data->>'customerName')`;
+const PG_RUN_FR = `(CASE WHEN status <> 'resolved' AND data->'sla'->>'firstRespondedAt' IS NULL THEN data->'sla'->>'firstResponseDue' END) COLLATE "C"`;
+const PG_RUN_RD = `(CASE WHEN status <> 'resolved' THEN data->'sla'->>'resolutionDue' END) COLLATE "C"`;
+const PG_SORT: Record<CaseSortColumn, string> = {
+  id: 'id COLLATE "C"',
+  status: 'status COLLATE "C"',
+  priority: 'priority_rank',
+  segment: 'segment COLLATE "C"',
+  owner: 'owner COLLATE "C"',
+  customerEmail: 'customer_email COLLATE "C"',
+  customerName: `${PG_NAME} COLLATE "C"`,
+  nps: `(data->>'nps')::integer`,
+  csat: `(data->>'csat')::integer`,
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  slaDue: `(CASE WHEN ${PG_RUN_FR} IS NULL THEN ${PG_RUN_RD} WHEN ${PG_RUN_RD} IS NULL OR ${PG_RUN_FR} < ${PG_RUN_RD} THEN ${PG_RUN_FR} ELSE ${PG_RUN_RD} END)`,
+};
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database`; ignored when `pool` is given. */
@@ -399,7 +419,33 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
     if (query.search !== undefined && query.search !== '') {
       params.push(query.search.toLowerCase());
       const n = params.length;
-      clauses.push(`(lower(id) = $${n} OR strpos(lower(customer_email), $${n}) > 0)`);
+      clauses.push(
+        `(left(lower(id), length($${n}::text)) = $${n} OR strpos(lower(customer_email), $${n}) > 0 OR strpos(lower(coalesce(${PG_NAME}, '')), $${n}) > 0)`,
+      );
+    }
+    if (query.from !== undefined) {
+      params.push(query.from);
+      clauses.push(`created_at >= $${params.length}::timestamptz`);
+    }
+    if (query.to !== undefined) {
+      params.push(query.to);
+      clauses.push(`created_at < $${params.length}::timestamptz`);
+    }
+    if (query.sla !== undefined) {
+      const now = query.now ?? new Date().toISOString();
+      params.push(now);
+      const n = `$${params.length}::text COLLATE "C"`;
+      if (query.sla === 'dueSoon') {
+        params.push(dueSoonUntil(now));
+        const u = `$${params.length}::text COLLATE "C"`;
+        clauses.push(
+          `((${PG_RUN_FR} >= ${n} AND ${PG_RUN_FR} < ${u}) OR (${PG_RUN_RD} >= ${n} AND ${PG_RUN_RD} < ${u}))`,
+        );
+      } else {
+        clauses.push(
+          `(json_array_length(data->'sla'->'breaches') > 0 OR ${PG_RUN_FR} < ${n} OR ${PG_RUN_RD} < ${n})`,
+        );
+      }
     }
     return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
   }
@@ -616,9 +662,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
 
     async listCases(q: CaseQuery = {}): Promise<CasePage> {
       const w = filters(q);
-      const column = { createdAt: 'created_at', updatedAt: 'updated_at', priority: 'priority_rank' }[
-        q.sort ?? 'updatedAt'
-      ];
+      const column = PG_SORT[q.sort ?? 'updatedAt'];
       const dir = (q.order ?? 'desc') === 'asc' ? 'ASC' : 'DESC';
       const params = [...w.params, q.limit ?? null, q.offset ?? 0];
       // One round trip: the page, each row carrying the total (a window over the filtered set).
@@ -626,7 +670,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
         await query(
           'listCases',
           `SELECT data, count(*) OVER () AS total FROM ${s}.cases ${w.sql}
-           ORDER BY ${column} ${dir}, id COLLATE "C" ${dir}
+           ORDER BY (${column}) IS NULL, ${column} ${dir}, id COLLATE "C" ${dir}
            LIMIT $${params.length - 1} OFFSET $${params.length}`,
           params,
         )

@@ -11,7 +11,7 @@ import type { TimerName } from '../machine/types.ts';
 import { type CustomerTx, eraseCustomerRows, findCustomer } from '../privacy/customer-rows.ts';
 import { sqliteDocuments } from './documents.ts';
 import { claimFrom, LeaseBook, timerKey, timerPrefix } from './leases.ts';
-import { asList, emptyCounts } from './query.ts';
+import { asList, dueSoonUntil, emptyCounts } from './query.ts';
 import { lockSqliteFile } from './sqlite-lock.ts';
 import { scrubSqliteFile } from './sqlite-scrub.ts';
 import {
@@ -24,6 +24,7 @@ import {
 import {
   type CasePage,
   type CaseQuery,
+  type CaseSortColumn,
   type Delivery,
   type DeliveryUpdate,
   type LoopRecord,
@@ -94,6 +95,25 @@ export const SQLITE_SCHEMA = SCHEMA + LOOPS_DUE_INDEX;
 const pragmas = (synchronous: string) =>
   `PRAGMA journal_mode = WAL; PRAGMA synchronous = ${synchronous}; PRAGMA busy_timeout = 5000;
    PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;`;
+
+/** SQL for the case columns kept only inside `data`. */
+const SQL_NAME = "json_extract(data, '$.customerName')";
+const RUN_FR = `(CASE WHEN status <> 'resolved' AND json_extract(data, '$.sla.firstRespondedAt') IS NULL THEN json_extract(data, '$.sla.firstResponseDue') END)`;
+const RUN_RD = `(CASE WHEN status <> 'resolved' THEN json_extract(data, '$.sla.resolutionDue') END)`;
+const SQL_SORT: Record<CaseSortColumn, string> = {
+  id: 'id',
+  status: 'status',
+  priority: 'priority_rank',
+  segment: 'segment',
+  owner: 'owner',
+  customerEmail: 'customer_email',
+  customerName: SQL_NAME,
+  nps: "json_extract(data, '$.nps')",
+  csat: "json_extract(data, '$.csat')",
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  slaDue: `(CASE WHEN ${RUN_FR} IS NULL THEN ${RUN_RD} WHEN ${RUN_RD} IS NULL OR ${RUN_FR} < ${RUN_RD} THEN ${RUN_FR} ELSE ${RUN_RD} END)`,
+};
 
 type Row = Record<string, SQLInputValue>;
 
@@ -349,8 +369,30 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     inList('segment', asList(query.segment));
     inList('owner', asList(query.owner));
     if (query.search !== undefined && query.search !== '') {
-      clauses.push('(lower(id) = ? OR instr(lower(customer_email), ?) > 0)');
-      params.push(query.search.toLowerCase(), query.search.toLowerCase());
+      const s = query.search.toLowerCase();
+      clauses.push(
+        `(substr(lower(id), 1, length(?)) = ? OR instr(lower(customer_email), ?) > 0 OR instr(lower(coalesce(${SQL_NAME}, '')), ?) > 0)`,
+      );
+      params.push(s, s, s, s);
+    }
+    if (query.from !== undefined) {
+      clauses.push('created_at >= ?');
+      params.push(query.from);
+    }
+    if (query.to !== undefined) {
+      clauses.push('created_at < ?');
+      params.push(query.to);
+    }
+    if (query.sla !== undefined) {
+      const now = query.now ?? new Date().toISOString();
+      if (query.sla === 'dueSoon') {
+        const until = dueSoonUntil(now);
+        clauses.push(`((${RUN_FR} >= ? AND ${RUN_FR} < ?) OR (${RUN_RD} >= ? AND ${RUN_RD} < ?))`);
+        params.push(now, until, now, until);
+      } else {
+        clauses.push(`(json_array_length(data, '$.sla.breaches') > 0 OR ${RUN_FR} < ? OR ${RUN_RD} < ?)`);
+        params.push(now, now);
+      }
     }
     return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
   }
@@ -528,15 +570,15 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     async listCases(query: CaseQuery = {}): Promise<CasePage> {
       open();
       const w = where(query);
-      const sortColumn = { createdAt: 'created_at', updatedAt: 'updated_at', priority: 'priority_rank' }[
-        query.sort ?? 'updatedAt'
-      ];
+      const sortColumn = SQL_SORT[query.sort ?? 'updatedAt'];
       const dir = (query.order ?? 'desc') === 'asc' ? 'ASC' : 'DESC';
       const total = Number(
         (db.prepare(`SELECT COUNT(*) AS n FROM cases ${w.sql}`).get(...w.params) as Row).n,
       );
       const rows = db
-        .prepare(`SELECT data FROM cases ${w.sql} ORDER BY ${sortColumn} ${dir}, id ${dir} LIMIT ? OFFSET ?`)
+        .prepare(
+          `SELECT data FROM cases ${w.sql} ORDER BY (${sortColumn}) IS NULL, ${sortColumn} ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+        )
         .all(...w.params, query.limit ?? -1, query.offset ?? 0) as Row[];
       return { cases: rows.map((r) => JSON.parse(String(r.data)) as Case), total };
     },

@@ -55,15 +55,54 @@ export interface StepWrite {
   deliveries: Delivery[];
 }
 
+/** Columns a case list sorts by. Empty values (no name, no score, no SLA clock) sort last. */
+export const CASE_SORT_COLUMNS = [
+  'id',
+  'status',
+  'priority',
+  'segment',
+  'owner',
+  'customerEmail',
+  'customerName',
+  'nps',
+  'csat',
+  'createdAt',
+  'updatedAt',
+  'slaDue',
+] as const;
+export type CaseSortColumn = (typeof CASE_SORT_COLUMNS)[number];
+
+/** SLA states a case list filters by: a running clock due within {@link SLA_DUE_SOON_MS}, or breached. */
+export const SLA_STATES = ['dueSoon', 'breached'] as const;
+export type SlaState = (typeof SLA_STATES)[number];
+/** "Due soon" means due within 4 hours. */
+export const SLA_DUE_SOON_MS = 4 * 60 * 60 * 1000;
+
 export interface CaseQuery {
   status?: CaseStatus | CaseStatus[];
   priority?: Priority | Priority[];
+  /** Exact segment ids (the runtime widens each known segment to its subtree before asking the store). */
   segment?: string | string[];
   owner?: string | string[];
-  /** Matches a case id exactly, or a customer email case-insensitively (substring). */
+  /**
+   * Matches a case id prefix, or part of the customer email or name, case-insensitively
+   * (ASCII letters fold in every store).
+   */
   search?: string;
-  /** Default `updatedAt` descending (newest activity first). */
-  sort?: 'createdAt' | 'updatedAt' | 'priority';
+  /**
+   * `dueSoon`: an SLA clock still running (first response not yet given, or resolution, on a
+   * case that is not resolved) is due at or after `now` and within 4 hours of it. `breached`: a
+   * breach was recorded, or a running clock is past due at `now`.
+   */
+  sla?: SlaState;
+  /** The instant `sla` is judged at (ISO, UTC). Default: the time of the call. */
+  now?: string;
+  /** Cases created at or after this instant (ISO, UTC). */
+  from?: string;
+  /** Cases created before this instant (ISO, UTC). */
+  to?: string;
+  /** Default `updatedAt` descending (newest activity first). `slaDue`: the earliest running SLA clock. */
+  sort?: CaseSortColumn;
   order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;

@@ -116,9 +116,12 @@ describe('the actor is who signed in', () => {
     const csv = await raw(server.url, 'GET', '/v1/cases.csv', { host: host(), ...ines });
     expect(csv.text).toContain('roma@example.com');
     expect(csv.text).not.toContain('madrid@example.com');
+    // The console page is the app's shell (no data); the case itself comes only from the API.
     const page = await raw(server.url, 'GET', `/cases/${madridCase}`, { host: host(), cookie: ines.cookie! });
-    expect(page.status).toBe(404);
     expect(page.text).not.toContain('madrid@example.com');
+    const api = await raw(server.url, 'GET', `/v1/cases/${madridCase}/feedback`, { host: host(), ...ines });
+    expect(api.status).toBe(403);
+    expect(api.text).not.toContain('madrid@example.com');
     // Eva manages Europe, above Spain and Italy: she sees both.
     const eva = await server.signIn('eva');
     expect((await raw(server.url, 'GET', '/v1/cases', { host: host(), ...eva })).json.total).toBe(2);

@@ -57,9 +57,17 @@ export const ROUTE_NEEDS: readonly { method: string; path: string; need: Need }[
   { method: 'GET', path: '/auth/signed-out', need: 'public' },
   // The console: every other page needs a signed-in reader (see `consoleNeed`).
   { method: 'GET', path: '/', need: 'read' },
+  { method: 'GET', path: '/cases', need: 'read' },
   { method: 'GET', path: '/cases/:id', need: 'read' },
-  { method: 'GET', path: '/console.css', need: 'read' },
-  { method: 'GET', path: '/console.js', need: 'read' },
+  { method: 'GET', path: '/rules', need: 'read' },
+  { method: 'GET', path: '/rules/:kind/:id', need: 'read' },
+  { method: 'GET', path: '/assets/:file', need: 'read' },
+  // Cases API for the console (cases-routes.ts); each case route checks the caller's scope too.
+  { method: 'GET', path: '/v1/org', need: 'read' },
+  { method: 'GET', path: '/v1/templates', need: 'read' },
+  { method: 'GET', path: '/v1/cases/:id/actions', need: 'read' },
+  { method: 'GET', path: '/v1/cases/:id/feedback', need: 'read' },
+  { method: 'POST', path: '/v1/cases/:id/inform/preview', need: 'read' },
 ];
 
 const compiled = ROUTE_NEEDS.map((r) => ({
