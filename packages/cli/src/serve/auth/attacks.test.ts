@@ -191,6 +191,20 @@ describe('browser protections', () => {
   });
 });
 
+describe('survey webhooks', () => {
+  it('need no token: an Authorization header of their own is left to the vendor check', async () => {
+    const r = await raw(
+      server.url,
+      'POST',
+      '/v1/inbound/typeform',
+      { host: host(), 'content-type': 'application/json', authorization: 'Basic dmVuZG9yOnNlY3JldA==' },
+      '{}',
+    );
+    expect(r.status).toBe(401);
+    expect(r.json.error.code).toBe('INVALID_SIGNATURE');
+  });
+});
+
 describe('who did what is kept', () => {
   it('records who informed the customer and the message, and who took an export', async () => {
     const id = await capture('spain', 'told@example.com');
