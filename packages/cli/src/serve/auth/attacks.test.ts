@@ -132,6 +132,8 @@ describe('browser protections', () => {
       // From another site: the browser names it in Origin.
       { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded', ...sara },
       { 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain', ...sara },
+      // A sandboxed frame or data: page posts with Origin "null".
+      { origin: 'null', 'content-type': 'application/json', ...sara },
       // Same site but without the CSRF token, or not JSON.
       { 'content-type': 'application/json', cookie: sara.cookie! },
       { 'content-type': 'text/plain', ...sara },
@@ -144,6 +146,7 @@ describe('browser protections', () => {
       expect([403, 415]).toContain(r.status);
     }
     expect(codes).toEqual([
+      'CROSS_SITE_REFUSED',
       'CROSS_SITE_REFUSED',
       'CROSS_SITE_REFUSED',
       'CSRF_TOKEN_INVALID',

@@ -67,7 +67,8 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   h.set('content-security-policy', CONTENT_SECURITY_POLICY);
   h.set('x-frame-options', 'DENY');
   h.set('x-content-type-options', 'nosniff');
-  h.set('referrer-policy', 'no-referrer');
+  // Not `no-referrer`: with it browsers send `Origin: null` on our own form posts.
+  h.set('referrer-policy', 'same-origin');
   h.set('cross-origin-opener-policy', 'same-origin');
   if (!h.has('cache-control')) h.set('cache-control', 'no-store');
 };
@@ -98,6 +99,8 @@ function originAllowed(c: Context, s: AuthSettings): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site && site !== 'same-origin' && site !== 'none') return false;
   if (origin === undefined) return true;
+  // A browser that hides the origin still says (in a header pages cannot set) where it came from.
+  if (origin === 'null') return site === 'same-origin';
   if (s.publicOrigin && origin === s.publicOrigin) return true;
   try {
     const u = new URL(origin);
