@@ -194,6 +194,24 @@ describe('browser protections', () => {
   });
 });
 
+describe('sign-in redirects', () => {
+  it('go back only to a page of this site', async () => {
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/auth/logout']) {
+      const r = await raw(server.url, 'GET', `/auth/signin?next=${encodeURIComponent(next)}`, {
+        host: host(),
+        cookie: sara.cookie!,
+      });
+      expect(r.status).toBe(302);
+      expect(r.headers.location).toBe('/');
+    }
+    const ok = await raw(server.url, 'GET', '/auth/signin?next=%2Fcases%2Fx%3Fa%3D1', {
+      host: host(),
+      cookie: sara.cookie!,
+    });
+    expect(ok.headers.location).toBe('/cases/x?a=1');
+  });
+});
+
 describe('survey webhooks', () => {
   it('need no token: an Authorization header of their own is left to the vendor check', async () => {
     const r = await raw(
