@@ -336,6 +336,41 @@ describe('secure by default', () => {
     }
   });
 
+  it("behind a TLS proxy: allows publicUrl's host and origin, and sets Secure __Host- cookies", async () => {
+    const s = await startServer(
+      parseConfig({ ...base, http: { port: 0, publicUrl: 'https://cx.example.com' } }, process.cwd()),
+      { logger: () => {} },
+    );
+    try {
+      const proxied = { host: 'cx.example.com' };
+      expect((await raw(s.url, 'GET', '/healthz', proxied)).status).toBe(200);
+      expect((await raw(s.url, 'GET', '/healthz', { host: 'cx.example.com.evil.example' })).status).toBe(421);
+      const page = await raw(s.url, 'GET', '/auth/dev', proxied);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
+      const signIn = await raw(
+        s.url,
+        'POST',
+        '/auth/dev',
+        { ...proxied, origin: 'https://cx.example.com', 'content-type': 'application/x-www-form-urlencoded' },
+        new URLSearchParams({ person: 'sara', csrf }).toString(),
+      );
+      expect(signIn.status).toBe(303);
+      const cookie = String(signIn.headers['set-cookie']);
+      expect(cookie).toMatch(/^__Host-closedloop_session=/);
+      expect(cookie).toContain('Secure');
+      const foreign = await raw(
+        s.url,
+        'POST',
+        '/auth/dev',
+        { ...proxied, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+        new URLSearchParams({ person: 'sara', csrf }).toString(),
+      );
+      expect(foreign.status).toBe(403);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('rejects unknown roles in the directory, naming the person', () => {
     expect(() =>
       parseConfig({ ...base, directory: [{ ...people[0]!, roles: ['superuser'] }] }, process.cwd()),
