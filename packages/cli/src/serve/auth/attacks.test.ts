@@ -135,6 +135,8 @@ describe('browser protections', () => {
       // From another site: the browser names it in Origin.
       { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded', ...sara },
       { 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain', ...sara },
+      // A sandboxed frame or data: page posts with Origin "null".
+      { origin: 'null', 'content-type': 'application/json', ...sara },
       // Same site but without the CSRF token, or not JSON.
       { 'content-type': 'application/json', cookie: sara.cookie! },
       { 'content-type': 'text/plain', ...sara },
@@ -147,6 +149,7 @@ describe('browser protections', () => {
       expect([403, 415]).toContain(r.status);
     }
     expect(codes).toEqual([
+      'CROSS_SITE_REFUSED',
       'CROSS_SITE_REFUSED',
       'CROSS_SITE_REFUSED',
       'CSRF_TOKEN_INVALID',
@@ -191,6 +194,38 @@ describe('browser protections', () => {
     expect(tool.json.error.code).toBe('UNKNOWN_TOOL');
     expect(tool.text).not.toContain('typeform');
     expect(tool.text).not.toContain('delighted');
+  });
+});
+
+describe('sign-in redirects', () => {
+  it('go back only to a page of this site', async () => {
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/auth/logout']) {
+      const r = await raw(server.url, 'GET', `/auth/signin?next=${encodeURIComponent(next)}`, {
+        host: host(),
+        cookie: sara.cookie!,
+      });
+      expect(r.status).toBe(302);
+      expect(r.headers.location).toBe('/');
+    }
+    const ok = await raw(server.url, 'GET', '/auth/signin?next=%2Fcases%2Fx%3Fa%3D1', {
+      host: host(),
+      cookie: sara.cookie!,
+    });
+    expect(ok.headers.location).toBe('/cases/x?a=1');
+  });
+});
+
+describe('survey webhooks', () => {
+  it('need no token: an Authorization header of their own is left to the vendor check', async () => {
+    const r = await raw(
+      server.url,
+      'POST',
+      '/v1/inbound/typeform',
+      { host: host(), 'content-type': 'application/json', authorization: 'Basic dmVuZG9yOnNlY3JldA==' },
+      '{}',
+    );
+    expect(r.status).toBe(401);
+    expect(r.json.error.code).toBe('INVALID_SIGNATURE');
   });
 });
 
@@ -299,6 +334,41 @@ describe('secure by default', () => {
       });
       expect(got).toBe('');
       first.destroy();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("behind a TLS proxy: allows publicUrl's host and origin, and sets Secure __Host- cookies", async () => {
+    const s = await startServer(
+      parseConfig({ ...base, http: { port: 0, publicUrl: 'https://cx.example.com' } }, process.cwd()),
+      { logger: () => {} },
+    );
+    try {
+      const proxied = { host: 'cx.example.com' };
+      expect((await raw(s.url, 'GET', '/healthz', proxied)).status).toBe(200);
+      expect((await raw(s.url, 'GET', '/healthz', { host: 'cx.example.com.evil.example' })).status).toBe(421);
+      const page = await raw(s.url, 'GET', '/auth/dev', proxied);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
+      const signIn = await raw(
+        s.url,
+        'POST',
+        '/auth/dev',
+        { ...proxied, origin: 'https://cx.example.com', 'content-type': 'application/x-www-form-urlencoded' },
+        new URLSearchParams({ person: 'sara', csrf }).toString(),
+      );
+      expect(signIn.status).toBe(303);
+      const cookie = String(signIn.headers['set-cookie']);
+      expect(cookie).toMatch(/^__Host-closedloop_session=/);
+      expect(cookie).toContain('Secure');
+      const foreign = await raw(
+        s.url,
+        'POST',
+        '/auth/dev',
+        { ...proxied, origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+        new URLSearchParams({ person: 'sara', csrf }).toString(),
+      );
+      expect(foreign.status).toBe(403);
     } finally {
       await s.close();
     }

@@ -1,5 +1,6 @@
 import type { Person, Segment, Store } from '@closedloop/core';
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import type { Logger } from '../log.ts';
 import { allows, type CaseScope, caseScopeOf, needText, rolesOf } from './access.ts';
 import { hmac, sameText } from './crypto.ts';
@@ -8,7 +9,14 @@ import { hostAllowed } from './hosts.ts';
 import { type OidcSettings, registerOidc } from './oidc.ts';
 import { signedOutPage, signInPage } from './pages.ts';
 import { isApiPath, needOf } from './routes.ts';
-import { clearSession, csrfTokenOf, readSession, type Session, type SessionSettings } from './session.ts';
+import {
+  clearSession,
+  csrfTokenOf,
+  readSession,
+  type Session,
+  type SessionSettings,
+  sessionCookieName,
+} from './session.ts';
 import { principalOfToken } from './tokens.ts';
 import type { Principal } from './types.ts';
 
@@ -59,7 +67,8 @@ export const securityHeaders: MiddlewareHandler = async (c, next) => {
   h.set('content-security-policy', CONTENT_SECURITY_POLICY);
   h.set('x-frame-options', 'DENY');
   h.set('x-content-type-options', 'nosniff');
-  h.set('referrer-policy', 'no-referrer');
+  // Not `no-referrer`: with it browsers send `Origin: null` on our own form posts.
+  h.set('referrer-policy', 'same-origin');
   h.set('cross-origin-opener-policy', 'same-origin');
   if (!h.has('cache-control')) h.set('cache-control', 'no-store');
 };
@@ -90,6 +99,8 @@ function originAllowed(c: Context, s: AuthSettings): boolean {
   const site = c.req.header('sec-fetch-site');
   if (site && site !== 'same-origin' && site !== 'none') return false;
   if (origin === undefined) return true;
+  // A browser that hides the origin still says (in a header pages cannot set) where it came from.
+  if (origin === 'null') return site === 'same-origin';
   if (s.publicOrigin && origin === s.publicOrigin) return true;
   try {
     const u = new URL(origin);
@@ -123,11 +134,15 @@ export function installAuth(app: Hono, s: AuthSettings): void {
     if (unsafe && !originAllowed(c, s))
       return jsonError(c, 403, 'CROSS_SITE_REFUSED', 'A state change from another site is refused');
 
-    // Who is asking: a bearer token, else the session cookie.
+    const path = c.req.path;
+    const need = needOf(c.req.method, path);
+    // Who is asking: a bearer token, else the session cookie. (A webhook's own Authorization
+    // header on a public route is the adapter's business, not a token.)
     let principal: Principal | undefined;
     let session: Session | undefined;
     const authorization = c.req.header('authorization');
-    if (authorization !== undefined) {
+    const hadSession = getCookie(c, sessionCookieName(s.sessions)) !== undefined;
+    if (authorization !== undefined && need !== 'public') {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
       principal = m ? await principalOfToken(s.store, m[1]!) : undefined;
       if (!principal)
@@ -137,7 +152,7 @@ export function installAuth(app: Hono, s: AuthSettings): void {
           'INVALID_TOKEN',
           'The bearer token is unknown or revoked: create one with `closedloop tokens create`',
         );
-    } else {
+    } else if (authorization === undefined) {
       session = readSession(c, s.sessions);
       principal = session ? personPrincipal(s, session) : undefined;
       if (session && !principal) clearSession(c, s.sessions);
@@ -148,8 +163,6 @@ export function installAuth(app: Hono, s: AuthSettings): void {
       c.set('csrfToken', session ? csrfTokenOf(s.sessions, session) : '');
     }
 
-    const path = c.req.path;
-    const need = needOf(c.req.method, path);
     if (!allows(principal, need)) {
       if (principal)
         return jsonError(
@@ -161,7 +174,10 @@ export function installAuth(app: Hono, s: AuthSettings): void {
         );
       if (!isApiPath(path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) {
         const next = c.req.url.slice(new URL(c.req.url).origin.length);
-        return c.redirect(`/auth/signin?next=${encodeURIComponent(next)}`, 302);
+        return c.redirect(
+          `/auth/signin?next=${encodeURIComponent(next)}${hadSession ? '&expired=1' : ''}`,
+          302,
+        );
       }
       c.header('www-authenticate', 'Bearer');
       return jsonError(

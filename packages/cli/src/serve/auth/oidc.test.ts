@@ -214,7 +214,7 @@ describe('OpenID Connect sign-in', () => {
           cookie: `${cookie.name}=${cookie.value}`,
         });
         expect(pageAfter.status).toBe(302);
-        expect(pageAfter.headers.location).toContain('/auth/signin');
+        expect(pageAfter.headers.location).toBe('/auth/signin?next=%2F&expired=1');
       } finally {
         vi.useRealTimers();
       }
