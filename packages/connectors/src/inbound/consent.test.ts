@@ -35,6 +35,7 @@ describe('consent mapping', () => {
     expect(bad).toEqual({
       success: false,
       error: expect.stringMatching(/^consent: "maybe" is not a yes\/no value/),
+      issues: [{ path: 'consent', message: expect.stringContaining('yes/no') }],
     });
     expect(['sí', 'TAK', 'sì', '1', true].map(parseConsent)).toEqual([true, true, true, true, true]);
     expect(['nie', 'No', '0', false].map(parseConsent)).toEqual([false, false, false, false]);
