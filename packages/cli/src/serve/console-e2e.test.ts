@@ -76,8 +76,11 @@ test('an agent works a case from the inbox to resolved and informed, in the brow
     'console',
     (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && failures.push(m.text()),
   );
-  await openAs(page, `${server.url}/cases`, 'sara');
+  // Eva manages Europe: she sees Spain's and Italy's cases.
+  await openAs(page, `${server.url}/cases`, 'eva');
   await page.getByRole('heading', { name: 'Cases' }).waitFor();
+  // A manager starts on their own cases; Eva's segments hold all of them.
+  await page.getByText('My segments', { exact: true }).click();
   await page.getByText('Cases 1–25 of 31').waitFor();
   await accessible(page, 'inbox');
 
@@ -146,6 +149,10 @@ test('a move the loop refuses explains itself in words, with the allowed segment
   const id = await capture(200, { customer: { email: 'x200@example.com', segment: 'spain' } });
   const page = await browser.newPage();
   await openAs(page, `${server.url}/cases/${id}`, 'sara');
+  await page
+    .getByLabel('Move to segment')
+    .locator('option', { hasText: 'Italy' })
+    .waitFor({ state: 'attached' });
   const segments = await page.getByLabel('Move to segment').locator('option').allTextContents();
   expect(segments).toEqual(['(keep Spain)', 'Italy']);
   // Someone else resolves the case meanwhile; this page still offers "escalated".

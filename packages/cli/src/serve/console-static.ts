@@ -31,7 +31,7 @@ function headers(c: Context, type: string, immutable: boolean): void {
   c.header('content-type', type);
   c.header('content-security-policy', CONSOLE_CSP);
   c.header('x-content-type-options', 'nosniff');
-  c.header('referrer-policy', 'no-referrer');
+  c.header('referrer-policy', 'same-origin');
   c.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-store');
 }
 
