@@ -30,6 +30,7 @@ import type { StepWrite } from '../src/stores/store.ts';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const CONCURRENCY = 16;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const people = [
   { id: 'ana', name: 'Ana', email: 'ana@example.com' },
@@ -166,8 +167,19 @@ const dir = mkdtempSync(join(tmpdir(), 'closedloop-bench-'));
 try {
   // Warm up the JIT on a small run so the first measured one is not penalised.
   await runEmbedded(memoryStore());
-  const bare = runBare();
-  const memory = await runEmbedded(memoryStore());
+  // The machine may be shared: the bare reference and the memory store run alternately, ROUNDS
+  // times each, and each keeps its best round (the least disturbed one), so the ratio compares
+  // like with like.
+  const bareRounds: ReturnType<typeof runBare>[] = [];
+  const memoryRounds: Awaited<ReturnType<typeof runEmbedded>>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    bareRounds.push(runBare());
+    memoryRounds.push(await runEmbedded(memoryStore()));
+  }
+  const best = <T extends { loopsPerSecond: number }>(runs: T[]) =>
+    runs.reduce((a, b) => (b.loopsPerSecond > a.loopsPerSecond ? b : a));
+  const bare = best(bareRounds);
+  const memory = best(memoryRounds);
   const sqlite = await runEmbedded(sqliteStore({ path: join(dir, 'embedded.sqlite'), synchronous: 'FULL' }));
   // The rows for the raw reference: the steps of the same captures, recorded on a memory store
   // (so the measured run carries no recording), encoded exactly as the SQLite store encodes them.
@@ -179,6 +191,11 @@ try {
   const results = {
     feedback: N,
     concurrency: CONCURRENCY,
+    rounds: ROUNDS,
+    roundsLoopsPerSecond: {
+      bare: bareRounds.map((r) => r.loopsPerSecond),
+      memory: memoryRounds.map((r) => r.loopsPerSecond),
+    },
     memory: { ...memory, ratioToBare: memory.loopsPerSecond / bare.loopsPerSecond },
     sqlite: {
       ...sqlite,
@@ -198,7 +215,7 @@ try {
   const ok = (pass: boolean) => (pass ? '✔' : '✘');
   const md = `## Embedded runtime (core)
 
-${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 outbox effects), capture() → case committed with its effects. ${measuredOn(CONCURRENCY)}
+${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 outbox effects), capture() → case committed with its effects; memory store and its reference: best of ${ROUNDS} alternating rounds. ${measuredOn(CONCURRENCY)}
 
 | run | in flight | loops/s | reference (same run, same inputs) | reference loops/s | ratio | target | p50 capture | p99 capture | heap Δ |
 |---|---:|---:|---|---:|---:|---|---:|---:|---:|
