@@ -1,6 +1,6 @@
 // `pnpm bench [-- --out DIR] [NAME…]`: runs every package benchmark (packages/*/bench/*.bench.ts,
 // or those whose path contains a NAME) one after another, each in its own Node process, then
-// gathers their Markdown sections into README.md.
+// gathers their Markdown sections into README.md. `--readme` only gathers (runs nothing).
 // Default output: bench/results/*.json + *.md and bench/README.md (the committed figures).
 // With --out DIR everything goes to DIR (DIR/README.md included), so a run leaves the checkout clean.
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 const root = join(import.meta.dirname, '..');
 const args = process.argv.slice(2).filter((a) => a !== '--');
 let out: string | undefined;
+let readmeOnly = false;
 const only: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -17,6 +18,7 @@ for (let i = 0; i < args.length; i++) {
     out = args[++i];
     if (!out) throw new Error('--out needs a folder: pnpm bench -- --out /tmp/bench');
   } else if (a.startsWith('--out=')) out = a.slice('--out='.length);
+  else if (a === '--readme') readmeOnly = true;
   else only.push(a);
 }
 const resultsDir = out ? resolve(out) : join(root, 'bench', 'results');
@@ -32,7 +34,7 @@ const files = readdirSync(join(root, 'packages'))
           .map((f) => join(dir, f))
       : [];
   })
-  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+  .filter((f) => !readmeOnly && (only.length === 0 || only.some((o) => f.includes(o))));
 
 let failed = false;
 for (const file of files) {
