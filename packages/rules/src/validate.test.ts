@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { defineOperator, validateRuleFile } from '@closedloop/rules';
 import { describe, expect, it } from 'vitest';
 
