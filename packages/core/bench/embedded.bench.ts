@@ -23,13 +23,14 @@ import {
   sqliteStore,
 } from '@closedloop/core';
 import { createActor } from 'xstate';
-import { writeResults } from '../../../bench/results.ts';
+import { measuredOn, writeResults } from '../../../bench/results.ts';
 import { encodeStep, SQLITE_SCHEMA } from '../src/stores/sqlite.ts';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const CONCURRENCY = 16;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const people = [
   { id: 'ana', name: 'Ana', email: 'ana@example.com' },
@@ -166,8 +167,19 @@ const dir = mkdtempSync(join(tmpdir(), 'closedloop-bench-'));
 try {
   // Warm up the JIT on a small run so the first measured one is not penalised.
   await runEmbedded(memoryStore());
-  const bare = runBare();
-  const memory = await runEmbedded(memoryStore());
+  // The machine may be shared: the bare reference and the memory store run alternately, ROUNDS
+  // times each, and each keeps its best round (the least disturbed one), so the ratio compares
+  // like with like.
+  const bareRounds: ReturnType<typeof runBare>[] = [];
+  const memoryRounds: Awaited<ReturnType<typeof runEmbedded>>[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    bareRounds.push(runBare());
+    memoryRounds.push(await runEmbedded(memoryStore()));
+  }
+  const best = <T extends { loopsPerSecond: number }>(runs: T[]) =>
+    runs.reduce((a, b) => (b.loopsPerSecond > a.loopsPerSecond ? b : a));
+  const bare = best(bareRounds);
+  const memory = best(memoryRounds);
   const sqlite = await runEmbedded(sqliteStore({ path: join(dir, 'embedded.sqlite'), synchronous: 'FULL' }));
   // The rows for the raw reference: the steps of the same captures, recorded on a memory store
   // (so the measured run carries no recording), encoded exactly as the SQLite store encodes them.
@@ -179,7 +191,11 @@ try {
   const results = {
     feedback: N,
     concurrency: CONCURRENCY,
-    node: process.version,
+    rounds: ROUNDS,
+    roundsLoopsPerSecond: {
+      bare: bareRounds.map((r) => r.loopsPerSecond),
+      memory: memoryRounds.map((r) => r.loopsPerSecond),
+    },
     memory: { ...memory, ratioToBare: memory.loopsPerSecond / bare.loopsPerSecond },
     sqlite: {
       ...sqlite,
@@ -189,25 +205,23 @@ try {
     },
     reference: { bareZodXstate: bare, rawSqlitePerCaptureTx: rawPerCapture, rawSqliteBatchedTx: rawBatched },
     targets: {
-      memoryLoopsPerSecond: 10_000,
-      memoryRatioToBare: 0.5,
-      sqliteLoopsPerSecond: 10_000,
-      sqliteRatioToRaw: 0.3,
+      memoryRatioToBare: 0.8,
+      sqliteRatioToRawBatched: 0.6,
       sqliteP99ms: 5,
     },
   };
   const f = (n: number) => Math.round(n).toLocaleString('en-US');
+  const pc = (r: number) => `${(r * 100).toFixed(0)}%`;
+  const ok = (pass: boolean) => (pass ? '✔' : '✘');
   const md = `## Embedded runtime (core)
 
-${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 outbox effects), ${CONCURRENCY} captures in flight, ${process.version}.
+${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 outbox effects), capture() → case committed with its effects; memory store and its reference: best of ${ROUNDS} alternating rounds. ${measuredOn(CONCURRENCY)}
 
-| run | loops/s | p50 capture | p99 capture | heap Δ | vs reference |
-|---|---:|---:|---:|---:|---|
-| memory store | ${f(memory.loopsPerSecond)} | ${memory.p50ms.toFixed(2)} ms | ${memory.p99ms.toFixed(2)} ms | ${memory.heapDeltaMb.toFixed(0)} MB | ${(results.memory.ratioToBare * 100).toFixed(0)}% of bare zod+xstate (target ≥ 50%, ≥ 10,000/s) |
-| SQLite store, synchronous=FULL, group commit | ${f(sqlite.loopsPerSecond)} | ${sqlite.p50ms.toFixed(2)} ms | ${sqlite.p99ms.toFixed(2)} ms | ${sqlite.heapDeltaMb.toFixed(0)} MB | ${(results.sqlite.ratioToRawBatched * 100).toFixed(0)}% of raw node:sqlite in ${CONCURRENCY}-row transactions; ${(results.sqlite.ratioToRawPerCapture * 100).toFixed(0)}% of one transaction per capture (target ≥ 30%, ≥ 10,000/s, p99 < 5 ms) |
-| reference: bare zod parse + xstate actor start | ${f(bare.loopsPerSecond)} | | | | |
-| reference: raw node:sqlite, the same rows into the same schema, ${CONCURRENCY} captures per transaction | ${f(rawBatched.loopsPerSecond)} | | | | |
-| reference: raw node:sqlite, the same rows into the same schema, one transaction per capture | ${f(rawPerCapture.loopsPerSecond)} | | | | |
+| run | in flight | loops/s | reference (same run, same inputs) | reference loops/s | ratio | target | p50 capture | p99 capture | heap Δ |
+|---|---:|---:|---|---:|---:|---|---:|---:|---:|
+| memory store | ${CONCURRENCY} | ${f(memory.loopsPerSecond)} | bare zod parse + xstate actor start | ${f(bare.loopsPerSecond)} | ${pc(results.memory.ratioToBare)} | ≥ 80% ${ok(results.memory.ratioToBare >= 0.8)} | ${memory.p50ms.toFixed(2)} ms | ${memory.p99ms.toFixed(2)} ms | ${memory.heapDeltaMb.toFixed(0)} MB |
+| SQLite store, synchronous=FULL, group commit | ${CONCURRENCY} | ${f(sqlite.loopsPerSecond)} | raw node:sqlite, the same rows into the same schema, ${CONCURRENCY} captures per transaction | ${f(rawBatched.loopsPerSecond)} | ${pc(results.sqlite.ratioToRawBatched)} | ≥ 60% ${ok(results.sqlite.ratioToRawBatched >= 0.6)}, p99 < 5 ms ${ok(sqlite.p99ms < 5)} | ${sqlite.p50ms.toFixed(2)} ms | ${sqlite.p99ms.toFixed(2)} ms | ${sqlite.heapDeltaMb.toFixed(0)} MB |
+| SQLite store (the same run) | ${CONCURRENCY} | ${f(sqlite.loopsPerSecond)} | raw node:sqlite, the same rows, one transaction per capture | ${f(rawPerCapture.loopsPerSecond)} | ${pc(results.sqlite.ratioToRawPerCapture)} | | | | |
 `;
   writeResults('core', results, md);
 } finally {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
-import { writeResults } from '../../../bench/results.ts';
+import { measuredOn, writeResults } from '../../../bench/results.ts';
 import { startPostgres } from '../../../test/postgres.ts';
 import { SegmentTree } from '../src/domain/people.ts';
 import { type Analytics, createAnalytics } from '../src/learn/analytics.ts';
@@ -442,7 +442,7 @@ async function main() {
   const metricNames = Object.keys(results[0]!.metricsOverAllRows);
   const markdown = `## Inner-loop analytics (core/learn)
 
-${N.toLocaleString('en')} feedback rows over 52 weeks (30 segments in 3 levels, 5 touchpoints, 6 languages, 1–2 topics per answer, a case per identified detractor, re-surveys of resolved cases), bulk-inserted into each store's schema; loop snapshots carry the feedback, the case and the classification as the runtime's do. Weekly report = \`buildReport(analytics, { cadence: 'weekly' })\`: summary (NPS + CI, previous week, CSAT, responses, recovery, SLA breach rate, response-time p50/p90), 12-week NPS trend, by segment / touchpoint / language, topics vs previous week, root-cause Pareto, backlog. Median of 5 runs after a warm-up; ${process.version}, 2 cores.${WITH_PG ? '' : ' PostgreSQL skipped (BENCH_LEARN_PG=0).'}
+${N.toLocaleString('en')} feedback rows over 52 weeks (30 segments in 3 levels, 5 touchpoints, 6 languages, 1–2 topics per answer, a case per identified detractor, re-surveys of resolved cases), bulk-inserted into each store's schema; loop snapshots carry the feedback, the case and the classification as the runtime's do. Weekly report = \`buildReport(analytics, { cadence: 'weekly' })\`: summary (NPS + CI, previous week, CSAT, responses, recovery, SLA breach rate, response-time p50/p90), 12-week NPS trend, by segment / touchpoint / language, topics vs previous week, root-cause Pareto, backlog. Median of 5 runs after a warm-up, one report at a time; no same-run reference: the target column is the reference. ${measuredOn(1)}${WITH_PG ? '' : ' PostgreSQL skipped (BENCH_LEARN_PG=0).'}
 
 | store | feedback rows | cases | weekly report, whole company | weekly, segment EU | daily / monthly / quarterly | target |
 |---|---:|---:|---:|---:|---:|---|

@@ -1,11 +1,10 @@
 // Benchmark: the compiled closedloop rules engine against json-rules-engine 7 in the same run, on a
 // 25-rule and a 250-rule routing set over 100,000 generated facts.
 // Run: node --conditions=@closedloop/source --expose-gc packages/rules/bench/rules.bench.ts
-// Writes bench/results/rules.json and bench/results/rules.md (from the repository root).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Writes rules.json and rules.md into the results folder (bench/results/, or BENCH_OUT).
 import { CX_OPERATORS, createRulesEngine, type Facts, type Rule } from '@closedloop/rules';
 import { Engine, Operator } from 'json-rules-engine';
+import { measuredOn, writeResults } from '../../../bench/results.ts';
 
 const FACTS = 100_000;
 const ORACLE_SAMPLE: Record<number, number> = { 25: 5_000, 250: 1_000 };
@@ -175,7 +174,7 @@ for (const size of [25, 250]) {
 const md = [
   '## Rules engine (rules)',
   '',
-  `Routing rule sets over ${FACTS.toLocaleString('en')} generated facts; Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  `Routing rule sets over ${FACTS.toLocaleString('en')} generated facts, one decision at a time; the reference (json-rules-engine) in the same run, in the rows beside. ${measuredOn(1)}`,
   'json-rules-engine 7.3.1 is measured on a sample of the same facts (the first N), sequential `await engine.run(facts)`;',
   'closedloop runs all of them. "Identical" compares, on the sample, each priority group (in order) and the rules fired in it (as a set).',
   '',
@@ -197,11 +196,4 @@ const md = [
   }),
   '',
 ].join('\n');
-const out = join(process.cwd(), 'bench', 'results');
-mkdirSync(out, { recursive: true });
-writeFileSync(
-  join(out, 'rules.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, results }, null, 2)}\n`,
-);
-writeFileSync(join(out, 'rules.md'), md);
-process.stdout.write(md);
+writeResults('rules', { facts: FACTS, results }, md);

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { defineOperator, validateRuleFile } from '@closedloop/rules';
 import { describe, expect, it } from 'vitest';
 
@@ -211,7 +210,8 @@ describe('validateRuleFile', () => {
     expect(bad.errors[0]?.hint).toBe('write a number of characters');
   });
 
-  it('validates a 1,000-rule file in under 100 ms', () => {
+  // Speed is measured by `pnpm bench` (bench/README.md), not asserted in a test.
+  it('validates a 1,000-rule file, with the same result every time', () => {
     const rules = Array.from({ length: 1000 }, (_, i) =>
       rule(
         `r${i}`,
@@ -231,14 +231,9 @@ describe('validateRuleFile', () => {
       ),
     );
     const text = file(rules);
-    validateRuleFile(text); // warm up the schema compiler
-    // Best of three, so a busy CI machine measures the validator rather than its neighbours.
-    let ms = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < 3; i++) {
-      const start = performance.now();
-      expect(validateRuleFile(text).ok).toBe(true);
-      ms = Math.min(ms, performance.now() - start);
-    }
-    expect(ms).toBeLessThan(100);
+    const first = validateRuleFile(text);
+    expect(first.ok).toBe(true);
+    expect(first.file?.rules).toHaveLength(1000);
+    expect(validateRuleFile(text)).toEqual(first);
   });
 });

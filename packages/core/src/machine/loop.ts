@@ -65,7 +65,25 @@ export interface StepResult {
 /** Feeds one event to a stored loop, purely. */
 export function stepLoop(machine: LoopMachine, snapshot: LoopSnapshot, event: LoopEvent): StepResult {
   const restored = machine.resolveState({ value: stateValue(snapshot.state), context: snapshot.context });
-  const next = machine.transition(restored, event, scopeOf(machine));
+  return transitionFrom(machine, restored, snapshot, event);
+}
+
+/**
+ * A new loop and its first event in one go: the same as `stepLoop(machine, startLoop(machine,
+ * input), event)`, without restoring the initial snapshot that was just built (the capture path).
+ */
+export function startAndStep(machine: LoopMachine, input: LoopInput, event: LoopEvent): StepResult {
+  const initial = machine.getInitialSnapshot(scopeOf(machine), input);
+  return transitionFrom(machine, initial, { state: stateOf(initial.value), context: initial.context }, event);
+}
+
+function transitionFrom(
+  machine: LoopMachine,
+  from: ReturnType<LoopMachine['resolveState']>,
+  snapshot: LoopSnapshot,
+  event: LoopEvent,
+): StepResult {
+  const next = machine.transition(from, event, scopeOf(machine));
   const accepted = next.context.version !== snapshot.context.version;
   if (!accepted) return { snapshot, accepted, effects: [] };
   return {

@@ -68,6 +68,8 @@ function notifyCase(
   changes: Change[],
   comment?: string,
 ): Effect[] {
+  // Effects are immutable once emitted: both carry the same summary.
+  const caseSummary = summary(c);
   return [
     {
       type: 'notify',
@@ -78,7 +80,7 @@ function notifyCase(
       reason,
       to: [recipient(env, c.owner)],
       cc: uniqueRecipients(env, env.segments.managers(c.segment), [c.owner]),
-      case: summary(c),
+      case: caseSummary,
       changes,
       comment,
       actor,
@@ -90,7 +92,7 @@ function notifyCase(
       caseId: c.id,
       createdAt: at,
       change: reason === 'caseCreated' ? 'created' : 'updated',
-      case: summary(c),
+      case: caseSummary,
     },
   ];
 }

@@ -12,7 +12,7 @@ type FeedbackInputParsed = ReturnType<typeof FeedbackInputSchema.parse>;
 import { parseOrThrow } from '../domain/parse.ts';
 import { Directory, type Person, type Segment, SegmentTree } from '../domain/people.ts';
 import { ClosedLoopError } from '../errors.ts';
-import { type LoopSnapshot, startLoop, stepLoop, stepLoopOrThrow } from '../machine/loop.ts';
+import { type LoopSnapshot, startAndStep, stepLoop, stepLoopOrThrow } from '../machine/loop.ts';
 import { createLoopMachine } from '../machine/machine.ts';
 import type { LoopEnv, LoopEvent, TimerName } from '../machine/types.ts';
 import { type ContactPolicy, contactRefusal, isCustomerEffect } from '../privacy/contact.ts';
@@ -178,7 +178,16 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   const connectors = checkConnectors(options.connectors ?? []);
   const clock = options.clock ?? systemClock;
   const replicaId = options.replica?.id ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const iso = (ms = clock.now()) => new Date(ms).toISOString();
+  // Several steps in the same millisecond share one timestamp string (a hot path when capturing).
+  let isoMs = Number.NaN;
+  let isoText = '';
+  const iso = (ms = clock.now()) => {
+    if (ms !== isoMs) {
+      isoText = new Date(ms).toISOString();
+      isoMs = ms;
+    }
+    return isoText;
+  };
   const onError =
     options.onError ??
     ((error: unknown, where: string) => {
@@ -202,8 +211,9 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   const locks = new Map<string, Promise<unknown>>();
   const inFlight = new Set<Promise<unknown>>();
   function withLock<T>(loopId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = locks.get(loopId) ?? Promise.resolve();
-    const run = previous.then(fn, fn);
+    const previous = locks.get(loopId);
+    // No step of this loop under way (the common case): start now rather than a tick later.
+    const run = previous ? previous.then(fn, fn) : fn();
     const tail = run.catch(() => undefined);
     locks.set(loopId, tail);
     inFlight.add(tail);
@@ -427,9 +437,8 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       const now = clock.now();
       const feedback: Feedback = { ...parsed, id: ids.feedbackId, receivedAt: parsed.receivedAt ?? iso(now) };
       const decision = await decide(feedback, now, options.learnOnly === true);
-      const start = startLoop(machine, { loopId: ids.loopId, caseId: ids.caseId, feedback });
       const event: LoopEvent = { type: 'DECIDED', decision, at: iso(now) };
-      const stepped = stepLoop(machine, start, event);
+      const stepped = startAndStep(machine, { loopId: ids.loopId, caseId: ids.caseId, feedback }, event);
       await commit(undefined, stepped.snapshot, stepped.effects, feedback);
       emit('feedback.captured', {
         loopId: ids.loopId,
