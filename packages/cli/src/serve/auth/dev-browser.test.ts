@@ -43,14 +43,23 @@ it('signs in by picking a person, comments on a case as them, and signs out', as
     await page.click('button:has-text("Sara Spain")');
     await page.waitForURL(`${server.url}/cases/${caseId}`);
 
-    await page.fill('textarea[name=body]', 'Called her back');
-    await Promise.all([page.waitForEvent('load'), page.click('button:has-text("Comment")')]);
+    // A state change from the signed-in page: the session cookie and the CSRF token from /v1/me.
+    const status = await page.evaluate(async (id) => {
+      const me = (await (await fetch('/v1/me')).json()) as { csrfToken: string };
+      const res = await fetch(`/v1/cases/${id}/comment`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken },
+        body: JSON.stringify({ body: 'Called her back' }),
+      });
+      return res.status;
+    }, caseId);
+    expect(status).toBe(200);
     const got = (await (await server.api(`/v1/cases/${caseId}`)).json()) as {
       comments: { author: string; body: string }[];
     };
     expect(got.comments).toEqual([expect.objectContaining({ author: 'sara', body: 'Called her back' })]);
 
-    await page.click('#signout');
+    await page.click('button.signout');
     await page.waitForURL(`${server.url}/auth/signed-out`);
     await page.goto(`${server.url}/`);
     expect(new URL(page.url()).pathname).toBe('/auth/signin');
