@@ -392,21 +392,23 @@ function codecFor(config: WorkerConfig, mirror: Store | undefined): PayloadCodec
 }
 
 /**
- * `closedloop-worker privacy-erase`: erases one customer on the Temporal runtime (see
- * `eraseCustomerOnTemporal`): running loops terminated, data keys destroyed, mirror erased.
+ * Runs `work` with a client on the configured Temporal namespace and the configured mirror
+ * (whose documents hold the per-customer keys), and closes both after it. `missingMirror` says
+ * what to add when the config has no mirror.
  */
-export async function runPrivacyErase(
+async function withMirrorClient<T>(
   config: WorkerConfig,
-  person: CustomerRef,
-  options: { actor: string; env?: NodeJS.ProcessEnv },
-): Promise<ErasureResult & { terminated: number }> {
+  env: NodeJS.ProcessEnv,
+  missingMirror: string,
+  work: (client: Client, mirror: ReturnType<typeof postgresStore>) => Promise<T>,
+): Promise<T> {
   if (!config.mirror) {
     throw new Error(
-      'mirror: erasure finds the person in the mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
+      `mirror: ${missingMirror}: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }`,
     );
   }
   const t = config.temporal;
-  const pool = new pg.Pool({ connectionString: mirrorUrl(config, options.env ?? process.env), max: 4 });
+  const pool = new pg.Pool({ connectionString: mirrorUrl(config, env), max: 4 });
   const mirror = postgresStore({ pool, schema: config.mirror.postgres.schema });
   const connection = await Connection.connect({ address: t.address, tls: tlsOf(t), apiKey: t.apiKey });
   try {
@@ -415,7 +417,7 @@ export async function runPrivacyErase(
       namespace: t.namespace,
       dataConverter: config.encryption ? privateDataConverter(codecFor(config, mirror)) : undefined,
     });
-    return await eraseCustomerOnTemporal(person, { client, mirror, actor: options.actor });
+    return await work(client, mirror);
   } finally {
     await connection.close();
     await mirror.close();
@@ -424,40 +426,39 @@ export async function runPrivacyErase(
 }
 
 /**
+ * `closedloop-worker privacy-erase`: erases one customer on the Temporal runtime (see
+ * `eraseCustomerOnTemporal`): running loops terminated, data keys destroyed, mirror erased.
+ */
+export function runPrivacyErase(
+  config: WorkerConfig,
+  person: CustomerRef,
+  options: { actor: string; env?: NodeJS.ProcessEnv },
+): Promise<ErasureResult & { terminated: number }> {
+  return withMirrorClient(
+    config,
+    options.env ?? process.env,
+    'erasure finds the person in the mirror',
+    (client, mirror) => eraseCustomerOnTemporal(person, { client, mirror, actor: options.actor }),
+  );
+}
+
+/**
  * `closedloop-worker mirror-backfill`: brings the loops that ran before the mirror was configured
  * into it (see `backfillMirror`). The workers must be running: they answer the queries.
  */
-export async function runMirrorBackfill(
+export function runMirrorBackfill(
   config: WorkerConfig,
   options: { since?: Date; env?: NodeJS.ProcessEnv; onProgress?: (p: BackfillProgress) => void } = {},
 ): Promise<BackfillProgress> {
-  if (!config.mirror) {
-    throw new Error(
-      'mirror: the config has no mirror: add "mirror": { "postgres": { "urlEnv": "CLOSEDLOOP_MIRROR_URL" } }',
-    );
-  }
-  const t = config.temporal;
-  const pool = new pg.Pool({ connectionString: mirrorUrl(config, options.env ?? process.env), max: 4 });
-  const mirror = postgresStore({ pool, schema: config.mirror.postgres.schema });
-  const connection = await Connection.connect({ address: t.address, tls: tlsOf(t), apiKey: t.apiKey });
-  try {
-    const client = new Client({
-      connection,
-      namespace: t.namespace,
-      dataConverter: config.encryption ? privateDataConverter(codecFor(config, mirror)) : undefined,
-    });
-    return await backfillMirror({
+  return withMirrorClient(config, options.env ?? process.env, 'the config has no mirror', (client, mirror) =>
+    backfillMirror({
       client,
-      taskQueue: t.taskQueue,
+      taskQueue: config.temporal.taskQueue,
       mirror,
       ...(options.since ? { since: options.since } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
-  } finally {
-    await connection.close();
-    await mirror.close();
-    await pool.end();
-  }
+    }),
+  );
 }
 
 export interface RunningWorker {
