@@ -1,28 +1,5 @@
-import { resolve } from 'node:path';
 import { memoryStore, postgresStore, watchDocument } from '@closedloop/core';
 import { describe, expect, inject, test } from 'vitest';
-
-const _rules = resolve(import.meta.dirname, '../../../../examples/rules/cx-program');
-const _segments = resolve(import.meta.dirname, '../../../../examples/rules/segments.json');
-const _people = [
-  'cx-director',
-  'emea-lead',
-  'ana',
-  'luis',
-  'giulia',
-  'piotr',
-  'billing-lead',
-  'logistics',
-].map((id) => ({ id, name: id, email: `${id}@example.com` }));
-
-async function _until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const v = await read();
-    if (ok(v)) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
 
 describe('watchDocument', () => {
   test('tells of a write or a delete by another store on the same database; a failed handler is retried', async () => {
