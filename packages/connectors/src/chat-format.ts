@@ -1,4 +1,5 @@
 import type { CaseSummary, Effect, EffectOf } from '@closedloop/core';
+import { customerInWords } from './case-title.ts';
 
 /** What a chat message about an effect says, before Slack or Teams formatting. */
 export interface ChatMessage {
@@ -26,7 +27,7 @@ function caseFacts(c: CaseSummary): ChatMessage['facts'] {
     { label: 'Status', value: c.status },
     { label: 'Segment', value: c.segment },
     { label: 'Owner', value: c.owner },
-    { label: 'Customer', value: c.customerName ? `${c.customerName} <${c.customerEmail}>` : c.customerEmail },
+    { label: 'Customer', value: customerInWords(c) },
   ];
   const s = score(c);
   if (s) facts.push({ label: 'Score', value: s });

@@ -147,7 +147,10 @@ export function hubspotConnector(options: HubSpotConnectorOptions): Connector {
               retryable: false,
             });
           }
-          const contact = (await h.crm.contacts.searchApi.doSearch(eq('email', c.customerEmail))).results[0];
+          // A customer known by id only (no email) has no contact to find by email.
+          const contact = c.customerEmail
+            ? (await h.crm.contacts.searchApi.doSearch(eq('email', c.customerEmail))).results[0]
+            : undefined;
           if (!contact) return;
           // Associating is idempotent (PUT), so it runs on every sync: a crash after the upsert is repaired.
           await h.crm.associations.v4.basicApi.createDefault('tickets', ticket.id, 'contacts', contact.id);

@@ -1,6 +1,6 @@
 import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
 import { z } from 'zod';
-import { caseTitle } from './case-title.ts';
+import { caseTitle, customerInWords } from './case-title.ts';
 import { isRetryableStatus } from './http.ts';
 import { DeliveryLedger } from './ledger.ts';
 import { configError, resolveSecret, SecretSchema } from './secrets.ts';
@@ -77,7 +77,7 @@ function adf(c: CaseSummary): Record<string, unknown> {
     type: 'doc',
     version: 1,
     content: [
-      para(`Customer: ${c.customerName ? `${c.customerName} ` : ''}<${c.customerEmail}>`),
+      para(`Customer: ${customerInWords(c)}`),
       para(`Segment: ${c.segment} · Owner: ${c.owner} · Priority: ${c.priority}`),
       { type: 'blockquote', content: [para(c.feedbackComment)] },
     ],

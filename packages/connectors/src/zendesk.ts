@@ -120,7 +120,10 @@ export function zendeskConnector(options: ZendeskConnectorOptions): Connector {
         {
           ticket: {
             ...fields(c),
-            requester: { email: c.customerEmail, ...(c.customerName ? { name: c.customerName } : {}) },
+            // Without an email (a customer known by id only) Zendesk makes the requester from a name.
+            requester: c.customerEmail
+              ? { email: c.customerEmail, ...(c.customerName ? { name: c.customerName } : {}) }
+              : { name: c.customerName ?? `Customer ${c.customerId ?? c.id}` },
             comment: { body: c.feedbackComment || '(no comment)', public: false },
           },
         },

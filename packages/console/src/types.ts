@@ -3,7 +3,9 @@ export interface Case {
   id: string;
   loopId: string;
   feedbackId: string;
-  customerEmail: string;
+  /** Absent for a customer known by id only (e.g. an SMS respondent). */
+  customerEmail?: string;
+  customerId?: string;
   customerName?: string;
   segment: string;
   owner: string;

@@ -83,7 +83,8 @@ export function caseActions(c: Case, state: keyof typeof STATE_EVENTS, deps: Cas
     canReassign: events.includes('REASSIGN'),
     canComment: events.includes('COMMENT'),
     canResolve: events.includes('RESOLVE') && c.status !== 'resolved',
-    canInform: events.includes('INFORM_CUSTOMER'),
+    // A customer known by id only (an SMS respondent) has no address to inform.
+    canInform: events.includes('INFORM_CUSTOMER') && c.customerEmail !== undefined,
   };
 }
 
@@ -104,7 +105,7 @@ function informEffect(
     caseId: c.id,
     createdAt: new Date().toISOString(),
     template: body.template ?? 'caseResolved',
-    to: c.customerName ? { email: c.customerEmail, name: c.customerName } : { email: c.customerEmail },
+    to: { email: c.customerEmail ?? '', ...(c.customerName ? { name: c.customerName } : {}) },
     language: body.language ?? c.language ?? 'en',
     vars: {
       customerName: c.customerName ?? '',

@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  delightedSignature,
   startTestServer,
   type TestServer,
   TYPEFORM_SECRET,
@@ -127,5 +128,48 @@ describe('signatures over the raw bytes', () => {
       body: bytes,
     });
     expect(res2.status).toBe(401);
+  });
+});
+
+describe('a Delighted SMS respondent (a person id, no email)', () => {
+  it('is identified by id: a detractor gets a case without an email, and informing them is refused with why', async () => {
+    const { readFileSync } = await import('node:fs');
+    const body = readFileSync(
+      new URL('../../../connectors/src/inbound/fixtures/delighted-sms.json', import.meta.url),
+      'utf8',
+    );
+    const r = await post('/v1/inbound/delighted', body, {
+      'x-delighted-webhook-signature': delightedSignature(body),
+    });
+    expect(r.status).toBe(200);
+    const fb = await getJson(`/v1/feedback/${r.body.results[0].feedbackId}`);
+    expect(fb.customer).toMatchObject({ id: 'delighted:70707' });
+    expect(fb.customer.anonymous).not.toBe(true);
+
+    const list = await getJson('/v1/cases?search=&limit=200');
+    const c = list.cases.find((x: { feedbackId: string }) => x.feedbackId === fb.id);
+    expect(c, 'a case was opened for the SMS detractor').toBeDefined();
+    expect(c).toMatchObject({
+      customerId: 'delighted:70707',
+      nps: 1,
+      feedbackComment: 'Nobody called me back.',
+    });
+    expect(c.customerEmail).toBeUndefined();
+
+    const detail = await getJson(`/v1/cases/${c.id}`);
+    expect(detail.case ?? detail).toMatchObject({ customerId: 'delighted:70707' });
+    const resolved = await server.api(`/v1/cases/${c.id}/resolve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rootCause: 'no call-back' }),
+    });
+    expect(resolved.status, await resolved.clone().text()).toBe(200);
+    const informed = await server.api(`/v1/cases/${c.id}/inform`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'We called you.' }),
+    });
+    expect(informed.status).toBe(409);
+    expect(await informed.text()).toContain('no email address');
   });
 });

@@ -12,7 +12,6 @@ import {
 } from '@closedloop/connectors';
 import {
   type Clock,
-  type Connector,
   createClosedLoop,
   type Decider,
   type EmbeddedClosedLoop,

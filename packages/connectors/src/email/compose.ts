@@ -5,6 +5,7 @@ import {
   type EffectOf,
   type Recipient,
 } from '@closedloop/core';
+import { customerInWords } from '../case-title.ts';
 import { escapeHtml, renderTemplate, type TemplateVars, textToHtml } from '../render.ts';
 import { type EmailTemplates, LABELS, type Labels, type MessageTemplate, pickLanguage } from './templates.ts';
 
@@ -79,7 +80,8 @@ function caseVars(
     status: label('status', c.status, labels),
     segment: c.segment,
     owner: c.owner,
-    customerEmail: c.customerEmail,
+    customerEmail: c.customerEmail ?? '',
+    customer: customerInWords(c),
     customerName: c.customerName ?? '',
     feedbackComment: c.feedbackComment,
     score: scoreOf(c),

@@ -86,7 +86,7 @@ export const LABELS: Record<string, Labels> = {
   },
 };
 
-const CASE_FACTS_EN = `Customer: {{#customerName}}{{customerName}} {{/customerName}}<{{customerEmail}}>
+const CASE_FACTS_EN = `Customer: {{customer}}
 Segment: {{segment}}
 Owner: {{owner}}
 Priority: {{priority}}
@@ -98,7 +98,7 @@ Comment:
 
 Open the case: {{caseUrl}}{{/caseUrl}}`;
 
-const CASE_FACTS_ES = `Cliente: {{#customerName}}{{customerName}} {{/customerName}}<{{customerEmail}}>
+const CASE_FACTS_ES = `Cliente: {{customer}}
 Segmento: {{segment}}
 Propietario: {{owner}}
 Prioridad: {{priority}}
@@ -110,7 +110,7 @@ Comentario:
 
 Abrir el caso: {{caseUrl}}{{/caseUrl}}`;
 
-const CASE_FACTS_IT = `Cliente: {{#customerName}}{{customerName}} {{/customerName}}<{{customerEmail}}>
+const CASE_FACTS_IT = `Cliente: {{customer}}
 Segmento: {{segment}}
 Responsabile: {{owner}}
 Priorità: {{priority}}
@@ -122,7 +122,7 @@ Commento:
 
 Apri il caso: {{caseUrl}}{{/caseUrl}}`;
 
-const CASE_FACTS_PL = `Klient: {{#customerName}}{{customerName}} {{/customerName}}<{{customerEmail}}>
+const CASE_FACTS_PL = `Klient: {{customer}}
 Segment: {{segment}}
 Właściciel: {{owner}}
 Priorytet: {{priority}}

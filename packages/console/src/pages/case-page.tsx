@@ -180,7 +180,9 @@ export function CasePage(props: { id: string }) {
             <dl className="facts">
               <dt>Customer</dt>
               <dd>
-                {c.customerName ?? '—'} &lt;{c.customerEmail}&gt;
+                {c.customerEmail
+                  ? `${c.customerName ?? '—'} <${c.customerEmail}>`
+                  : `${c.customerName ? `${c.customerName} ` : ''}(id ${c.customerId ?? '?'}, no email: contact them another way)`}
               </dd>
               <dt>Score</dt>
               <dd>

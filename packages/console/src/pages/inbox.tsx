@@ -87,7 +87,7 @@ export function Inbox() {
       { id: 'segment', header: 'Segment', cell: ({ row }) => segmentName(org, row.original.segment) },
       { id: 'owner', header: 'Owner', cell: ({ row }) => nameOf(org, row.original.owner) },
       { id: 'customerName', header: 'Customer', cell: ({ row }) => row.original.customerName ?? '—' },
-      { id: 'customerEmail', header: 'Email', cell: ({ row }) => row.original.customerEmail },
+      { id: 'customerEmail', header: 'Email', cell: ({ row }) => row.original.customerEmail ?? '—' },
       { id: 'nps', header: 'NPS', cell: ({ row }) => row.original.nps ?? '—' },
       {
         id: 'slaDue',

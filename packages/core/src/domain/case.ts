@@ -67,7 +67,10 @@ export const CaseSchema = z.object({
   id: z.string(),
   loopId: z.string(),
   feedbackId: z.string(),
-  customerEmail: z.email(),
+  /** The customer's email; absent for a customer known only by id (e.g. an SMS respondent). */
+  customerEmail: z.email().optional(),
+  /** The customer's id at the survey tool or CRM, when the feedback carried one. */
+  customerId: z.string().optional(),
   customerName: z.string().optional(),
   segment: z.string(),
   owner: z.string(),

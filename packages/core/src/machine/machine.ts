@@ -72,7 +72,9 @@ export function createLoopMachine(env: LoopEnv) {
       opensCase: ({ context, event }) => {
         if (event.type !== 'DECIDED' && event.type !== 'FEEDBACK_UPDATED') return false;
         const c = event.type === 'FEEDBACK_UPDATED' ? event.feedback.customer : context.feedback.customer;
-        return event.decision.case !== undefined && !c.anonymous && c.email !== undefined;
+        return (
+          event.decision.case !== undefined && !c.anonymous && (c.email !== undefined || c.id !== undefined)
+        );
       },
       hasNoCase: ({ context }) => context.case === undefined,
       updateToOpen: updateTo('open'),
@@ -171,7 +173,7 @@ export function createLoopMachine(env: LoopEnv) {
       resolved: {
         on: {
           ...caseEvents,
-          INFORM_CUSTOMER: { target: 'informing', actions: 'inform' },
+          INFORM_CUSTOMER: { guard: 'ok', target: 'informing', actions: 'inform' },
         },
       },
       informing: {

@@ -205,6 +205,12 @@ export function checkEvent(env: LoopEnv, ctx: LoopContext, event: LoopEvent): Re
       if (!event.body.trim()) return { reason: 'the comment is empty', allowed: [] };
       return undefined;
     case 'INFORM_CUSTOMER':
+      if (ctx.feedback.customer.anonymous || !ctx.feedback.customer.email)
+        return {
+          reason:
+            'the customer left no email address (known by id only, e.g. an SMS respondent): tell them another way and note it in a comment',
+          allowed: [],
+        };
       return undefined;
     case 'FEEDBACK_UPDATED':
     case 'TIMER_FIRED':

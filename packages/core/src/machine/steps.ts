@@ -128,7 +128,8 @@ export function applyDecision(
     });
   }
   const base = { decision: d, classification: d.classification, feedback: f, version };
-  if (!d.case || !customer) {
+  // A customer known only by id (an SMS respondent) gets a case too; it cannot be emailed.
+  if (!d.case || f.customer.anonymous || (!f.customer.email && !f.customer.id)) {
     const reason = f.customer.anonymous ? 'anonymous' : !d.case ? 'noCase' : 'noContact';
     return { ...base, pending: effects, outcome: { reason } };
   }
@@ -144,7 +145,8 @@ export function applyDecision(
     id: ctx.caseId,
     loopId: ctx.loopId,
     feedbackId: f.id,
-    customerEmail: customer.email,
+    customerEmail: f.customer.email,
+    customerId: f.customer.id,
     customerName: f.customer.name,
     segment,
     owner,

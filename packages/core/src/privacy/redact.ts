@@ -89,9 +89,10 @@ export function redactDeep<T>(value: T, ids: PersonIdentifiers): T {
   // A recipient or customer object of theirs: the address goes, the name with it.
   const theirs =
     (typeof obj.email === 'string' && ids.emails.has(obj.email.toLowerCase())) ||
-    (typeof obj.customerEmail === 'string' && ids.emails.has(obj.customerEmail.toLowerCase()));
+    (typeof obj.customerEmail === 'string' && ids.emails.has(obj.customerEmail.toLowerCase())) ||
+    (typeof obj.customerId === 'string' && ids.customerIds.has(obj.customerId));
   for (const [k, v] of Object.entries(obj)) {
-    if (theirs && (k === 'name' || k === 'customerName')) continue;
+    if (theirs && (k === 'name' || k === 'customerName' || k === 'customerId')) continue;
     if (theirs && (k === 'email' || k === 'customerEmail') && typeof v === 'string') {
       out[k] = ids.emails.has(v.toLowerCase()) ? ERASED_EMAIL : redactText(v, ids);
       continue;
@@ -114,10 +115,11 @@ export function eraseFeedback(f: Feedback, ids: PersonIdentifiers, at: string): 
 
 /** The case without the person: staff comments and the log keep their text, redacted. */
 export function eraseCase(c: Case, ids: PersonIdentifiers, at: string, audit = true): Case {
-  const { customerName: _name, ...rest } = c;
+  const { customerName: _name, customerId: _id, ...rest } = c;
   const out: Case = {
     ...redactDeep(rest, ids),
-    customerEmail: ERASED_EMAIL,
+    // A customer known by id only had no address to replace.
+    ...(c.customerEmail !== undefined ? { customerEmail: ERASED_EMAIL } : {}),
     feedbackComment: '',
     version: c.version + 1,
     updatedAt: at,
@@ -161,8 +163,12 @@ export const wasRunning = (rec: LoopRecord) => !ENDED.has(String(rec.snapshot.st
 export function eraseDelivery(d: Delivery, ids: PersonIdentifiers): Delivery {
   const effect = redactDeep(d.effect, ids) as Effect;
   if ('case' in effect && effect.case) {
-    const { customerName: _n, ...summary } = effect.case;
-    (effect as { case: unknown }).case = { ...summary, customerEmail: ERASED_EMAIL, feedbackComment: '' };
+    const { customerName: _n, customerId: _id, ...summary } = effect.case;
+    (effect as { case: unknown }).case = {
+      ...summary,
+      ...(summary.customerEmail !== undefined ? { customerEmail: ERASED_EMAIL } : {}),
+      feedbackComment: '',
+    };
   }
   const out: Delivery = { ...d, effect };
   if (d.lastError !== undefined) out.lastError = redactText(d.lastError, ids);

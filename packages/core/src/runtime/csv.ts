@@ -8,6 +8,7 @@ const COLUMNS: [string, (c: Case) => string | number | undefined][] = [
   ['segment', (c) => c.segment],
   ['owner', (c) => c.owner],
   ['customerEmail', (c) => c.customerEmail],
+  ['customerId', (c) => c.customerId],
   ['nps', (c) => c.nps],
   ['csat', (c) => c.csat],
   ['comment', (c) => c.feedbackComment],

@@ -179,7 +179,7 @@ function modelList(cases: Case[], q: CaseQuery): { ids: string[]; total: number 
       (q.to === undefined || Date.parse(c.createdAt) < Date.parse(q.to)) &&
       (!s ||
         c.id.toLowerCase().startsWith(s) ||
-        c.customerEmail.toLowerCase().includes(s) ||
+        (c.customerEmail ?? '').toLowerCase().includes(s) ||
         (c.customerName ?? '').toLowerCase().includes(s)) &&
       slaHolds(c),
   );

@@ -50,7 +50,7 @@ export function memoryStore(): Store {
       );
     },
     async casesOf(emails) {
-      return [...cases.values()].filter((c) => emails.includes(c.customerEmail.toLowerCase()));
+      return [...cases.values()].filter((c) => emails.includes(lower(c.customerEmail) ?? '\u0000'));
     },
     async loopsOf(feedbackIds, loopIds) {
       return [...loops.values()].filter(

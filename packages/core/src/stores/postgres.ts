@@ -316,7 +316,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
           $(PRIORITY_RANK[c.priority], 'smallint'),
           $(c.segment, 'text'),
           $(c.owner, 'text'),
-          $(c.customerEmail, 'text'),
+          $(c.customerEmail ?? '', 'text'), // '' = known by id only
           $(c.createdAt, 'timestamptz'),
           $(c.updatedAt, 'timestamptz'),
           $(JSON.stringify(c), 'json'),
@@ -526,7 +526,7 @@ export function postgresStore(options: PostgresStoreOptions = {}): Store {
       async writeCase(c) {
         await run(
           `UPDATE ${s}.cases SET customer_email = $2, updated_at = $3::timestamptz, data = $4::json WHERE id = $1`,
-          [c.id, c.customerEmail, c.updatedAt, JSON.stringify(c)],
+          [c.id, c.customerEmail ?? '', c.updatedAt, JSON.stringify(c)],
         );
       },
       async writeLoop(rec) {

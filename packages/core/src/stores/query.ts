@@ -43,7 +43,7 @@ export function matchesQuery(c: Case, q: CaseQuery): boolean {
     const s = q.search.toLowerCase();
     if (
       !c.id.toLowerCase().startsWith(s) &&
-      !c.customerEmail.toLowerCase().includes(s) &&
+      !(c.customerEmail ?? '').toLowerCase().includes(s) &&
       !(c.customerName ?? '').toLowerCase().includes(s)
     )
       return false;

@@ -171,7 +171,7 @@ export function encodeStep(step: StepWrite): EncodedStep {
           PRIORITY_RANK[c.priority],
           c.segment,
           c.owner,
-          c.customerEmail,
+          c.customerEmail ?? '', // '' = known by id only
           c.createdAt,
           c.updatedAt,
           JSON.stringify(c),
@@ -469,7 +469,7 @@ export function sqliteStore(options: SqliteStoreOptions): Store {
     },
     async writeCase(c) {
       stmt('UPDATE cases SET customer_email = ?, updated_at = ?, data = ? WHERE id = ?').run(
-        c.customerEmail,
+        c.customerEmail ?? '',
         c.updatedAt,
         JSON.stringify(c),
         c.id,
