@@ -90,7 +90,7 @@ function jiraTransport(o: {
         {
           method,
           signal: o.signal,
-          ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+          timeoutMs: o.timeoutMs,
           headers: {
             authorization: o.authorization,
             accept: 'application/json',

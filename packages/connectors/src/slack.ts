@@ -1,7 +1,7 @@
-import { DeliveryError, type HealthStatus } from '@closedloop/core';
+import { DeliveryError, type Effect, type HealthStatus } from '@closedloop/core';
 import type { Logger, LogLevel } from '@slack/web-api';
 import { z } from 'zod';
-import { type ChatMessage, chatMessage } from './chat-format.ts';
+import { type ChatMessage, caseLink, chatMessage } from './chat-format.ts';
 import { httpCall } from './http.ts';
 import { abortable, type ConnectorOptions, defineConnector, lazy, loadOptionalPeer } from './kit/index.ts';
 import { SecretSchema } from './secrets.ts';
@@ -148,22 +148,20 @@ export const slackConnector = defineConnector({
   classify: classifySlackError,
   setup({ name, config: cfg, secret }) {
     const channels = cfg.alertChannels ?? ['slack'];
-    const caseUrlTemplate = cfg.caseUrl;
-    const caseUrl = caseUrlTemplate
-      ? (caseId: string) => caseUrlTemplate.replace(/\{\{\s*caseId\s*\}\}/g, encodeURIComponent(caseId))
-      : undefined;
+    const caseUrl = caseLink(cfg.caseUrl);
+    const accepts = (effect: Effect) => effect.type !== 'alert' || channels.includes(effect.channel);
     const mode = cfg.mode;
 
     if (mode.kind === 'webhook') {
       const url = secret(mode.url, 'mode.url');
       return {
-        accepts: (effect) => effect.type !== 'alert' || channels.includes(effect.channel),
+        accepts,
         async deliver(effect, { signal }) {
           const m = chatMessage(effect, { channels, caseUrl });
           if (!m) return;
           await httpCall(`${name}: incoming webhook`, url, {
             signal,
-            ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
+            timeoutMs: cfg.timeoutMs,
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify({ text: m.title, blocks: slackBlocks(m), unfurl_links: false }),
           });
@@ -186,7 +184,7 @@ export const slackConnector = defineConnector({
       });
     });
     return {
-      accepts: (effect) => effect.type !== 'alert' || channels.includes(effect.channel),
+      accepts,
       async deliver(effect, { signal, once }) {
         const m = chatMessage(effect, { channels, caseUrl });
         if (!m) return;

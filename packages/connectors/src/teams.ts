@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ChatMessage, chatMessage } from './chat-format.ts';
+import { type ChatMessage, caseLink, chatMessage } from './chat-format.ts';
 import { httpCall } from './http.ts';
 import { type ConnectorOptions, defineConnector } from './kit/index.ts';
 import { SecretSchema } from './secrets.ts';
@@ -63,10 +63,7 @@ export const teamsConnector = defineConnector({
   setup({ name, config: cfg, secret }) {
     const url = secret(cfg.url, 'url');
     const channels = cfg.alertChannels ?? ['teams'];
-    const tpl = cfg.caseUrl;
-    const caseUrl = tpl
-      ? (id: string) => tpl.replace(/\{\{\s*caseId\s*\}\}/g, encodeURIComponent(id))
-      : undefined;
+    const caseUrl = caseLink(cfg.caseUrl);
     return {
       accepts: (effect) => effect.type !== 'alert' || channels.includes(effect.channel),
       async deliver(effect, { signal }) {
@@ -74,7 +71,7 @@ export const teamsConnector = defineConnector({
         if (!m) return;
         await httpCall(`${name}: workflow webhook`, url, {
           signal,
-          ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
+          timeoutMs: cfg.timeoutMs,
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
             type: 'message',

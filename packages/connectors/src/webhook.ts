@@ -133,7 +133,7 @@ export const webhookConnector = defineConnector({
         const timestamp = Math.floor(Date.now() / 1000);
         await httpCall(`${name}: webhook endpoint`, url, {
           signal,
-          ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
+          timeoutMs: cfg.timeoutMs,
           headers: {
             ...cfg.headers,
             'content-type': 'application/json',

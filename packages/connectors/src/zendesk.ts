@@ -65,7 +65,7 @@ export const zendeskConnector = defineConnector({
       const res = await httpCall(`${name}: ${method} ${path.split('?')[0]}`, `${base}${path}`, {
         method,
         signal,
-        ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
+        timeoutMs: cfg.timeoutMs,
         headers: {
           authorization: auth,
           accept: 'application/json',
