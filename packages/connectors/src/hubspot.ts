@@ -89,7 +89,10 @@ export const hubspotConnector = defineConnector({
     const withClient = async <T>(signal: AbortSignal, work: (h: Client) => Promise<T>): Promise<T> => {
       const { Client } = await sdk();
       const deadline = AbortSignal.any([signal, AbortSignal.timeout(cfg.timeoutMs ?? 15_000)]);
-      const agent = basePath.startsWith('https:') ? new https.Agent() : new http.Agent();
+      // Keep-alive within the delivery (its 2-4 calls share a connection); a new one per delivery.
+      const agent = basePath.startsWith('https:')
+        ? new https.Agent({ keepAlive: true })
+        : new http.Agent({ keepAlive: true });
       const stop = () => agent.destroy();
       deadline.addEventListener('abort', stop, { once: true });
       try {
