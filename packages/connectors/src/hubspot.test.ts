@@ -238,6 +238,20 @@ describe('a hung HubSpot', () => {
     }
   });
 
+  it('a HubSpot that does not answer within timeoutMs is a retryable failure, and the request is dropped', async () => {
+    const hung = await hungHttp();
+    try {
+      const c = hubspotConnector({ accessToken: TOKEN, basePath: hung.url, timeoutMs: 50 });
+      await expect(c.deliver(sampleEffect('syncCase'), ctx())).rejects.toMatchObject({
+        retryable: true,
+        message: 'hubspot: no answer within 50 ms',
+      });
+      await hung.dropped;
+    } finally {
+      await hung.close();
+    }
+  });
+
   it('a bad config names the field', () => {
     expect(() => hubspotConnector({ accessToken: TOKEN, basePath: 'hubapi' })).toThrow(
       'hubspot: basePath: Invalid URL',

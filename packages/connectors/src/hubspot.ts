@@ -5,7 +5,7 @@ import type { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { caseTitle } from './case-title.ts';
 import { isRetryableStatus, parseRetryAfter } from './http.ts';
-import { abortable, type ConnectorOptions, defineConnector, loadOptionalPeer } from './kit/index.ts';
+import { type ConnectorOptions, defineConnector, loadOptionalPeer, withTimeout } from './kit/index.ts';
 import { SecretSchema } from './secrets.ts';
 
 export const HubSpotConnectorConfigSchema = z.object({
@@ -88,22 +88,22 @@ export const hubspotConnector = defineConnector({
     // A client per call whose sockets die with the signal: the SDK takes no abort signal.
     const withClient = async <T>(signal: AbortSignal, work: (h: Client) => Promise<T>): Promise<T> => {
       const { Client } = await sdk();
-      const deadline = AbortSignal.any([signal, AbortSignal.timeout(cfg.timeoutMs ?? 15_000)]);
-      // Keep-alive within the delivery (its 2-4 calls share a connection); a new one per delivery.
-      const agent = basePath.startsWith('https:')
-        ? new https.Agent({ keepAlive: true })
-        : new http.Agent({ keepAlive: true });
-      const stop = () => agent.destroy();
-      deadline.addEventListener('abort', stop, { once: true });
-      try {
-        return await abortable(
-          work(new Client({ accessToken, basePath, numberOfApiCallRetries: 0, httpAgent: agent })),
-          deadline,
-        );
-      } finally {
-        deadline.removeEventListener('abort', stop);
-        agent.destroy();
-      }
+      return withTimeout(name, cfg.timeoutMs ?? 15_000, signal, async (deadline) => {
+        // Keep-alive within the delivery (its 2-4 calls share a connection); a new one per delivery.
+        const agent = basePath.startsWith('https:')
+          ? new https.Agent({ keepAlive: true })
+          : new http.Agent({ keepAlive: true });
+        const stop = () => agent.destroy();
+        deadline.addEventListener('abort', stop, { once: true });
+        try {
+          return await work(
+            new Client({ accessToken, basePath, numberOfApiCallRetries: 0, httpAgent: agent }),
+          );
+        } finally {
+          deadline.removeEventListener('abort', stop);
+          agent.destroy();
+        }
+      });
     };
     const properties = (c: CaseSummary) => ({
       subject: caseTitle(c),

@@ -2,7 +2,7 @@ import { type CaseSummary, DeliveryError, type HealthStatus } from '@closedloop/
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import { caseTitle } from './case-title.ts';
-import { abortable, type ConnectorOptions, defineConnector, lazy, loadOptionalPeer } from './kit/index.ts';
+import { type ConnectorOptions, defineConnector, lazy, loadOptionalPeer, withTimeout } from './kit/index.ts';
 import { SecretSchema } from './secrets.ts';
 
 export const SalesforceConnectorConfigSchema = z.object({
@@ -72,7 +72,7 @@ export const salesforceConnector = defineConnector({
   schema: SalesforceConnectorConfigSchema,
   capabilities: ['syncCase'],
   classify: classifySalesforceError,
-  setup({ config: cfg, secret }) {
+  setup({ name, config: cfg, secret }) {
     const accessToken = secret(cfg.accessToken, 'accessToken');
     const extId = cfg.externalIdField ?? 'ClosedLoop_Case_Id__c';
     const status = { ...STATUS, ...cfg.statusMap };
@@ -85,10 +85,10 @@ export const salesforceConnector = defineConnector({
         version: cfg.apiVersion ?? '62.0',
       });
     });
-    const within = <T>(work: (c: Connection) => Promise<T>, signal: AbortSignal) =>
-      connection().then((c) =>
-        abortable(work(c), AbortSignal.any([signal, AbortSignal.timeout(cfg.timeoutMs ?? 15_000)])),
-      );
+    const within = async <T>(work: (c: Connection) => Promise<T>, signal: AbortSignal) => {
+      const c = await connection();
+      return withTimeout(name, cfg.timeoutMs ?? 15_000, signal, () => work(c));
+    };
     const record = (c: CaseSummary): Record<string, unknown> => ({
       [extId]: c.id,
       Subject: caseTitle(c),

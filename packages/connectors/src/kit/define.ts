@@ -168,3 +168,29 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal): Promise<T> 
     );
   });
 }
+
+/**
+ * Runs `work` with a signal that aborts with `signal` or after `timeoutMs`, and stops waiting for
+ * it then (`abortable`): for an SDK call that needs its own time limit. Running out of time is a
+ * retryable `DeliveryError`; an abort of `signal` is left for `defineConnector` to report.
+ *
+ * @example
+ * await withTimeout(name, 15_000, signal, (s) => abortable(sdk.call(), s));
+ */
+export async function withTimeout<T>(
+  name: string,
+  timeoutMs: number,
+  signal: AbortSignal,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const either = AbortSignal.any([signal, timeout]);
+  try {
+    return await abortable(work(either), either);
+  } catch (err) {
+    if (timeout.aborted && !signal.aborted) {
+      throw new DeliveryError(`${name}: no answer within ${timeoutMs} ms`, { retryable: true, cause: err });
+    }
+    throw err;
+  }
+}

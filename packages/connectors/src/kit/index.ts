@@ -13,5 +13,5 @@ export type {
   DeliverContext,
   SetupContext,
 } from './define.ts';
-export { abortable, defineConnector } from './define.ts';
+export { abortable, defineConnector, withTimeout } from './define.ts';
 export { lazy, loadOptionalPeer } from './peer.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { SecretSchema } from '../secrets.ts';
 import { sampleEffect } from '../testing/index.ts';
-import { abortable, defineConnector, lazy, loadOptionalPeer } from './index.ts';
+import { abortable, defineConnector, lazy, loadOptionalPeer, withTimeout } from './index.ts';
 
 const ctx = (signal = new AbortController().signal) => ({ attempt: 1, signal });
 
@@ -185,5 +185,19 @@ describe('lazy and abortable', () => {
     ac.abort(new Error('deadline'));
     await expect(waiting).rejects.toThrow('deadline');
     await expect(abortable(Promise.resolve('done'), new AbortController().signal)).resolves.toBe('done');
+  });
+
+  it('withTimeout turns running out of time into a retryable DeliveryError and aborts the work', async () => {
+    let seen: AbortSignal | undefined;
+    const err = await withTimeout('crm', 20, new AbortController().signal, (signal) => {
+      seen = signal;
+      return new Promise(() => {});
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      name: 'DeliveryError',
+      retryable: true,
+      message: 'crm: no answer within 20 ms',
+    });
+    expect(seen?.aborted).toBe(true);
   });
 });
