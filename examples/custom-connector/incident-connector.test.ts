@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connectorTestKit } from '@closedloop/connectors';
+import { connectorTestKit } from '@closedloop/connectors/testing';
 import { createClosedLoop, memoryStore } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incidentConnector } from './incident-connector.ts';

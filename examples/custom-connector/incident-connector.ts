@@ -1,29 +1,37 @@
 // A connector of your own: mirror closedloop cases into an in-house incident API.
-// The contract (see @closedloop/core's Connector): declare the effect types you handle, deliver
-// each one idempotently by `effect.key`, and say whether a failure is worth retrying.
-import { type Connector, DeliveryError, type Effect } from '@closedloop/core';
+// `defineConnector` keeps the contract (see @closedloop/core's Connector) for you: it checks the
+// config (errors name the field), reads `{ env }` secrets, skips effect types you do not declare,
+// fails an aborted delivery as retryable, delivers each `effect.key` once per process, and turns
+// what you throw into a DeliveryError. You write the part that is yours.
+import { defineConnector, httpCall, SecretSchema } from '@closedloop/connectors/kit';
+import { z } from 'zod';
 
-export interface IncidentConnectorOptions {
+export const IncidentConnectorConfigSchema = z.object({
+  name: z.string().min(1).optional(),
   /** Base URL of the incident API, e.g. https://incidents.internal/api */
-  url: string;
-  /** API token; read it from the environment, never from a config file. */
-  token: string;
-}
+  url: z.url(),
+  /** API token: a string, or `{ env: 'INCIDENTS_TOKEN' }` in a config file. */
+  token: SecretSchema,
+});
 
-export function incidentConnector(options: IncidentConnectorOptions): Connector {
-  return {
-    name: 'incidents',
-    capabilities: ['syncCase'],
-    async deliver(effect: Effect, ctx) {
-      if (effect.type !== 'syncCase') return;
-      const c = effect.case;
-      let res: Response;
-      try {
-        res = await fetch(`${options.url}/incidents/${encodeURIComponent(c.id)}`, {
-          method: 'PUT', // an upsert by case id: delivering twice leaves one incident
-          signal: ctx.signal,
+export const incidentConnector = defineConnector({
+  name: 'incidents',
+  schema: IncidentConnectorConfigSchema,
+  capabilities: ['syncCase'],
+  setup({ name, config, secret }) {
+    const token = secret(config.token, 'token');
+    const base = config.url.replace(/\/$/, '');
+    return {
+      async deliver(effect, { signal }) {
+        if (effect.type !== 'syncCase') return;
+        const c = effect.case;
+        // An upsert by case id (delivering twice leaves one incident), with the runtime's abort
+        // signal and a timeout; 429/5xx become retryable DeliveryErrors with Retry-After.
+        await httpCall(`${name}: incident API`, `${base}/incidents/${encodeURIComponent(c.id)}`, {
+          method: 'PUT',
+          signal,
           headers: {
-            authorization: `Bearer ${options.token}`,
+            authorization: `Bearer ${token}`,
             'content-type': 'application/json',
             'idempotency-key': effect.key,
           },
@@ -35,20 +43,14 @@ export function incidentConnector(options: IncidentConnectorOptions): Connector 
             assignee: c.owner,
           }),
         });
-      } catch (cause) {
-        throw new DeliveryError(`incident API unreachable: ${String(cause)}`, { retryable: true, cause });
-      }
-      if (res.ok) return;
-      const retryAfter = Number(res.headers.get('retry-after'));
-      throw new DeliveryError(`incident API answered ${res.status}`, {
-        // 429 and 5xx are worth another try; other 4xx will fail the same way again.
-        retryable: res.status === 429 || res.status >= 500,
-        retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-      });
-    },
-    async health() {
-      const res = await fetch(`${options.url}/health`).catch(() => undefined);
-      return res?.ok ? { ok: true } : { ok: false, detail: 'incident API not reachable' };
-    },
-  };
-}
+      },
+      async health() {
+        await httpCall(`${name}: incident API`, `${base}/health`, {
+          method: 'GET',
+          signal: AbortSignal.timeout(5_000),
+        });
+        return { ok: true };
+      },
+    };
+  },
+});

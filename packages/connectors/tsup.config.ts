@@ -8,6 +8,8 @@ export default defineConfig({
     salesforce: 'src/salesforce.ts',
     hubspot: 'src/hubspot.ts',
     jira: 'src/jira.ts',
+    kit: 'src/kit/index.ts',
+    testing: 'src/testing/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

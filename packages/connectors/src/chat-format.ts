@@ -90,3 +90,14 @@ function notifyMessage(e: EffectOf<'notify'>, caseUrl?: (caseId: string) => stri
     footer: `loop ${e.loopId} · ${e.reason}`,
   };
 }
+
+/**
+ * The case link of a `caseUrl` template with `{{caseId}}`, or `undefined` without a template.
+ *
+ * @example
+ * caseLink('https://cx.example.com/cases/{{caseId}}')?.('CS-1042'); // 'https://cx.example.com/cases/CS-1042'
+ */
+export function caseLink(template: string | undefined): ((caseId: string) => string) | undefined {
+  if (!template) return undefined;
+  return (caseId) => template.replace(/\{\{\s*caseId\s*\}\}/g, encodeURIComponent(caseId));
+}

@@ -1,10 +1,9 @@
 import { DeliveryError, type Effect, EffectSchema } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordedRequest, type TestHttp, testHttp } from './__tests__/http.ts';
-import { sampleEffect } from './fixtures.ts';
 import { slackConnector } from './slack.ts';
 import { teamsConnector } from './teams.ts';
-import { connectorTestKit } from './testkit.ts';
+import { connectorTestKit, sampleEffect } from './testing/index.ts';
 
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });
 const TOKEN = 'xoxb-test-token';

@@ -40,6 +40,21 @@ describe('types', () => {
     );
   });
 
+  it('a kit connector takes the input of its schema plus the environment its secrets are read from', () => {
+    expectTypeOf(hubspotConnector)
+      .parameter(0)
+      .toHaveProperty('accessToken')
+      .toEqualTypeOf<string | { env: string }>();
+    expectTypeOf(jiraConnector)
+      .parameter(0)
+      .toHaveProperty('env')
+      .toEqualTypeOf<NodeJS.ProcessEnv | undefined>();
+    // @ts-expect-error the project is required
+    expect(() => jiraConnector({ host: 'https://acme.atlassian.net', email: 'a', apiToken: 't' })).toThrow(
+      'jira: project: Invalid input: expected string, received undefined',
+    );
+  });
+
   it('the email transport is SMTP options or a folder', () => {
     expect(() =>
       // @ts-expect-error an unknown transport kind

@@ -1,9 +1,8 @@
 import { DeliveryError, EffectSchema } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RecordedRequest, type Reply, type TestHttp, testHttp } from './__tests__/http.ts';
-import { sampleCase, sampleEffect } from './fixtures.ts';
+import { hungHttp, type RecordedRequest, type Reply, type TestHttp, testHttp } from './__tests__/http.ts';
 import { hubspotConnector } from './hubspot.ts';
-import { connectorTestKit } from './testkit.ts';
+import { connectorTestKit, sampleCase, sampleEffect } from './testing/index.ts';
 
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });
 const TOKEN = 'pat-eu1-test';
@@ -220,5 +219,42 @@ describe('hubspot connector (@hubspot/api-client)', () => {
     })) {
       it(check.name, check.run);
     }
+  });
+});
+
+describe('a hung HubSpot', () => {
+  it('an aborted delivery fails as retryable and drops the request it was waiting on', async () => {
+    const hung = await hungHttp();
+    try {
+      const c = hubspotConnector({ accessToken: TOKEN, basePath: hung.url });
+      const ac = new AbortController();
+      const delivery = c.deliver(sampleEffect('syncCase'), { attempt: 1, signal: ac.signal });
+      await hung.arrived;
+      ac.abort();
+      await expect(delivery).rejects.toMatchObject({ retryable: true, message: 'hubspot: delivery aborted' });
+      await hung.dropped;
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('a HubSpot that does not answer within timeoutMs is a retryable failure, and the request is dropped', async () => {
+    const hung = await hungHttp();
+    try {
+      const c = hubspotConnector({ accessToken: TOKEN, basePath: hung.url, timeoutMs: 50 });
+      await expect(c.deliver(sampleEffect('syncCase'), ctx())).rejects.toMatchObject({
+        retryable: true,
+        message: 'hubspot: no answer within 50 ms',
+      });
+      await hung.dropped;
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('a bad config names the field', () => {
+    expect(() => hubspotConnector({ accessToken: TOKEN, basePath: 'hubapi' })).toThrow(
+      'hubspot: basePath: Invalid URL',
+    );
   });
 });

@@ -1,9 +1,12 @@
-import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
+import http from 'node:http';
+import https from 'node:https';
+import { type CaseSummary, DeliveryError, type HealthStatus } from '@closedloop/core';
+import type { Client } from '@hubspot/api-client';
 import { z } from 'zod';
 import { caseTitle } from './case-title.ts';
 import { isRetryableStatus, parseRetryAfter } from './http.ts';
-import { DeliveryLedger } from './ledger.ts';
-import { configError, resolveSecret, SecretSchema } from './secrets.ts';
+import { type ConnectorOptions, defineConnector, loadOptionalPeer, withTimeout } from './kit/index.ts';
+import { SecretSchema } from './secrets.ts';
 
 export const HubSpotConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -18,10 +21,10 @@ export const HubSpotConnectorConfigSchema = z.object({
   stages: z.record(z.string(), z.string()).optional(),
   /** Also write a note on the customer's contact (found by email) when the ticket is created. */
   noteOnContact: z.boolean().optional(),
+  /** Per-delivery time limit in ms (default 15 s); the runtime's deadline applies too. */
+  timeoutMs: z.int().positive().optional(),
 });
-export type HubSpotConnectorOptions = z.input<typeof HubSpotConnectorConfigSchema> & {
-  env?: NodeJS.ProcessEnv;
-};
+export type HubSpotConnectorOptions = ConnectorOptions<typeof HubSpotConnectorConfigSchema>;
 
 const STAGES: Record<string, string> = { new: '1', open: '3', escalated: '3', resolved: '4' };
 const PRIORITY: Record<string, string> = { low: 'LOW', medium: 'MEDIUM', high: 'HIGH', critical: 'URGENT' };
@@ -47,31 +50,15 @@ export function classifyHubSpotError(err: unknown): DeliveryError {
   return new DeliveryError(`hubspot: ${e.message ?? String(err)}`, { retryable: true, cause: err });
 }
 
-interface SearchResult {
-  results: { id: string }[];
-}
-interface UpsertResult {
-  results: { id: string; _new?: boolean; new?: boolean }[];
-  errors?: { message?: string; status?: string }[];
-}
-interface HubSpotLike {
-  crm: {
-    tickets: {
-      batchApi: { upsert(input: unknown): Promise<UpsertResult> };
-      searchApi: { doSearch(input: unknown): Promise<SearchResult> };
-    };
-    contacts: { searchApi: { doSearch(input: unknown): Promise<SearchResult> } };
-    associations: {
-      v4: {
-        basicApi: { createDefault(from: string, fromId: string, to: string, toId: string): Promise<unknown> };
-      };
-    };
-    objects: { notes: { basicApi: { create(input: unknown): Promise<{ id: string }> } } };
-  };
-}
+type SearchRequest = Parameters<Client['crm']['tickets']['searchApi']['doSearch']>[0];
+type Operator = NonNullable<SearchRequest['filterGroups']>[number]['filters'][number]['operator'];
+type NoteInput = Parameters<Client['crm']['objects']['notes']['basicApi']['create']>[0];
+type AssociationCategory = NonNullable<
+  NoteInput['associations']
+>[number]['types'][number]['associationCategory'];
 
-const eq = (propertyName: string, value: string) => ({
-  filterGroups: [{ filters: [{ propertyName, operator: 'EQ', value }] }],
+const eq = (propertyName: string, value: string): SearchRequest => ({
+  filterGroups: [{ filters: [{ propertyName, operator: 'EQ' as Operator, value }] }],
   properties: [propertyName],
   limit: 1,
 });
@@ -80,69 +67,65 @@ const eq = (propertyName: string, value: string) => ({
  * Mirrors cases into HubSpot tickets with the official `@hubspot/api-client` (an optional peer
  * dependency): an upsert by a unique case-id property, so a replay updates the ticket instead of
  * creating another; the ticket is associated with the customer's contact (found by email) and,
- * with `noteOnContact`, a note with the customer's comment is added to that contact once.
+ * with `noteOnContact`, a note with the customer's comment is added to that contact once. Each
+ * delivery gets its own HTTP agent, destroyed when the delivery's signal aborts or `timeoutMs`
+ * passes: a hung HubSpot never holds the delivery.
  *
  * @example
  * hubspotConnector({ accessToken: { env: 'HUBSPOT_TOKEN' }, noteOnContact: true });
  */
-export function hubspotConnector(options: HubSpotConnectorOptions): Connector {
-  const name = options.name ?? 'hubspot';
-  const parsed = HubSpotConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) throw configError(name, parsed.error);
-  const cfg = parsed.data;
-  const accessToken = resolveSecret(cfg.accessToken, { connector: name, path: 'accessToken' }, options.env);
-  const idProp = cfg.caseIdProperty ?? 'closedloop_case_id';
-  const stages = { ...STAGES, ...cfg.stages };
-  const ledger = new DeliveryLedger();
-  let client: Promise<HubSpotLike> | undefined;
-  const hubspot = () => {
-    client ??= import('@hubspot/api-client').then(
-      (m) =>
-        new m.Client({
-          accessToken,
-          numberOfApiCallRetries: 0,
-          ...(cfg.basePath ? { basePath: cfg.basePath.replace(/\/$/, '') } : {}),
-        }) as unknown as HubSpotLike,
-      (err: unknown) => {
-        client = undefined;
-        throw new DeliveryError(
-          `${name}: needs the @hubspot/api-client package: install it (${String(err)})`,
-          {
-            retryable: false,
-            cause: err,
-          },
-        );
-      },
-    );
-    return client;
-  };
-  const properties = (c: CaseSummary) => ({
-    [idProp]: c.id,
-    subject: caseTitle(c),
-    content: c.feedbackComment,
-    hs_pipeline: cfg.pipeline ?? '0',
-    hs_pipeline_stage: stages[c.status] ?? '1',
-    hs_ticket_priority: PRIORITY[c.priority] ?? 'MEDIUM',
-  });
-
-  return {
-    name,
-    capabilities: ['syncCase'],
-    async deliver(effect, ctx) {
-      if (effect.type !== 'syncCase') return;
-      if (ctx.signal.aborted) throw new DeliveryError(`${name}: delivery aborted`, { retryable: true });
-      await ledger.once(effect.key, async () => {
-        const h = await hubspot();
-        const c = effect.case;
+export const hubspotConnector = defineConnector({
+  name: 'hubspot',
+  schema: HubSpotConnectorConfigSchema,
+  capabilities: ['syncCase'],
+  classify: classifyHubSpotError,
+  setup({ name, config: cfg, secret }) {
+    const accessToken = secret(cfg.accessToken, 'accessToken');
+    const idProp = cfg.caseIdProperty ?? 'closedloop_case_id';
+    const stages = { ...STAGES, ...cfg.stages };
+    const basePath = (cfg.basePath ?? 'https://api.hubapi.com').replace(/\/$/, '');
+    const sdk = () => loadOptionalPeer<typeof import('@hubspot/api-client')>('@hubspot/api-client');
+    // A client per call whose sockets die with the signal: the SDK takes no abort signal.
+    const withClient = async <T>(signal: AbortSignal, work: (h: Client) => Promise<T>): Promise<T> => {
+      const { Client } = await sdk();
+      return withTimeout(name, cfg.timeoutMs ?? 15_000, signal, async (deadline) => {
+        // Keep-alive within the delivery (its 2-4 calls share a connection); a new one per delivery.
+        const agent = basePath.startsWith('https:')
+          ? new https.Agent({ keepAlive: true })
+          : new http.Agent({ keepAlive: true });
+        const stop = () => agent.destroy();
+        deadline.addEventListener('abort', stop, { once: true });
         try {
+          return await work(
+            new Client({ accessToken, basePath, numberOfApiCallRetries: 0, httpAgent: agent }),
+          );
+        } finally {
+          deadline.removeEventListener('abort', stop);
+          agent.destroy();
+        }
+      });
+    };
+    const properties = (c: CaseSummary) => ({
+      subject: caseTitle(c),
+      content: c.feedbackComment,
+      hs_pipeline: cfg.pipeline ?? '0',
+      hs_pipeline_stage: stages[c.status] ?? '1',
+      hs_ticket_priority: PRIORITY[c.priority] ?? 'MEDIUM',
+    });
+
+    return {
+      deliver: (effect, { signal }) =>
+        withClient(signal, async (h) => {
+          if (effect.type !== 'syncCase') return;
+          const c = effect.case;
           // Upsert by the unique case-id property: one ticket per case, whatever is replayed.
-          const { [idProp]: _id, ...props } = properties(c);
           const upserted = await h.crm.tickets.batchApi.upsert({
-            inputs: [{ idProperty: idProp, id: c.id, properties: props }],
+            inputs: [{ idProperty: idProp, id: c.id, properties: properties(c) }],
           });
           const ticket = upserted.results[0];
           if (!ticket) {
-            const why = upserted.errors?.map((x) => x.message).join('; ') || 'no result';
+            const errors = ('errors' in upserted ? upserted.errors : undefined) ?? [];
+            const why = errors.map((x) => x.message).join('; ') || 'no result';
             throw new DeliveryError(`${name}: ticket upsert for ${c.id} failed: ${why}`, {
               retryable: false,
             });
@@ -154,7 +137,7 @@ export function hubspotConnector(options: HubSpotConnectorOptions): Connector {
           if (!contact) return;
           // Associating is idempotent (PUT), so it runs on every sync: a crash after the upsert is repaired.
           await h.crm.associations.v4.basicApi.createDefault('tickets', ticket.id, 'contacts', contact.id);
-          if ((ticket._new ?? ticket.new) && cfg.noteOnContact) {
+          if (ticket._new && cfg.noteOnContact) {
             await h.crm.objects.notes.basicApi.create({
               properties: {
                 hs_timestamp: c.createdAt,
@@ -163,23 +146,23 @@ export function hubspotConnector(options: HubSpotConnectorOptions): Connector {
               associations: [
                 {
                   to: { id: contact.id },
-                  types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: NOTE_TO_CONTACT }],
+                  types: [
+                    {
+                      associationCategory: 'HUBSPOT_DEFINED' as AssociationCategory,
+                      associationTypeId: NOTE_TO_CONTACT,
+                    },
+                  ],
                 },
               ],
             });
           }
-        } catch (err) {
-          throw classifyHubSpotError(err);
-        }
-      });
-    },
-    async health(): Promise<HealthStatus> {
-      try {
-        await (await hubspot()).crm.tickets.searchApi.doSearch(eq(idProp, '__health__'));
+        }),
+      async health(): Promise<HealthStatus> {
+        await withClient(AbortSignal.timeout(10_000), (h) =>
+          h.crm.tickets.searchApi.doSearch(eq(idProp, '__health__')),
+        );
         return { ok: true, detail: 'token can search tickets' };
-      } catch (err) {
-        return { ok: false, detail: classifyHubSpotError(err).message };
-      }
-    },
-  };
-}
+      },
+    };
+  },
+});

@@ -23,7 +23,6 @@ export type { BuiltInTemplateName, EmailTemplates, MessageTemplate } from './ema
 export { DEFAULT_TEMPLATES, pickLanguage } from './email/templates.ts';
 export type { MailTransport, MailTransportConfig } from './email/transport.ts';
 export { MailTransportSchema, mailTransport } from './email/transport.ts';
-export { sampleCase, sampleEffect, sampleEffects } from './fixtures.ts';
 export type { HttpCall } from './http.ts';
 export { httpCall, httpDeliveryError, isRetryableStatus, parseRetryAfter } from './http.ts';
 export type { Parsed } from './inbound/adapter.ts';
@@ -53,8 +52,6 @@ export type { Secret } from './secrets.ts';
 export { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
 export type { TeamsConnectorOptions } from './teams.ts';
 export { adaptiveCard, TeamsConnectorConfigSchema, teamsConnector } from './teams.ts';
-export type { ConnectorCheck, ConnectorTestKitOptions, SimulatedFailure } from './testkit.ts';
-export { connectorTestKit, runConnectorTestKit } from './testkit.ts';
 export type { WebhookConnectorOptions, WebhookPayload, WebhookVerification } from './webhook.ts';
 export {
   generateWebhookSecret,
@@ -66,3 +63,22 @@ export {
 } from './webhook.ts';
 export type { ZendeskConnectorOptions } from './zendesk.ts';
 export { ZendeskConnectorConfigSchema, zendeskConnector } from './zendesk.ts';
+
+// Test helpers moved to `@closedloop/connectors/testing`; these names stay for existing imports.
+import * as testing from './testing/index.ts';
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export type ConnectorCheck = testing.ConnectorCheck;
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export type ConnectorTestKitOptions = testing.ConnectorTestKitOptions;
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export type SimulatedFailure = testing.SimulatedFailure;
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export const connectorTestKit = testing.connectorTestKit;
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export const runConnectorTestKit = testing.runConnectorTestKit;
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export const sampleCase = testing.sampleCase;
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export const sampleEffect = testing.sampleEffect;
+/** @deprecated Import from `@closedloop/connectors/testing`. */
+export const sampleEffects = testing.sampleEffects;

@@ -1,9 +1,8 @@
 import { DeliveryError, EffectSchema } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RecordedRequest, type Reply, type TestHttp, testHttp } from './__tests__/http.ts';
-import { sampleCase, sampleEffect } from './fixtures.ts';
+import { hungHttp, type RecordedRequest, type Reply, type TestHttp, testHttp } from './__tests__/http.ts';
 import { jiraCaseLabel, jiraConnector } from './jira.ts';
-import { connectorTestKit } from './testkit.ts';
+import { connectorTestKit, sampleCase, sampleEffect } from './testing/index.ts';
 
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });
 const AUTH = `Basic ${Buffer.from('bot@shop.example:jira-token').toString('base64')}`;
@@ -220,5 +219,39 @@ describe('jira connector (jira.js)', () => {
     })) {
       it(check.name, check.run);
     }
+  });
+});
+
+describe('a hung Jira', () => {
+  it('an aborted delivery fails as retryable and drops the request it was waiting on', async () => {
+    const hung = await hungHttp();
+    try {
+      const c = jiraConnector({
+        host: hung.url,
+        email: 'bot@shop.example',
+        apiToken: 'jira-token',
+        project: 'CX',
+      });
+      const ac = new AbortController();
+      const delivery = c.deliver(sampleEffect('syncCase'), { attempt: 1, signal: ac.signal });
+      await hung.arrived;
+      ac.abort();
+      await expect(delivery).rejects.toMatchObject({ retryable: true, message: 'jira: delivery aborted' });
+      await hung.dropped;
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('a bad config names the field', () => {
+    expect(() =>
+      jiraConnector({
+        host: 'https://acme.atlassian.net',
+        email: 'a',
+        apiToken: { env: 'NO_SUCH_JIRA_TOKEN' },
+        project: 'CX',
+        env: {},
+      }),
+    ).toThrow('jira: apiToken: environment variable NO_SUCH_JIRA_TOKEN is not set');
   });
 });

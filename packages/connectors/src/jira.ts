@@ -1,9 +1,10 @@
-import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
+import { type CaseSummary, DeliveryError, type HealthStatus } from '@closedloop/core';
+import type { Client as JiraTransport, SendRequestOptions } from 'jira.js/core';
 import { z } from 'zod';
 import { caseTitle, customerInWords } from './case-title.ts';
-import { isRetryableStatus } from './http.ts';
-import { DeliveryLedger } from './ledger.ts';
-import { configError, resolveSecret, SecretSchema } from './secrets.ts';
+import { httpCall, isRetryableStatus } from './http.ts';
+import { type ConnectorOptions, defineConnector, loadOptionalPeer } from './kit/index.ts';
+import { SecretSchema } from './secrets.ts';
 
 export const JiraConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -17,8 +18,10 @@ export const JiraConnectorConfigSchema = z.object({
   issueType: z.string().min(1).optional(),
   /** Target status names for our statuses; a case moves its issue there by a transition. */
   statuses: z.record(z.string(), z.string()).optional(),
+  /** Per-request time limit in ms (default 15 s); the runtime's deadline applies too. */
+  timeoutMs: z.int().positive().optional(),
 });
-export type JiraConnectorOptions = z.input<typeof JiraConnectorConfigSchema> & { env?: NodeJS.ProcessEnv };
+export type JiraConnectorOptions = ConnectorOptions<typeof JiraConnectorConfigSchema>;
 
 const STATUSES: Record<string, string> = {
   new: 'To Do',
@@ -54,21 +57,52 @@ export function jiraCaseLabel(caseId: string): string {
   return `closedloop-${caseId.replace(/[^A-Za-z0-9_-]+/g, '_')}`;
 }
 
-interface JiraLike {
-  issues: {
-    createIssue(p: unknown): Promise<{ id?: string; key?: string }>;
-    editIssue(p: unknown): Promise<void>;
-    getTransitions(
-      p: unknown,
-    ): Promise<{ transitions?: { id?: string; name?: string; to?: { name?: string } }[] }>;
-    doTransition(p: unknown): Promise<void>;
+/** Query string as Jira reads it: lists repeat the key, objects are JSON, empty values are left out. */
+function query(params: Record<string, unknown> | undefined): string {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(params ?? {})) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item === undefined || item === null) continue;
+      q.append(key, typeof item === 'object' ? JSON.stringify(item) : String(item));
+    }
+  }
+  const text = q.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * A jira.js transport on `httpCall`: the delivery's abort signal and a timeout reach every request
+ * (jira.js's own transport takes no signal), and failures are `DeliveryError`s by HTTP status.
+ */
+function jiraTransport(o: {
+  name: string;
+  host: string;
+  authorization: string;
+  signal: AbortSignal;
+  timeoutMs: number | undefined;
+}): JiraTransport {
+  return {
+    async sendRequest<T>(req: SendRequestOptions<T>): Promise<T> {
+      const method = req.method ?? 'GET';
+      const res = await httpCall(
+        `${o.name}: ${method} ${req.url}`,
+        `${o.host}${req.url}${query(req.searchParams)}`,
+        {
+          method,
+          signal: o.signal,
+          timeoutMs: o.timeoutMs,
+          headers: {
+            authorization: o.authorization,
+            accept: 'application/json',
+            ...(req.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
+        },
+      );
+      const text = await res.text();
+      return (text ? JSON.parse(text) : undefined) as T;
+    },
   };
-  issueSearch: {
-    searchAndReconsileIssuesUsingJql(p: unknown): Promise<{
-      issues?: { id?: string; key?: string; fields?: { status?: { name?: string } } }[];
-    }>;
-  };
-  myself: { getCurrentUser(p?: unknown): Promise<{ emailAddress?: string; displayName?: string }> };
 }
 
 function adf(c: CaseSummary): Record<string, unknown> {
@@ -88,113 +122,89 @@ function adf(c: CaseSummary): Record<string, unknown> {
  * Opens a Jira issue per case and moves it through the workflow as the case changes, with the
  * official `jira.js` (an optional peer dependency). The issue carries a label made from the case id
  * (`closedloop-CS-1042`), found again by JQL, so a replay never opens a second issue; a status
- * change runs the transition that leads to the mapped status.
+ * change runs the transition that leads to the mapped status. Every request carries the
+ * delivery's abort signal and a timeout (`timeoutMs`, default 15 s).
  *
  * @example
  * jiraConnector({ host: 'https://acme.atlassian.net', email: { env: 'JIRA_EMAIL' }, apiToken: { env: 'JIRA_API_TOKEN' }, project: 'CX' });
  */
-export function jiraConnector(options: JiraConnectorOptions): Connector {
-  const name = options.name ?? 'jira';
-  const parsed = JiraConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) throw configError(name, parsed.error);
-  const cfg = parsed.data;
-  const email = resolveSecret(cfg.email, { connector: name, path: 'email' }, options.env);
-  const apiToken = resolveSecret(cfg.apiToken, { connector: name, path: 'apiToken' }, options.env);
-  const statuses = { ...STATUSES, ...cfg.statuses };
-  const ledger = new DeliveryLedger();
-  let client: Promise<JiraLike> | undefined;
-  const jira = () => {
-    client ??= import('jira.js').then(
-      (m) =>
-        m.createCloudClient({
-          host: cfg.host.replace(/\/$/, ''),
-          auth: { type: 'basic', email, apiToken },
-          retry: { maxAttempts: 1 },
-          onSchemaMismatch: 'silent',
-        }) as unknown as JiraLike,
-      (err: unknown) => {
-        client = undefined;
-        throw new DeliveryError(`${name}: needs the jira.js package: install it (${String(err)})`, {
-          retryable: false,
-          cause: err,
-        });
-      },
-    );
-    return client;
-  };
+export const jiraConnector = defineConnector({
+  name: 'jira',
+  schema: JiraConnectorConfigSchema,
+  capabilities: ['syncCase'],
+  classify: classifyJiraError,
+  setup({ name, config: cfg, secret }) {
+    const email = secret(cfg.email, 'email');
+    const apiToken = secret(cfg.apiToken, 'apiToken');
+    const authorization = `Basic ${Buffer.from(`${email}:${apiToken}`).toString('base64')}`;
+    const host = cfg.host.replace(/\/$/, '');
+    const statuses = { ...STATUSES, ...cfg.statuses };
+    const jira = async (signal: AbortSignal) => {
+      const { createCloudClient } = await loadOptionalPeer<typeof import('jira.js')>('jira.js');
+      return createCloudClient(
+        jiraTransport({ name, host, authorization, signal, timeoutMs: cfg.timeoutMs }),
+      );
+    };
 
-  return {
-    name,
-    capabilities: ['syncCase'],
-    async deliver(effect, ctx) {
-      if (effect.type !== 'syncCase') return;
-      if (ctx.signal.aborted) throw new DeliveryError(`${name}: delivery aborted`, { retryable: true });
-      await ledger.once(effect.key, async () => {
-        const j = await jira();
+    return {
+      async deliver(effect, { signal }) {
+        if (effect.type !== 'syncCase') return;
+        const j = await jira(signal);
         const c = effect.case;
         const label = jiraCaseLabel(c.id);
-        try {
-          const found = await j.issueSearch.searchAndReconsileIssuesUsingJql({
-            jql: `project = "${cfg.project}" AND labels = "${label}"`,
-            fields: ['status'],
-            maxResults: 1,
+        const found = await j.issueSearch.searchAndReconsileIssuesUsingJql({
+          jql: `project = "${cfg.project}" AND labels = "${label}"`,
+          fields: ['status'],
+          maxResults: 1,
+        });
+        let issue: { id?: string; key?: string; fields?: { status?: { name?: string } } } | undefined =
+          found.issues?.[0];
+        if (!issue) {
+          const created = await j.issues.createIssue({
+            fields: {
+              project: { key: cfg.project },
+              issuetype: { name: cfg.issueType ?? 'Task' },
+              summary: caseTitle(c),
+              description: adf(c),
+              labels: ['closedloop', label],
+            },
           });
-          let issue = found.issues?.[0];
-          if (!issue) {
-            const created = await j.issues.createIssue({
-              fields: {
-                project: { key: cfg.project },
-                issuetype: { name: cfg.issueType ?? 'Task' },
-                summary: caseTitle(c),
-                description: adf(c),
-                labels: ['closedloop', label],
-              },
-            });
-            issue = {
-              ...(created.key ? { key: created.key } : {}),
-              ...(created.id ? { id: created.id } : {}),
-            };
-          } else {
-            await j.issues.editIssue({
-              issueIdOrKey: issue.key ?? issue.id,
-              fields: { summary: caseTitle(c) },
-            });
-          }
-          const target = statuses[c.status];
-          const current = issue.fields?.status?.name;
-          const key = issue.key ?? issue.id;
-          if (
-            target &&
-            key &&
-            current?.toLowerCase() !== target.toLowerCase() &&
-            !(c.status === 'new' && !current)
-          ) {
-            const { transitions = [] } = await j.issues.getTransitions({ issueIdOrKey: key });
-            const t = transitions.find(
-              (x) =>
-                x.to?.name?.toLowerCase() === target.toLowerCase() ||
-                x.name?.toLowerCase() === target.toLowerCase(),
-            );
-            if (!t?.id) {
-              throw new DeliveryError(
-                `${name}: issue ${key} has no transition to "${target}" (available: ${transitions.map((x) => x.to?.name ?? x.name).join(', ')}); set statuses.${c.status}`,
-                { retryable: false },
-              );
-            }
-            await j.issues.doTransition({ issueIdOrKey: key, transition: { id: t.id } });
-          }
-        } catch (err) {
-          throw classifyJiraError(err);
+          issue = {
+            ...(created.key ? { key: created.key } : {}),
+            ...(created.id ? { id: created.id } : {}),
+          };
+        } else {
+          const ref = issue.key ?? issue.id;
+          if (ref) await j.issues.editIssue({ issueIdOrKey: ref, fields: { summary: caseTitle(c) } });
         }
-      });
-    },
-    async health(): Promise<HealthStatus> {
-      try {
-        const me = await (await jira()).myself.getCurrentUser();
+        const target = statuses[c.status];
+        const current = issue.fields?.status?.name;
+        const key = issue.key ?? issue.id;
+        if (
+          target &&
+          key &&
+          current?.toLowerCase() !== target.toLowerCase() &&
+          !(c.status === 'new' && !current)
+        ) {
+          const { transitions = [] } = await j.issues.getTransitions({ issueIdOrKey: key });
+          const t = transitions.find(
+            (x) =>
+              x.to?.name?.toLowerCase() === target.toLowerCase() ||
+              x.name?.toLowerCase() === target.toLowerCase(),
+          );
+          if (!t?.id) {
+            throw new DeliveryError(
+              `${name}: issue ${key} has no transition to "${target}" (available: ${transitions.map((x) => x.to?.name ?? x.name).join(', ')}); set statuses.${c.status}`,
+              { retryable: false },
+            );
+          }
+          await j.issues.doTransition({ issueIdOrKey: key, transition: { id: t.id } });
+        }
+      },
+      async health(): Promise<HealthStatus> {
+        const me = await (await jira(AbortSignal.timeout(10_000))).myself.getCurrentUser();
         return { ok: true, detail: `signed in as ${me.displayName ?? me.emailAddress ?? 'the API user'}` };
-      } catch (err) {
-        return { ok: false, detail: classifyJiraError(err).message };
-      }
-    },
-  };
-}
+      },
+    };
+  },
+});

@@ -1,9 +1,8 @@
 import { DeliveryError, EffectSchema } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RecordedRequest, type Reply, type TestHttp, testHttp } from './__tests__/http.ts';
-import { sampleCase, sampleEffect } from './fixtures.ts';
+import { hungHttp, type RecordedRequest, type Reply, type TestHttp, testHttp } from './__tests__/http.ts';
 import { salesforceConnector } from './salesforce.ts';
-import { connectorTestKit } from './testkit.ts';
+import { connectorTestKit, sampleCase, sampleEffect } from './testing/index.ts';
 
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });
 const TOKEN = '00Dxx0000001gPL!AR8AQ';
@@ -129,5 +128,35 @@ describe('salesforce connector (jsforce)', () => {
     })) {
       it(check.name, check.run);
     }
+  });
+});
+
+describe('a hung Salesforce', () => {
+  // jsforce takes no abort signal: the delivery stops waiting; the upsert it sent may still land.
+  it('an aborted delivery fails as retryable without waiting for the answer', async () => {
+    const hung = await hungHttp();
+    try {
+      const c = salesforceConnector({ instanceUrl: hung.url, accessToken: TOKEN });
+      const ac = new AbortController();
+      const delivery = c.deliver(sampleEffect('syncCase'), { attempt: 1, signal: ac.signal });
+      await hung.arrived;
+      ac.abort();
+      await expect(delivery).rejects.toMatchObject({
+        retryable: true,
+        message: 'salesforce: delivery aborted',
+      });
+    } finally {
+      await hung.close();
+    }
+  });
+
+  it('a bad config names the field', () => {
+    expect(() =>
+      salesforceConnector({
+        instanceUrl: 'https://acme.my.salesforce.com',
+        accessToken: TOKEN,
+        apiVersion: 'v62',
+      }),
+    ).toThrow('salesforce: apiVersion: Invalid string');
   });
 });

@@ -1,8 +1,9 @@
-import { type CaseSummary, type Connector, DeliveryError, type HealthStatus } from '@closedloop/core';
+import { type CaseSummary, DeliveryError, type HealthStatus } from '@closedloop/core';
+import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import { caseTitle } from './case-title.ts';
-import { DeliveryLedger } from './ledger.ts';
-import { configError, resolveSecret, SecretSchema } from './secrets.ts';
+import { type ConnectorOptions, defineConnector, lazy, loadOptionalPeer, withTimeout } from './kit/index.ts';
+import { SecretSchema } from './secrets.ts';
 
 export const SalesforceConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -22,10 +23,10 @@ export const SalesforceConnectorConfigSchema = z.object({
   priorityMap: z.record(z.string(), z.string()).optional(),
   /** Extra constant fields on every Case, e.g. `{ Origin: 'Survey' }`. */
   fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** Per-delivery time limit in ms (default 15 s); the runtime's deadline applies too. */
+  timeoutMs: z.int().positive().optional(),
 });
-export type SalesforceConnectorOptions = z.input<typeof SalesforceConnectorConfigSchema> & {
-  env?: NodeJS.ProcessEnv;
-};
+export type SalesforceConnectorOptions = ConnectorOptions<typeof SalesforceConnectorConfigSchema>;
 
 const STATUS: Record<string, string> = {
   new: 'New',
@@ -56,83 +57,57 @@ export function classifySalesforceError(err: unknown): DeliveryError {
   return new DeliveryError(message, { retryable: network || RETRYABLE.has(code), cause: err });
 }
 
-interface SObjectApi {
-  upsert(record: Record<string, unknown>, extIdField: string): Promise<unknown>;
-}
-interface ConnectionLike {
-  sobject(type: string): SObjectApi;
-  limits(): Promise<unknown>;
-}
-
 /**
  * Mirrors cases into Salesforce Cases (R25) with the official `jsforce` (an optional peer
  * dependency): an upsert on an External ID field (`PATCH /sobjects/Case/{field}/{caseId}`), so a
- * retried or replayed effect updates the same Case and never creates a second one.
+ * retried or replayed effect updates the same Case and never creates a second one. jsforce takes
+ * no abort signal: the delivery stops when its signal aborts or `timeoutMs` passes, and the
+ * request left running can only repeat the same upsert.
  *
  * @example
  * salesforceConnector({ instanceUrl: 'https://acme.my.salesforce.com', accessToken: { env: 'SF_ACCESS_TOKEN' } });
  */
-export function salesforceConnector(options: SalesforceConnectorOptions): Connector {
-  const name = options.name ?? 'salesforce';
-  const parsed = SalesforceConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) throw configError(name, parsed.error);
-  const cfg = parsed.data;
-  const accessToken = resolveSecret(cfg.accessToken, { connector: name, path: 'accessToken' }, options.env);
-  const extId = cfg.externalIdField ?? 'ClosedLoop_Case_Id__c';
-  const status = { ...STATUS, ...cfg.statusMap };
-  const priority = { ...PRIORITY, ...cfg.priorityMap };
-  const ledger = new DeliveryLedger();
-  let conn: Promise<ConnectionLike> | undefined;
-  const connection = () => {
-    conn ??= import('jsforce').then(
-      (m) =>
-        new m.Connection({
-          instanceUrl: cfg.instanceUrl.replace(/\/$/, ''),
-          accessToken,
-          version: cfg.apiVersion ?? '62.0',
-        }) as unknown as ConnectionLike,
-      (err: unknown) => {
-        conn = undefined;
-        throw new DeliveryError(`${name}: needs the jsforce package: install it (${String(err)})`, {
-          retryable: false,
-          cause: err,
-        });
-      },
-    );
-    return conn;
-  };
-  const record = (c: CaseSummary): Record<string, unknown> => ({
-    [extId]: c.id,
-    Subject: caseTitle(c),
-    Description: c.feedbackComment,
-    Status: status[c.status] ?? c.status,
-    Priority: priority[c.priority] ?? c.priority,
-    SuppliedEmail: c.customerEmail,
-    ...(c.customerName ? { SuppliedName: c.customerName } : {}),
-    ...cfg.fields,
-  });
-  return {
-    name,
-    capabilities: ['syncCase'],
-    async deliver(effect, ctx) {
-      if (effect.type !== 'syncCase') return;
-      if (ctx.signal.aborted) throw new DeliveryError(`${name}: delivery aborted`, { retryable: true });
-      await ledger.once(effect.key, async () => {
-        const c = await connection();
-        try {
-          await c.sobject('Case').upsert(record(effect.case), extId);
-        } catch (err) {
-          throw classifySalesforceError(err);
-        }
+export const salesforceConnector = defineConnector({
+  name: 'salesforce',
+  schema: SalesforceConnectorConfigSchema,
+  capabilities: ['syncCase'],
+  classify: classifySalesforceError,
+  setup({ name, config: cfg, secret }) {
+    const accessToken = secret(cfg.accessToken, 'accessToken');
+    const extId = cfg.externalIdField ?? 'ClosedLoop_Case_Id__c';
+    const status = { ...STATUS, ...cfg.statusMap };
+    const priority = { ...PRIORITY, ...cfg.priorityMap };
+    const connection = lazy(async () => {
+      const { Connection } = await loadOptionalPeer<typeof import('jsforce')>('jsforce');
+      return new Connection({
+        instanceUrl: cfg.instanceUrl.replace(/\/$/, ''),
+        accessToken,
+        version: cfg.apiVersion ?? '62.0',
       });
-    },
-    async health(): Promise<HealthStatus> {
-      try {
-        await (await connection()).limits();
+    });
+    const within = async <T>(work: (c: Connection) => Promise<T>, signal: AbortSignal) => {
+      const c = await connection();
+      return withTimeout(name, cfg.timeoutMs ?? 15_000, signal, () => work(c));
+    };
+    const record = (c: CaseSummary): Record<string, unknown> => ({
+      [extId]: c.id,
+      Subject: caseTitle(c),
+      Description: c.feedbackComment,
+      Status: status[c.status] ?? c.status,
+      Priority: priority[c.priority] ?? c.priority,
+      SuppliedEmail: c.customerEmail,
+      ...(c.customerName ? { SuppliedName: c.customerName } : {}),
+      ...cfg.fields,
+    });
+    return {
+      async deliver(effect, { signal }) {
+        if (effect.type !== 'syncCase') return;
+        await within((c) => c.sobject('Case').upsert(record(effect.case), extId), signal);
+      },
+      async health(): Promise<HealthStatus> {
+        await within((c) => c.limits(), AbortSignal.timeout(10_000));
         return { ok: true, detail: `token accepted by ${cfg.instanceUrl}` };
-      } catch (err) {
-        return { ok: false, detail: classifySalesforceError(err).message };
-      }
-    },
-  };
-}
+      },
+    };
+  },
+});

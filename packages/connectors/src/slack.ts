@@ -1,15 +1,10 @@
-import {
-  type Connector,
-  DeliveryError,
-  type Effect,
-  type EffectType,
-  type HealthStatus,
-} from '@closedloop/core';
+import { DeliveryError, type Effect, type HealthStatus } from '@closedloop/core';
+import type { Logger, LogLevel } from '@slack/web-api';
 import { z } from 'zod';
-import { type ChatMessage, chatMessage } from './chat-format.ts';
+import { type ChatMessage, caseLink, chatMessage } from './chat-format.ts';
 import { httpCall } from './http.ts';
-import { DeliveryLedger } from './ledger.ts';
-import { configError, resolveSecret, SecretSchema } from './secrets.ts';
+import { abortable, type ConnectorOptions, defineConnector, lazy, loadOptionalPeer } from './kit/index.ts';
+import { SecretSchema } from './secrets.ts';
 
 export const SlackConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -36,7 +31,7 @@ export const SlackConnectorConfigSchema = z.object({
   caseUrl: z.string().optional(),
   timeoutMs: z.int().positive().optional(),
 });
-export type SlackConnectorOptions = z.input<typeof SlackConnectorConfigSchema> & { env?: NodeJS.ProcessEnv };
+export type SlackConnectorOptions = ConnectorOptions<typeof SlackConnectorConfigSchema>;
 
 /** Escapes the three characters Slack's mrkdwn reserves. */
 export function slackEscape(text: string): string {
@@ -125,19 +120,14 @@ export function classifySlackError(err: unknown): DeliveryError {
   }
 }
 
-interface PostClient {
-  chat: { postMessage(args: Record<string, unknown>): Promise<unknown> };
-  auth: { test(): Promise<{ ok?: boolean; team?: string; user?: string }> };
-}
-
-const quietLogger = {
+const quietLogger: Logger = {
   debug() {},
   info() {},
   warn() {},
   error() {},
   setLevel() {},
   getLevel() {
-    return 'error';
+    return 'error' as LogLevel;
   },
   setName() {},
 };
@@ -151,109 +141,85 @@ const quietLogger = {
  * slackConnector({ mode: { kind: 'api', token: { env: 'SLACK_BOT_TOKEN' }, channel: '#care-team' } });
  * slackConnector({ mode: { kind: 'webhook', url: { env: 'SLACK_WEBHOOK_URL' } }, capabilities: ['alert'] });
  */
-export function slackConnector(options: SlackConnectorOptions): Connector {
-  const name = options.name ?? 'slack';
-  const parsed = SlackConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) throw configError(name, parsed.error);
-  const cfg = parsed.data;
-  const capabilities: readonly EffectType[] = cfg.capabilities ?? ['alert', 'notify'];
-  const channels = cfg.alertChannels ?? ['slack'];
-  const caseUrlTemplate = cfg.caseUrl;
-  const caseUrl = caseUrlTemplate
-    ? (caseId: string) => caseUrlTemplate.replace(/\{\{\s*caseId\s*\}\}/g, encodeURIComponent(caseId))
-    : undefined;
-  const ledger = new DeliveryLedger();
-  const mode = cfg.mode;
+export const slackConnector = defineConnector({
+  name: 'slack',
+  schema: SlackConnectorConfigSchema,
+  capabilities: (cfg) => cfg.capabilities ?? ['alert', 'notify'],
+  classify: classifySlackError,
+  setup({ name, config: cfg, secret }) {
+    const channels = cfg.alertChannels ?? ['slack'];
+    const caseUrl = caseLink(cfg.caseUrl);
+    const accepts = (effect: Effect) => effect.type !== 'alert' || channels.includes(effect.channel);
+    const mode = cfg.mode;
 
-  let post: (effect: Effect, m: ChatMessage, signal: AbortSignal) => Promise<void>;
-  let health: (() => Promise<HealthStatus>) | undefined;
-
-  if (mode.kind === 'webhook') {
-    const url = resolveSecret(mode.url, { connector: name, path: 'mode.url' }, options.env);
-    post = (effect, m, signal) =>
-      ledger.once(effect.key, async () => {
-        await httpCall(`${name}: incoming webhook`, url, {
-          signal,
-          ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ text: m.title, blocks: slackBlocks(m), unfurl_links: false }),
-        });
-      });
-  } else {
-    const token = resolveSecret(mode.token, { connector: name, path: 'mode.token' }, options.env);
-    let client: Promise<PostClient> | undefined;
-    const getClient = () => {
-      client ??= import('@slack/web-api').then(
-        ({ WebClient }) =>
-          new WebClient(token, {
-            ...(mode.baseUrl
-              ? { slackApiUrl: mode.baseUrl.endsWith('/') ? mode.baseUrl : `${mode.baseUrl}/` }
-              : {}),
-            retryConfig: { retries: 0 },
-            rejectRateLimitedCalls: true,
-            timeout: cfg.timeoutMs ?? 15_000,
-            logger: quietLogger as never,
-          }) as unknown as PostClient,
-        (err: unknown) => {
-          client = undefined;
-          throw new DeliveryError(
-            `${name}: api mode needs the @slack/web-api package: install it (${String(err)})`,
-            {
-              retryable: false,
-              cause: err,
-            },
-          );
+    if (mode.kind === 'webhook') {
+      const url = secret(mode.url, 'mode.url');
+      return {
+        accepts,
+        async deliver(effect, { signal }) {
+          const m = chatMessage(effect, { channels, caseUrl });
+          if (!m) return;
+          await httpCall(`${name}: incoming webhook`, url, {
+            signal,
+            timeoutMs: cfg.timeoutMs,
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ text: m.title, blocks: slackBlocks(m), unfurl_links: false }),
+          });
         },
-      );
-      return client;
-    };
-    post = async (effect, m, signal) => {
-      const c = await getClient();
-      const targets =
-        effect.type === 'alert' ? effect.recipients.filter((r) => r.startsWith('#') || SLACK_ID.test(r)) : [];
-      if (targets.length === 0) targets.push(mode.channel);
-      for (const channel of targets) {
-        if (signal.aborted) throw new DeliveryError(`${name}: delivery aborted`, { retryable: true });
-        // One ledger entry per channel: a retry after a partial failure skips channels already posted.
-        await ledger.once(`${effect.key}|${channel}`, async () => {
-          try {
-            await c.chat.postMessage({
-              channel,
-              text: m.title,
-              blocks: slackBlocks(m),
-              unfurl_links: false,
-              metadata: {
-                event_type: 'closedloop_effect',
-                event_payload: { key: effect.key, loop_id: effect.loopId },
-              },
-            });
-          } catch (err) {
-            throw classifySlackError(err);
-          }
-        });
-      }
-    };
-    health = async () => {
-      try {
-        const c = await getClient();
-        const r = await c.auth.test();
-        return { ok: true, detail: `token works for ${r.user ?? 'the bot'} in ${r.team ?? 'the workspace'}` };
-      } catch (err) {
-        return { ok: false, detail: (err as Error).message };
-      }
-    };
-  }
+      };
+    }
 
-  return {
-    name,
-    capabilities,
-    async deliver(effect, ctx) {
-      if (!capabilities.includes(effect.type)) return;
-      if (ctx.signal.aborted) throw new DeliveryError(`${name}: delivery aborted`, { retryable: true });
-      const m = chatMessage(effect, { channels, caseUrl });
-      if (!m) return;
-      await post(effect, m, ctx.signal);
-    },
-    ...(health ? { health } : {}),
-  };
-}
+    const token = secret(mode.token, 'mode.token');
+    const timeout = cfg.timeoutMs ?? 15_000;
+    const client = lazy(async () => {
+      const { WebClient } = await loadOptionalPeer<typeof import('@slack/web-api')>('@slack/web-api');
+      return new WebClient(token, {
+        ...(mode.baseUrl
+          ? { slackApiUrl: mode.baseUrl.endsWith('/') ? mode.baseUrl : `${mode.baseUrl}/` }
+          : {}),
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+        timeout,
+        logger: quietLogger,
+      });
+    });
+    return {
+      accepts,
+      async deliver(effect, { signal, once }) {
+        const m = chatMessage(effect, { channels, caseUrl });
+        if (!m) return;
+        const c = await client();
+        const targets =
+          effect.type === 'alert'
+            ? effect.recipients.filter((r) => r.startsWith('#') || SLACK_ID.test(r))
+            : [];
+        if (targets.length === 0) targets.push(mode.channel);
+        for (const channel of targets) {
+          if (signal.aborted) throw new DeliveryError(`${name}: delivery aborted`, { retryable: true });
+          // One ledger entry per channel: a retry after a partial failure skips channels already posted.
+          await once(`${effect.key}|${channel}`, async () => {
+            // The WebClient takes no abort signal: its own timeout bounds the call.
+            await abortable(
+              // apiCall takes the arguments as plain JSON: our Block Kit blocks are built as data.
+              c.apiCall('chat.postMessage', {
+                channel,
+                text: m.title,
+                blocks: slackBlocks(m),
+                unfurl_links: false,
+                metadata: {
+                  event_type: 'closedloop_effect',
+                  event_payload: { key: effect.key, loop_id: effect.loopId },
+                },
+              }),
+              signal,
+            );
+          });
+        }
+      },
+      async health(): Promise<HealthStatus> {
+        const r = await (await client()).auth.test();
+        return { ok: true, detail: `token works for ${r.user ?? 'the bot'} in ${r.team ?? 'the workspace'}` };
+      },
+    };
+  },
+});

@@ -1,9 +1,8 @@
-import { type Connector, DeliveryError, type EffectType } from '@closedloop/core';
 import { z } from 'zod';
-import { type ChatMessage, chatMessage } from './chat-format.ts';
+import { type ChatMessage, caseLink, chatMessage } from './chat-format.ts';
 import { httpCall } from './http.ts';
-import { DeliveryLedger } from './ledger.ts';
-import { configError, resolveSecret, SecretSchema } from './secrets.ts';
+import { type ConnectorOptions, defineConnector } from './kit/index.ts';
+import { SecretSchema } from './secrets.ts';
 
 export const TeamsConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
@@ -16,7 +15,7 @@ export const TeamsConnectorConfigSchema = z.object({
   caseUrl: z.string().optional(),
   timeoutMs: z.int().positive().optional(),
 });
-export type TeamsConnectorOptions = z.input<typeof TeamsConnectorConfigSchema> & { env?: NodeJS.ProcessEnv };
+export type TeamsConnectorOptions = ConnectorOptions<typeof TeamsConnectorConfigSchema>;
 
 const plain = (text: string) => ({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text }] });
 
@@ -57,31 +56,22 @@ export function adaptiveCard(m: ChatMessage): Record<string, unknown> {
  * @example
  * teamsConnector({ url: { env: 'TEAMS_WORKFLOW_URL' }, caseUrl: 'https://cx.example.com/cases/{{caseId}}' });
  */
-export function teamsConnector(options: TeamsConnectorOptions): Connector {
-  const name = options.name ?? 'teams';
-  const parsed = TeamsConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) throw configError(name, parsed.error);
-  const cfg = parsed.data;
-  const url = resolveSecret(cfg.url, { connector: name, path: 'url' }, options.env);
-  const capabilities: readonly EffectType[] = cfg.capabilities ?? ['alert', 'notify'];
-  const channels = cfg.alertChannels ?? ['teams'];
-  const tpl = cfg.caseUrl;
-  const caseUrl = tpl
-    ? (id: string) => tpl.replace(/\{\{\s*caseId\s*\}\}/g, encodeURIComponent(id))
-    : undefined;
-  const ledger = new DeliveryLedger();
-  return {
-    name,
-    capabilities,
-    async deliver(effect, ctx) {
-      if (!capabilities.includes(effect.type)) return;
-      if (ctx.signal.aborted) throw new DeliveryError(`${name}: delivery aborted`, { retryable: true });
-      const m = chatMessage(effect, { channels, caseUrl });
-      if (!m) return;
-      await ledger.once(effect.key, async () => {
+export const teamsConnector = defineConnector({
+  name: 'teams',
+  schema: TeamsConnectorConfigSchema,
+  capabilities: (cfg) => cfg.capabilities ?? ['alert', 'notify'],
+  setup({ name, config: cfg, secret }) {
+    const url = secret(cfg.url, 'url');
+    const channels = cfg.alertChannels ?? ['teams'];
+    const caseUrl = caseLink(cfg.caseUrl);
+    return {
+      accepts: (effect) => effect.type !== 'alert' || channels.includes(effect.channel),
+      async deliver(effect, { signal }) {
+        const m = chatMessage(effect, { channels, caseUrl });
+        if (!m) return;
         await httpCall(`${name}: workflow webhook`, url, {
-          signal: ctx.signal,
-          ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
+          signal,
+          timeoutMs: cfg.timeoutMs,
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
             type: 'message',
@@ -94,7 +84,7 @@ export function teamsConnector(options: TeamsConnectorOptions): Connector {
             ],
           }),
         });
-      });
-    },
-  };
-}
+      },
+    };
+  },
+});

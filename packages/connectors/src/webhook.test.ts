@@ -1,8 +1,7 @@
 import { DeliveryError } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordedRequest, type TestHttp, testHttp } from './__tests__/http.ts';
-import { sampleEffect } from './fixtures.ts';
-import { connectorTestKit } from './testkit.ts';
+import { connectorTestKit, sampleEffect } from './testing/index.ts';
 import { generateWebhookSecret, signWebhook, verifyWebhook, webhookConnector, webhookId } from './webhook.ts';
 
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });

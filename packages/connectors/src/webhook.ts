@@ -1,9 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type Connector, EFFECT_TYPES, type Effect, type EffectType } from '@closedloop/core';
+import { EFFECT_TYPES, type Effect, type EffectType } from '@closedloop/core';
 import { z } from 'zod';
 import { httpCall } from './http.ts';
-import { DeliveryLedger } from './ledger.ts';
-import { configError, resolveSecret, type Secret, SecretSchema } from './secrets.ts';
+import { type ConnectorOptions, defineConnector } from './kit/index.ts';
+import { SecretSchema } from './secrets.ts';
 
 /** Config of the signed webhook connector (Standard Webhooks signing). */
 export const WebhookConnectorConfigSchema = z.object({
@@ -18,9 +18,7 @@ export const WebhookConnectorConfigSchema = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   timeoutMs: z.int().positive().optional(),
 });
-export type WebhookConnectorOptions = z.input<typeof WebhookConnectorConfigSchema> & {
-  env?: NodeJS.ProcessEnv;
-};
+export type WebhookConnectorOptions = ConnectorOptions<typeof WebhookConnectorConfigSchema>;
 
 /** The body the webhook sends: Standard Webhooks' `{ type, timestamp, data }` envelope. */
 export interface WebhookPayload {
@@ -114,24 +112,17 @@ export function webhookId(key: string): string {
  * @example
  * webhookConnector({ url: 'https://hooks.example.com/closedloop', secret: { env: 'CLOSEDLOOP_WEBHOOK_SECRET' } });
  */
-export function webhookConnector(options: WebhookConnectorOptions): Connector {
-  const name = options.name ?? 'webhook';
-  const parsed = WebhookConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) throw configError(name, parsed.error);
-  const cfg = parsed.data;
-  const resolve = (s: Secret, path: string) => resolveSecret(s, { connector: name, path }, options.env);
-  const url = resolve(cfg.url, 'url');
-  const secret = resolve(cfg.secret, 'secret');
-  const capabilities = cfg.capabilities ?? [...EFFECT_TYPES];
-  const alertChannels = cfg.alertChannels ?? ['webhook'];
-  const ledger = new DeliveryLedger();
-  return {
-    name,
-    capabilities,
-    async deliver(effect, ctx) {
-      if (!capabilities.includes(effect.type)) return;
-      if (effect.type === 'alert' && !alertChannels.includes(effect.channel)) return;
-      await ledger.once(effect.key, async () => {
+export const webhookConnector = defineConnector({
+  name: 'webhook',
+  schema: WebhookConnectorConfigSchema,
+  capabilities: (cfg) => cfg.capabilities ?? [...EFFECT_TYPES],
+  setup({ name, config: cfg, secret }) {
+    const url = secret(cfg.url, 'url');
+    const signingSecret = secret(cfg.secret, 'secret');
+    const alertChannels = cfg.alertChannels ?? ['webhook'];
+    return {
+      accepts: (effect) => effect.type !== 'alert' || alertChannels.includes(effect.channel),
+      async deliver(effect, { signal }) {
         const payload: WebhookPayload = {
           type: `closedloop.${effect.type}`,
           timestamp: new Date().toISOString(),
@@ -141,20 +132,20 @@ export function webhookConnector(options: WebhookConnectorOptions): Connector {
         const id = webhookId(effect.key);
         const timestamp = Math.floor(Date.now() / 1000);
         await httpCall(`${name}: webhook endpoint`, url, {
-          signal: ctx.signal,
-          ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
+          signal,
+          timeoutMs: cfg.timeoutMs,
           headers: {
             ...cfg.headers,
             'content-type': 'application/json',
             'user-agent': 'closedloop-connectors',
             'webhook-id': id,
             'webhook-timestamp': String(timestamp),
-            'webhook-signature': signWebhook(secret, id, timestamp, body),
+            'webhook-signature': signWebhook(signingSecret, id, timestamp, body),
             'idempotency-key': effect.key,
           },
           body,
         });
-      });
-    },
-  };
-}
+      },
+    };
+  },
+});

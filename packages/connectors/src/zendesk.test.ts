@@ -1,8 +1,7 @@
 import { DeliveryError, EffectSchema } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RecordedRequest, type Reply, type TestHttp, testHttp } from './__tests__/http.ts';
-import { sampleCase, sampleEffect } from './fixtures.ts';
-import { connectorTestKit } from './testkit.ts';
+import { connectorTestKit, sampleCase, sampleEffect } from './testing/index.ts';
 import { zendeskConnector } from './zendesk.ts';
 
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });

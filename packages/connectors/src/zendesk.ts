@@ -1,16 +1,9 @@
-import {
-  type CaseSummary,
-  type Connector,
-  DeliveryError,
-  type EffectOf,
-  type EffectType,
-  type HealthStatus,
-} from '@closedloop/core';
+import { type CaseSummary, DeliveryError, type EffectOf, type HealthStatus } from '@closedloop/core';
 import { z } from 'zod';
 import { caseTitle } from './case-title.ts';
 import { httpCall } from './http.ts';
-import { DeliveryLedger } from './ledger.ts';
-import { configError, resolveSecret, SecretSchema } from './secrets.ts';
+import { type ConnectorOptions, defineConnector } from './kit/index.ts';
+import { SecretSchema } from './secrets.ts';
 
 export const ZendeskConnectorConfigSchema = z
   .object({
@@ -35,9 +28,7 @@ export const ZendeskConnectorConfigSchema = z
     message: 'set subdomain (acme) or baseUrl',
     path: ['subdomain'],
   });
-export type ZendeskConnectorOptions = z.input<typeof ZendeskConnectorConfigSchema> & {
-  env?: NodeJS.ProcessEnv;
-};
+export type ZendeskConnectorOptions = ConnectorOptions<typeof ZendeskConnectorConfigSchema>;
 
 const PRIORITY: Record<string, string> = { low: 'low', medium: 'normal', high: 'high', critical: 'urgent' };
 const STATUS: Record<string, string> = { new: 'new', open: 'open', escalated: 'open', resolved: 'solved' };
@@ -54,124 +45,116 @@ interface Ticket {
  * @example
  * zendeskConnector({ subdomain: 'acme', email: { env: 'ZENDESK_EMAIL' }, apiToken: { env: 'ZENDESK_API_TOKEN' } });
  */
-export function zendeskConnector(options: ZendeskConnectorOptions): Connector {
-  const name = options.name ?? 'zendesk';
-  const parsed = ZendeskConnectorConfigSchema.safeParse(options);
-  if (!parsed.success) throw configError(name, parsed.error);
-  const cfg = parsed.data;
-  const email = resolveSecret(cfg.email, { connector: name, path: 'email' }, options.env);
-  const token = resolveSecret(cfg.apiToken, { connector: name, path: 'apiToken' }, options.env);
-  const base = (cfg.baseUrl ?? `https://${cfg.subdomain}.zendesk.com`).replace(/\/$/, '');
-  const auth = `Basic ${Buffer.from(`${email}/token:${token}`).toString('base64')}`;
-  const capabilities: readonly EffectType[] = cfg.capabilities ?? ['syncCase'];
-  const ledger = new DeliveryLedger();
+export const zendeskConnector = defineConnector({
+  name: 'zendesk',
+  schema: ZendeskConnectorConfigSchema,
+  capabilities: (cfg) => cfg.capabilities ?? ['syncCase'],
+  setup({ name, config: cfg, secret }) {
+    const email = secret(cfg.email, 'email');
+    const token = secret(cfg.apiToken, 'apiToken');
+    const base = (cfg.baseUrl ?? `https://${cfg.subdomain}.zendesk.com`).replace(/\/$/, '');
+    const auth = `Basic ${Buffer.from(`${email}/token:${token}`).toString('base64')}`;
 
-  const call = async (
-    method: string,
-    path: string,
-    signal: AbortSignal,
-    body?: unknown,
-    extra?: Record<string, string>,
-  ) => {
-    const res = await httpCall(`${name}: ${method} ${path.split('?')[0]}`, `${base}${path}`, {
-      method,
-      signal,
-      ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}),
-      headers: {
-        authorization: auth,
-        accept: 'application/json',
-        'content-type': 'application/json',
-        ...extra,
-      },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
-  };
-
-  const findTicket = async (caseId: string, signal: AbortSignal): Promise<Ticket | undefined> => {
-    const r = await call('GET', `/api/v2/tickets.json?external_id=${encodeURIComponent(caseId)}`, signal);
-    const tickets = Array.isArray(r.tickets) ? (r.tickets as Ticket[]) : [];
-    return tickets[0];
-  };
-
-  const fields = (c: CaseSummary) => ({
-    subject: caseTitle(c),
-    priority: PRIORITY[c.priority] ?? 'normal',
-    status: STATUS[c.status] ?? 'open',
-    tags: [
-      'closedloop',
-      `segment_${c.segment.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}`,
-      ...(c.status === 'escalated' ? ['escalated'] : []),
-      ...(cfg.tags ?? []),
-    ],
-    external_id: c.id,
-    ...(cfg.groupId !== undefined ? { group_id: cfg.groupId } : {}),
-  });
-
-  const sync = async (e: EffectOf<'syncCase'>, signal: AbortSignal) => {
-    const c = e.case;
-    const existing = await findTicket(c.id, signal);
-    if (!existing) {
-      await call(
-        'POST',
-        '/api/v2/tickets.json',
+    const call = async (
+      method: string,
+      path: string,
+      signal: AbortSignal,
+      body?: unknown,
+      extra?: Record<string, string>,
+    ) => {
+      const res = await httpCall(`${name}: ${method} ${path.split('?')[0]}`, `${base}${path}`, {
+        method,
         signal,
-        {
-          ticket: {
-            ...fields(c),
-            // Without an email (a customer known by id only) Zendesk makes the requester from a name.
-            requester: c.customerEmail
-              ? { email: c.customerEmail, ...(c.customerName ? { name: c.customerName } : {}) }
-              : { name: c.customerName ?? `Customer ${c.customerId ?? c.id}` },
-            comment: { body: c.feedbackComment || '(no comment)', public: false },
-          },
+        timeoutMs: cfg.timeoutMs,
+        headers: {
+          authorization: auth,
+          accept: 'application/json',
+          'content-type': 'application/json',
+          ...extra,
         },
-        { 'idempotency-key': e.key },
-      );
-      return;
-    }
-    await call('PUT', `/api/v2/tickets/${existing.id}.json`, signal, { ticket: fields(c) });
-  };
-
-  const note = async (e: EffectOf<'notify'>, signal: AbortSignal) => {
-    if (!e.comment && e.changes.length === 0) return;
-    const existing = await findTicket(e.case.id, signal);
-    if (!existing) {
-      throw new DeliveryError(`${name}: no ticket with external_id ${e.case.id} yet (syncCase first)`, {
-        retryable: true,
-        retryAfterMs: 5_000,
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
       });
-    }
-    const lines = [
-      ...e.changes.map((ch) => `${ch.field}: ${ch.before ?? '—'} → ${ch.after ?? '—'}`),
-      ...(e.comment ? [e.comment] : []),
-    ];
-    await call('PUT', `/api/v2/tickets/${existing.id}.json`, signal, {
-      ticket: { comment: { body: `${e.actor}:\n${lines.join('\n')}`, public: false } },
-    });
-  };
+      const text = await res.text();
+      return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    };
 
-  return {
-    name,
-    capabilities,
-    async deliver(effect, ctx) {
-      if (!capabilities.includes(effect.type)) return;
-      if (effect.type === 'syncCase') await ledger.once(effect.key, () => sync(effect, ctx.signal));
-      else if (effect.type === 'notify' && effect.reason === 'caseUpdated') {
-        await ledger.once(effect.key, () => note(effect, ctx.signal));
+    const findTicket = async (caseId: string, signal: AbortSignal): Promise<Ticket | undefined> => {
+      const r = await call('GET', `/api/v2/tickets.json?external_id=${encodeURIComponent(caseId)}`, signal);
+      const tickets = Array.isArray(r.tickets) ? (r.tickets as Ticket[]) : [];
+      return tickets[0];
+    };
+
+    const fields = (c: CaseSummary) => ({
+      subject: caseTitle(c),
+      priority: PRIORITY[c.priority] ?? 'normal',
+      status: STATUS[c.status] ?? 'open',
+      tags: [
+        'closedloop',
+        `segment_${c.segment.toLowerCase().replace(/[^a-z0-9_]+/g, '_')}`,
+        ...(c.status === 'escalated' ? ['escalated'] : []),
+        ...(cfg.tags ?? []),
+      ],
+      external_id: c.id,
+      ...(cfg.groupId !== undefined ? { group_id: cfg.groupId } : {}),
+    });
+
+    const sync = async (e: EffectOf<'syncCase'>, signal: AbortSignal) => {
+      const c = e.case;
+      const existing = await findTicket(c.id, signal);
+      if (!existing) {
+        await call(
+          'POST',
+          '/api/v2/tickets.json',
+          signal,
+          {
+            ticket: {
+              ...fields(c),
+              // Without an email (a customer known by id only) Zendesk makes the requester from a name.
+              requester: c.customerEmail
+                ? { email: c.customerEmail, ...(c.customerName ? { name: c.customerName } : {}) }
+                : { name: c.customerName ?? `Customer ${c.customerId ?? c.id}` },
+              comment: { body: c.feedbackComment || '(no comment)', public: false },
+            },
+          },
+          { 'idempotency-key': e.key },
+        );
+        return;
       }
-    },
-    async health(): Promise<HealthStatus> {
-      try {
+      await call('PUT', `/api/v2/tickets/${existing.id}.json`, signal, { ticket: fields(c) });
+    };
+
+    const note = async (e: EffectOf<'notify'>, signal: AbortSignal) => {
+      if (!e.comment && e.changes.length === 0) return;
+      const existing = await findTicket(e.case.id, signal);
+      if (!existing) {
+        throw new DeliveryError(`${name}: no ticket with external_id ${e.case.id} yet (syncCase first)`, {
+          retryable: true,
+          retryAfterMs: 5_000,
+        });
+      }
+      const lines = [
+        ...e.changes.map((ch) => `${ch.field}: ${ch.before ?? '—'} → ${ch.after ?? '—'}`),
+        ...(e.comment ? [e.comment] : []),
+      ];
+      await call('PUT', `/api/v2/tickets/${existing.id}.json`, signal, {
+        ticket: { comment: { body: `${e.actor}:\n${lines.join('\n')}`, public: false } },
+      });
+    };
+
+    return {
+      accepts: (effect) =>
+        effect.type === 'syncCase' || (effect.type === 'notify' && effect.reason === 'caseUpdated'),
+      async deliver(effect, { signal }) {
+        if (effect.type === 'syncCase') await sync(effect, signal);
+        else if (effect.type === 'notify') await note(effect, signal);
+      },
+      async health(): Promise<HealthStatus> {
         const r = await call('GET', '/api/v2/users/me.json', AbortSignal.timeout(10_000));
         const user = r.user as { email?: string; role?: string } | undefined;
         if (!user || user.role === 'end-user')
           return { ok: false, detail: 'the credentials are not an agent' };
         return { ok: true, detail: `signed in as ${user.email} (${user.role})` };
-      } catch (err) {
-        return { ok: false, detail: (err as Error).message };
-      }
-    },
-  };
-}
+      },
+    };
+  },
+});

@@ -78,3 +78,42 @@ export async function testHttp(handler: (req: RecordedRequest) => Reply | Promis
       }),
   };
 }
+
+export interface HungHttp {
+  url: string;
+  /** Resolves when the first request arrives. */
+  arrived: Promise<void>;
+  /** Resolves when the client drops that request's connection (it gave up). */
+  dropped: Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A server that takes requests and never answers: a hung vendor API. */
+export async function hungHttp(): Promise<HungHttp> {
+  let arrive = () => {};
+  let drop = () => {};
+  const arrived = new Promise<void>((r) => {
+    arrive = r;
+  });
+  const dropped = new Promise<void>((r) => {
+    drop = r;
+  });
+  const server: Server = createServer((req) => {
+    req.socket.on('close', drop);
+    req.resume();
+    arrive();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    arrived,
+    dropped,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -5,8 +5,7 @@ import { DeliveryError, type Effect, EffectSchema } from '@closedloop/core';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type TestSmtp, TLS_CERT, testSmtp } from '../__tests__/smtp.ts';
-import { sampleCase, sampleEffect } from '../fixtures.ts';
-import { connectorTestKit } from '../testkit.ts';
+import { connectorTestKit, sampleCase, sampleEffect } from '../testing/index.ts';
 import { type EmailConnector, type EmailConnectorOptions, emailConnector } from './connector.ts';
 
 const ctx = (attempt = 1) => ({ attempt, signal: new AbortController().signal });

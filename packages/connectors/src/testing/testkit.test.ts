@@ -1,7 +1,7 @@
 import { type Connector, DeliveryError, type Effect } from '@closedloop/core';
 import { describe, expect, it } from 'vitest';
+import { DeliveryLedger } from '../ledger.ts';
 import { sampleEffect } from './fixtures.ts';
-import { DeliveryLedger } from './ledger.ts';
 import { runConnectorTestKit, type SimulatedFailure } from './testkit.ts';
 
 // An in-memory "service" and connectors of varying quality, to check that the kit tells them apart.
