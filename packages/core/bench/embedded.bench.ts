@@ -1,6 +1,10 @@
 // Benchmark: loops per second from capture() to case created with its effects committed, on the
 // memory and SQLite stores, against the two limits beneath them measured in the same run:
-//   - bare: zod parse + xstate actor start on the same inputs (no store, no decision);
+//   - bare: zod parse + xstate actor start on the same inputs (no store, no decision): the target's
+//     reference;
+//   - bare + decision (shown beside it, no target): the same, plus the decision the runtime makes
+//     (default decider, its output parsed) sent to the actor as DECIDED, so the machine opens the
+//     case and emits its effects: the machine work a capture does, through xstate's actor API;
 //   - raw SQLite: node:sqlite transactions inserting the same rows (the steps of the same
 //     captures, encoded as the SQLite store encodes them) into the same schema (same tables, keys
 //     and indexes, built from the store's own schema text),
@@ -14,7 +18,9 @@ import {
   type Connector,
   createClosedLoop,
   createLoopMachine,
+  DecisionSchema,
   Directory,
+  defaultDecider,
   type FeedbackInput,
   FeedbackInputSchema,
   memoryStore,
@@ -97,19 +103,22 @@ async function runEmbedded(store: Store) {
   };
 }
 
-function runBare() {
+function runBare(withDecision = false) {
   const directory = new Directory(people);
-  const machine = createLoopMachine({ directory, segments: new SegmentTree(segments, directory) });
+  const tree = new SegmentTree(segments, directory);
+  const machine = createLoopMachine({ directory, segments: tree });
+  const decider = defaultDecider();
   const t0 = performance.now();
   for (let i = 0; i < inputs.length; i++) {
     const parsed = FeedbackInputSchema.parse(inputs[i]);
-    const actor = createActor(machine, {
-      input: {
-        loopId: `l${i}`,
-        caseId: `c${i}`,
-        feedback: { ...parsed, id: `f${i}`, receivedAt: new Date().toISOString() },
-      },
-    }).start();
+    const feedback = { ...parsed, id: `f${i}`, receivedAt: new Date().toISOString() };
+    const actor = createActor(machine, { input: { loopId: `l${i}`, caseId: `c${i}`, feedback } }).start();
+    if (withDecision) {
+      const now = new Date();
+      const decision = DecisionSchema.parse(decider.decide(feedback, { segments: tree, now }));
+      actor.send({ type: 'DECIDED', decision, at: now.toISOString() });
+      if (!actor.getSnapshot().context.case) throw new Error('expected a case');
+    }
     actor.stop();
   }
   return { loopsPerSecond: N / ((performance.now() - t0) / 1000) };
@@ -171,14 +180,17 @@ try {
   // times each, and each keeps its best round (the least disturbed one), so the ratio compares
   // like with like.
   const bareRounds: ReturnType<typeof runBare>[] = [];
+  const decidedRounds: ReturnType<typeof runBare>[] = [];
   const memoryRounds: Awaited<ReturnType<typeof runEmbedded>>[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     bareRounds.push(runBare());
+    decidedRounds.push(runBare(true));
     memoryRounds.push(await runEmbedded(memoryStore()));
   }
   const best = <T extends { loopsPerSecond: number }>(runs: T[]) =>
     runs.reduce((a, b) => (b.loopsPerSecond > a.loopsPerSecond ? b : a));
   const bare = best(bareRounds);
+  const bareDecided = best(decidedRounds);
   const memory = best(memoryRounds);
   const sqlite = await runEmbedded(sqliteStore({ path: join(dir, 'embedded.sqlite'), synchronous: 'FULL' }));
   // The rows for the raw reference: the steps of the same captures, recorded on a memory store
@@ -194,16 +206,26 @@ try {
     rounds: ROUNDS,
     roundsLoopsPerSecond: {
       bare: bareRounds.map((r) => r.loopsPerSecond),
+      bareWithDecision: decidedRounds.map((r) => r.loopsPerSecond),
       memory: memoryRounds.map((r) => r.loopsPerSecond),
     },
-    memory: { ...memory, ratioToBare: memory.loopsPerSecond / bare.loopsPerSecond },
+    memory: {
+      ...memory,
+      ratioToBare: memory.loopsPerSecond / bare.loopsPerSecond,
+      ratioToBareWithDecision: memory.loopsPerSecond / bareDecided.loopsPerSecond,
+    },
     sqlite: {
       ...sqlite,
       synchronous: 'FULL',
       ratioToRawBatched: sqlite.loopsPerSecond / rawBatched.loopsPerSecond,
       ratioToRawPerCapture: sqlite.loopsPerSecond / rawPerCapture.loopsPerSecond,
     },
-    reference: { bareZodXstate: bare, rawSqlitePerCaptureTx: rawPerCapture, rawSqliteBatchedTx: rawBatched },
+    reference: {
+      bareZodXstate: bare,
+      bareZodXstateWithDecision: bareDecided,
+      rawSqlitePerCaptureTx: rawPerCapture,
+      rawSqliteBatchedTx: rawBatched,
+    },
     targets: {
       memoryRatioToBare: 0.8,
       sqliteRatioToRawBatched: 0.6,
@@ -220,6 +242,7 @@ ${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 
 | run | in flight | loops/s | reference (same run, same inputs) | reference loops/s | ratio | target | p50 capture | p99 capture | heap Δ |
 |---|---:|---:|---|---:|---:|---|---:|---:|---:|
 | memory store | ${CONCURRENCY} | ${f(memory.loopsPerSecond)} | bare zod parse + xstate actor start | ${f(bare.loopsPerSecond)} | ${pc(results.memory.ratioToBare)} | ≥ 80% ${ok(results.memory.ratioToBare >= 0.8)} | ${memory.p50ms.toFixed(2)} ms | ${memory.p99ms.toFixed(2)} ms | ${memory.heapDeltaMb.toFixed(0)} MB |
+| memory store (the same run) | ${CONCURRENCY} | ${f(memory.loopsPerSecond)} | the same + the decision (default decider, parsed) sent to the actor as DECIDED: case and effects, no store | ${f(bareDecided.loopsPerSecond)} | ${pc(results.memory.ratioToBareWithDecision)} | | | | |
 | SQLite store, synchronous=FULL, group commit | ${CONCURRENCY} | ${f(sqlite.loopsPerSecond)} | raw node:sqlite, the same rows into the same schema, ${CONCURRENCY} captures per transaction | ${f(rawBatched.loopsPerSecond)} | ${pc(results.sqlite.ratioToRawBatched)} | ≥ 60% ${ok(results.sqlite.ratioToRawBatched >= 0.6)}, p99 < 5 ms ${ok(sqlite.p99ms < 5)} | ${sqlite.p50ms.toFixed(2)} ms | ${sqlite.p99ms.toFixed(2)} ms | ${sqlite.heapDeltaMb.toFixed(0)} MB |
 | SQLite store (the same run) | ${CONCURRENCY} | ${f(sqlite.loopsPerSecond)} | raw node:sqlite, the same rows, one transaction per capture | ${f(rawPerCapture.loopsPerSecond)} | ${pc(results.sqlite.ratioToRawPerCapture)} | | | | |
 `;
