@@ -66,6 +66,11 @@ const sink: Connector = {
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+/** CPU time this process used since `from` (all its threads: JS, GC helpers), in µs. */
+function cpuMicros(from: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(from);
+  return used.user + used.system;
+}
 function heapMb(): number {
   globalThis.gc?.();
   return process.memoryUsage().heapUsed / 1_048_576;
@@ -75,6 +80,7 @@ async function runEmbedded(store: Store) {
   const loop = createClosedLoop({ store, directory: people, segments, connectors: [sink], autoStart: false });
   const heapBefore = heapMb();
   const latencies: number[] = [];
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
   async function worker() {
@@ -88,6 +94,7 @@ async function runEmbedded(store: Store) {
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   const seconds = (performance.now() - t0) / 1000;
+  const cpuUsPerLoop = cpuMicros(cpu0) / N;
   const heapAfter = heapMb();
   const { total } = await loop.cases.list({ limit: 0 });
   const deliveries = (await store.listDeliveries({ status: 'pending' })).length;
@@ -96,6 +103,7 @@ async function runEmbedded(store: Store) {
   latencies.sort((a, b) => a - b);
   return {
     loopsPerSecond: N / seconds,
+    cpuUsPerLoop,
     p50ms: percentile(latencies, 50),
     p99ms: percentile(latencies, 99),
     heapDeltaMb: heapAfter - heapBefore,
@@ -108,6 +116,7 @@ function runBare(withDecision = false) {
   const tree = new SegmentTree(segments, directory);
   const machine = createLoopMachine({ directory, segments: tree });
   const decider = defaultDecider();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < inputs.length; i++) {
     const parsed = FeedbackInputSchema.parse(inputs[i]);
@@ -121,7 +130,8 @@ function runBare(withDecision = false) {
     }
     actor.stop();
   }
-  return { loopsPerSecond: N / ((performance.now() - t0) / 1000) };
+  const seconds = (performance.now() - t0) / 1000;
+  return { loopsPerSecond: N / seconds, cpuUsPerLoop: cpuMicros(cpu0) / N };
 }
 
 /** Records every step a store commits, to replay the same rows in the raw reference. */
@@ -192,6 +202,14 @@ try {
   const bare = best(bareRounds);
   const bareDecided = best(decidedRounds);
   const memory = best(memoryRounds);
+  // CPU time per loop moves less than wall time when other jobs share the cores: the least of
+  // each run's rounds, as a second view of the same ratio.
+  const leastCpu = (runs: { cpuUsPerLoop: number }[]) => Math.min(...runs.map((r) => r.cpuUsPerLoop));
+  const cpu = {
+    bare: leastCpu(bareRounds),
+    bareWithDecision: leastCpu(decidedRounds),
+    memory: leastCpu(memoryRounds),
+  };
   const sqlite = await runEmbedded(sqliteStore({ path: join(dir, 'embedded.sqlite'), synchronous: 'FULL' }));
   // The rows for the raw reference: the steps of the same captures, recorded on a memory store
   // (so the measured run carries no recording), encoded exactly as the SQLite store encodes them.
@@ -209,10 +227,18 @@ try {
       bareWithDecision: decidedRounds.map((r) => r.loopsPerSecond),
       memory: memoryRounds.map((r) => r.loopsPerSecond),
     },
+    roundsCpuUsPerLoop: {
+      bare: bareRounds.map((r) => r.cpuUsPerLoop),
+      bareWithDecision: decidedRounds.map((r) => r.cpuUsPerLoop),
+      memory: memoryRounds.map((r) => r.cpuUsPerLoop),
+    },
+    leastCpuUsPerLoop: cpu,
     memory: {
       ...memory,
       ratioToBare: memory.loopsPerSecond / bare.loopsPerSecond,
       ratioToBareWithDecision: memory.loopsPerSecond / bareDecided.loopsPerSecond,
+      cpuRatioToBare: cpu.bare / cpu.memory,
+      cpuRatioToBareWithDecision: cpu.bareWithDecision / cpu.memory,
     },
     sqlite: {
       ...sqlite,
@@ -245,6 +271,8 @@ ${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 
 | memory store (the same run) | ${CONCURRENCY} | ${f(memory.loopsPerSecond)} | the same + the decision (default decider, parsed) sent to the actor as DECIDED: case and effects, no store | ${f(bareDecided.loopsPerSecond)} | ${pc(results.memory.ratioToBareWithDecision)} | | | | |
 | SQLite store, synchronous=FULL, group commit | ${CONCURRENCY} | ${f(sqlite.loopsPerSecond)} | raw node:sqlite, the same rows into the same schema, ${CONCURRENCY} captures per transaction | ${f(rawBatched.loopsPerSecond)} | ${pc(results.sqlite.ratioToRawBatched)} | ≥ 60% ${ok(results.sqlite.ratioToRawBatched >= 0.6)}, p99 < 5 ms ${ok(sqlite.p99ms < 5)} | ${sqlite.p50ms.toFixed(2)} ms | ${sqlite.p99ms.toFixed(2)} ms | ${sqlite.heapDeltaMb.toFixed(0)} MB |
 | SQLite store (the same run) | ${CONCURRENCY} | ${f(sqlite.loopsPerSecond)} | raw node:sqlite, the same rows, one transaction per capture | ${f(rawPerCapture.loopsPerSecond)} | ${pc(results.sqlite.ratioToRawPerCapture)} | | | | |
+
+CPU time per loop, the same rounds (this process, all threads; least of ${ROUNDS}), which other jobs on the cores move less than loops/s: memory store ${cpu.memory.toFixed(1)} µs, bare reference ${cpu.bare.toFixed(1)} µs (${pc(results.memory.cpuRatioToBare)}), bare + decision ${cpu.bareWithDecision.toFixed(1)} µs (${pc(results.memory.cpuRatioToBareWithDecision)}).
 `;
   writeResults('core', results, md);
 } finally {
