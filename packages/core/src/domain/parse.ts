@@ -7,6 +7,9 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 
+// One params object for every parse (it is on the capture path, twice per capture).
+const PARSE_PARAMS = { error: (iss: unknown) => suggestKeys(iss as never) };
+
 /**
  * Parses `value` with `schema`, or throws a {@link ClosedLoopError} whose message lists every
  * bad field by path; a misspelt key of a strict object names the key it most likely means.
@@ -17,7 +20,7 @@ export function parseOrThrow<S extends z.ZodType>(
   code: ErrorCode,
   what: string,
 ): z.output<S> {
-  const result = schema.safeParse(value, { error: (iss) => suggestKeys(iss as never) });
+  const result = schema.safeParse(value, PARSE_PARAMS);
   if (result.success) return result.data;
   const issues = toFieldIssues(result.error);
   const list = issues.map((i) => `  - ${i.path}: ${i.message}`).join('\n');

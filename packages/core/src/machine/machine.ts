@@ -22,6 +22,18 @@ import {
 } from './steps.ts';
 import type { LoopContext, LoopEnv, LoopEvent, LoopEventOf, LoopInput, TimerName } from './types.ts';
 
+/** The context of a new loop (state `captured`), before any event. */
+export function initialContext(input: LoopInput): LoopContext {
+  return {
+    loopId: input.loopId,
+    caseId: input.caseId,
+    feedback: input.feedback,
+    timers: {},
+    version: 0,
+    pending: [],
+  };
+}
+
 type Args = { context: LoopContext; event: LoopEvent };
 const as = <T extends LoopEvent['type']>(e: LoopEvent, _t: T) => e as LoopEventOf<T>;
 
@@ -121,14 +133,7 @@ export function createLoopMachine(env: LoopEnv) {
     },
   }).createMachine({
     id: 'loop',
-    context: ({ input }) => ({
-      loopId: input.loopId,
-      caseId: input.caseId,
-      feedback: input.feedback,
-      timers: {},
-      version: 0,
-      pending: [],
-    }),
+    context: ({ input }) => initialContext(input),
     initial: 'captured',
     // A timer that means nothing in the current state is dropped.
     on: { TIMER_FIRED: { actions: 'dropTimer' }, CONTACT_SUPPRESSED: { actions: 'suppressed' } },

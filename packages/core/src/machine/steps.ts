@@ -50,10 +50,20 @@ function withTimers(
   return next;
 }
 
+// The last few due times computed. Captures in the same millisecond share `at` (the runtime
+// reuses the timestamp string) and SLA minutes come from a few rules, so a burst of captures
+// asks for the same due times again; building the ISO string is most of the cost.
+const recentDue: { at: string; minutes: number; calendar: unknown; due: string }[] = [];
+
 function plusMinutes(ctx: LoopContext, at: string, minutes: number): string {
-  return new Date(
-    addBusinessTime(Date.parse(at), minutes * MINUTE, ctx.decision?.sla?.calendar),
-  ).toISOString();
+  const calendar = ctx.decision?.sla?.calendar;
+  for (const r of recentDue) {
+    if (r.at === at && r.minutes === minutes && r.calendar === calendar) return r.due;
+  }
+  const due = new Date(addBusinessTime(Date.parse(at), minutes * MINUTE, calendar)).toISOString();
+  recentDue.unshift({ at, minutes, calendar, due });
+  if (recentDue.length > 4) recentDue.pop();
+  return due;
 }
 
 /** Notification of a case change to its owner, with the segment's other managers in CC (seed 001). */

@@ -20,6 +20,11 @@ export class LeaseBook {
     this.#held.delete(key);
   }
 
+  /** How many claims are held now (by any owner). */
+  get size(): number {
+    return this.#held.size;
+  }
+
   /** Drops claims on keys that start with `prefix` and are not in `keep`. */
   keepOnly(prefix: string, keep: ReadonlySet<string>): void {
     for (const key of this.#held.keys()) if (key.startsWith(prefix) && !keep.has(key)) this.#held.delete(key);

@@ -108,7 +108,9 @@ export function memoryStore(): Store {
       if (step.feedback) feedback.set(step.feedback.id, step.feedback);
       if (step.case) cases.set(step.case.id, step.case);
       timers.set(step.loop.loopId, step.timers);
-      leases.keepOnly(timerPrefix(step.loop.loopId), new Set(step.timers.map(timerKey)));
+      // A claim on a timer this step moved or dropped is released. With no claim held (always so
+      // while capturing) the keys are not built: a step stays a handful of Map.set calls.
+      if (leases.size > 0) leases.keepOnly(timerPrefix(step.loop.loopId), new Set(step.timers.map(timerKey)));
       for (const d of step.deliveries) if (!deliveries.has(d.id)) deliveries.set(d.id, d);
     },
     async getLoop(loopId) {
