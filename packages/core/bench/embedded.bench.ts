@@ -13,7 +13,6 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   type Connector,
   createClosedLoop,
-  createLoopMachine,
   Directory,
   type FeedbackInput,
   FeedbackInputSchema,
@@ -22,6 +21,7 @@ import {
   type Store,
   sqliteStore,
 } from '@closedloop/core';
+import { createLoopMachine } from '@closedloop/core/machine';
 import { createActor } from 'xstate';
 import { measuredOn, writeResults } from '../../../bench/results.ts';
 import { encodeStep, SQLITE_SCHEMA } from '../src/stores/sqlite.ts';

@@ -1,17 +1,14 @@
 // Cases API additions for the console: allowed actions, a preview of the customer mail, templates.
 import { composeEmail, DEFAULT_TEMPLATES, type EmailConnector } from '@closedloop/connectors';
 import {
-  actionsInWords,
   type Case,
   type EffectOf,
   type EmbeddedClosedLoop,
   type Person,
   type Segment,
   SegmentTree,
-  STATE_EVENTS,
-  STATE_WORDS,
-  STATUS_MOVES,
 } from '@closedloop/core';
+import { actionsInWords, STATE_EVENTS, STATE_WORDS, STATUS_MOVES } from '@closedloop/core/machine';
 import type { Context, Hono } from 'hono';
 import { checkTemplate, HttpError, InformBody, parseBody, readJson } from './app.ts';
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { memoryStore, postgresStore, watchDocument } from '@closedloop/core';
+import { memoryStore, watchDocument } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import { describe, expect, inject, test } from 'vitest';
 
 const _rules = resolve(import.meta.dirname, '../../../../examples/rules/cx-program');

@@ -18,13 +18,13 @@ import {
   type EmbeddedClosedLoop,
   memoryStore,
   type PeriodicJob,
-  postgresStore,
   type ReplicaOptions,
   scheduleJobs,
   sqliteStore,
   systemClock,
   unsubscribeUrl,
 } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';

@@ -2,14 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import {
-  buildReport,
-  createAnalytics,
-  type Report,
-  SegmentTree,
-  sqliteExecutor,
-  sqliteStore,
-} from '@closedloop/core';
+import { SegmentTree, sqliteStore } from '@closedloop/core';
+import { buildReport, createAnalytics, type Report, sqliteExecutor } from '@closedloop/core/learn';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLS_CERT, testSmtp } from '../__tests__/smtp.ts';

@@ -3,7 +3,7 @@
 // email connector. Used by `scheduleReports` deliveries, the Temporal report schedules and
 // `closedloop report --send`.
 import { createHash } from 'node:crypto';
-import { type Audience, audienceKey, type Report, reportToEmail } from '@closedloop/core';
+import { type Audience, audienceKey, type Report, reportToEmail } from '@closedloop/core/learn';
 import { z } from 'zod';
 import { configError } from '../secrets.ts';
 import { type MailTransport, MailTransportSchema, mailTransport } from './transport.ts';
