@@ -48,7 +48,7 @@ export interface AppOptions {
 }
 
 /** The JSON error every endpoint answers with. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; issues: FieldIssue[]; details?: Record<string, unknown> };
 }
 
@@ -89,7 +89,7 @@ const SAFE_DETAILS = new Set([
   'allowed',
 ]);
 
-export function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
+function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
   return c.json({ error: body } satisfies ErrorBody, status);
 }
 
@@ -227,7 +227,7 @@ function instantParam(key: 'from' | 'to', v: string): string {
  * `owner`, `mine=1` (owned by the caller), `sla=dueSoon|breached`, `from`, `to`, `q` (or `search`),
  * `sort`, `dir` (or `order`), `limit`, `offset`.
  */
-export function queryOf(c: Context): CaseQuery {
+function queryOf(c: Context): CaseQuery {
   const q: Record<string, unknown> = {};
   for (const key of ['status', 'priority', 'segment', 'owner'] as const) {
     const values = c.req.queries(key)?.filter((v) => v !== '');

@@ -35,7 +35,7 @@ export function templateList(email?: EmailConnector): { id: string; languages: s
 }
 
 /** What a case allows now, from the loop's state and the organisation. */
-export interface CaseActions {
+interface CaseActions {
   /** The loop's state in words, e.g. "resolved". */
   state: string;
   /** The actions possible now, in words. */
@@ -55,7 +55,7 @@ export interface CaseActions {
   canInform: boolean;
 }
 
-export function caseActions(c: Case, state: keyof typeof STATE_EVENTS, deps: CasesRoutesDeps): CaseActions {
+function caseActions(c: Case, state: keyof typeof STATE_EVENTS, deps: CasesRoutesDeps): CaseActions {
   const tree = new SegmentTree(deps.org.segments);
   const events = STATE_EVENTS[state] ?? [];
   const named = (ids: string[]) =>

@@ -18,7 +18,7 @@ ul{list-style:none;padding:0}li{margin:.4rem 0}.muted{color:#4a5560}
 li form button{background:#fff;color:#1d3557;min-width:16rem;text-align:left}`;
 
 /** A small accessible page for the sign-in flow (inline style only: the CSP allows no inline script). */
-export function authPage(title: string, body: string): string {
+function authPage(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${e(title)} · closedloop</title><style>${STYLE}</style></head>
 <body><header>closedloop</header><main><h1>${e(title)}</h1>${body}</main></body></html>`;
