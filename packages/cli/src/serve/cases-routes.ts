@@ -138,7 +138,7 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
   app.get('/v1/cases/:id/actions', async (c) => {
     const found = await caseFor(c);
     const record = await loop.getLoop(found.loopId);
-    if (!record) throw new HttpError(404, 'CASE_NOT_FOUND', `No loop for case ${found.id}`);
+    if (!record) throw new HttpError('CASE_NOT_FOUND', `No loop for case ${found.id}`);
     return c.json(caseActions(found, record.snapshot.state as keyof typeof STATE_EVENTS, deps));
   });
 
@@ -146,7 +146,7 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
   app.get('/v1/cases/:id/feedback', async (c) => {
     const found = await caseFor(c);
     const f = await loop.store.getFeedback(found.feedbackId);
-    if (!f) throw new HttpError(404, 'NOT_FOUND', `The feedback of case ${found.id} is not stored`);
+    if (!f) throw new HttpError('NOT_FOUND', `The feedback of case ${found.id} is not stored`);
     return c.json({
       id: f.id,
       receivedAt: f.receivedAt,
@@ -169,7 +169,7 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
     const mail = deps.email
       ? deps.email.compose(effect)
       : composeEmail(effect, { templates: DEFAULT_TEMPLATES, resurveyUrl: () => '' });
-    if (!mail) throw new HttpError(400, 'INVALID_INPUT', 'This case has no customer address to write to');
+    if (!mail) throw new HttpError('INVALID_INPUT', 'This case has no customer address to write to');
     return c.json({
       subject: mail.subject,
       html: mail.html,

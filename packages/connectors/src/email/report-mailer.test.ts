@@ -85,6 +85,10 @@ describe('report mailer', () => {
     await expect(mailer.send({ report, audience: { name: 'Eva' } })).rejects.toThrow(
       /no recipient: give the audience "eva" an email/,
     );
+    await expect(mailer.send({ report, audience: { name: 'Eva' } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: 'to' }],
+    });
     await mailer.close();
     expect(() => reportMailer({ transport: { host: '' }, from: 'cx@shop.example' })).toThrow(/transport/);
   });
