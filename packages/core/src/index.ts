@@ -86,6 +86,7 @@ export { redactAddresses } from './domain/redact-addresses.ts';
 export { closestName, suggestKeys, unknownKeysMessage } from './domain/suggest.ts';
 export type { FieldIssue } from './errors.ts';
 export { ClosedLoopError, ErrorCode, formatPath } from './errors.ts';
+export { escapeHtml } from './html.ts';
 export type { Refusal } from './machine/refusal.ts';
 export type {
   CaseChanges,

@@ -51,7 +51,6 @@ export interface Rule {
   /** false: the rule is kept in the file but never evaluated. Default true. */
   enabled?: boolean;
   tags?: string[];
-  owner?: string;
   version?: number | string;
   /** Higher runs first. Missing or 0 means 1; decimals are truncated (json-rules-engine). */
   priority?: number;

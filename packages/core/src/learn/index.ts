@@ -38,7 +38,6 @@ export {
   sqliteExecutor,
 } from './executor.ts';
 export {
-  escapeHtml,
   formatDuration,
   npsTrendSvg,
   paretoSvg,

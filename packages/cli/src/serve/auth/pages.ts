@@ -1,14 +1,4 @@
-import type { Person } from '@closedloop/core';
-
-/** Escapes text for HTML element content and quoted attribute values. */
-function e(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { escapeHtml as e, type Person } from '@closedloop/core';
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d232a;background:#f6f7f9}
 header{background:#1d3557;color:#fff;padding:.6rem 1rem;font-weight:600}
