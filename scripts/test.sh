@@ -13,6 +13,10 @@ step "typecheck (tsc, strict)"
 pnpm exec tsc -p tsconfig.json --noEmit
 step "built packages as consumers see them (publint)"
 pnpm run check:packages >/dev/null
+step "types of the built packages for ESM and CJS consumers (are the types wrong)"
+pnpm run check:types-exports >/dev/null
+step "no unused files, exports or dependencies (knip)"
+pnpm run check:unused
 step "tests (vitest: unit, stores incl. PostgreSQL, runtimes incl. Temporal, examples)"
 mkdir -p .closedloop
 status=0

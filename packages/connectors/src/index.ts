@@ -47,7 +47,7 @@ export { typeformAdapter } from './inbound/typeform.ts';
 export type { InboundFeedback, InboundRequest, InboundResult, SurveyAdapter } from './inbound/types.ts';
 export { DeliveryLedger } from './ledger.ts';
 export type { TemplateVars } from './render.ts';
-export { escapeHtml, renderTemplate } from './render.ts';
+export { renderTemplate } from './render.ts';
 export type { Secret } from './secrets.ts';
 export { ConnectorConfigError, resolveSecret, SecretSchema } from './secrets.ts';
 export type { TeamsConnectorOptions } from './teams.ts';

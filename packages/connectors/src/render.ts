@@ -1,3 +1,8 @@
+import { escapeHtml } from '@closedloop/core';
+
+// Core's one HTML escaper, re-exported for the email and chat modules.
+export { escapeHtml };
+
 /**
  * A tiny, logic-less template renderer: `{{name}}` inserts a variable, `{{#name}}…{{/name}}`
  * keeps its content only when the variable is set and non-empty, `{{^name}}…{{/name}}` only
@@ -38,19 +43,6 @@ export function renderTemplate(
     const value = vars[name];
     return value === undefined || value === null ? '' : escapeValue(String(value));
   });
-}
-
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 }
 
 /** Turns plain text into escaped HTML paragraphs, keeping single line breaks as `<br>`. */

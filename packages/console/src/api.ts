@@ -102,8 +102,3 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   if (!res.ok) throw await errorOf(res);
   return (await res.json()) as T;
 }
-
-/** The dev actor as a query parameter is never sent; downloads use the session cookie or no auth. */
-export function downloadUrl(path: string, query: string): string {
-  return query ? `${path}?${query}` : path;
-}

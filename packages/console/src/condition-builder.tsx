@@ -27,14 +27,14 @@ const OPERATOR_LABELS: Record<string, string> = {
   inSegmentSubtree: 'is within segment',
 };
 
-export interface BuilderContext {
+interface BuilderContext {
   /** Problems found by validation at a condition (by its query path, e.g. "0.1"). */
   issuesAt(path: number[]): string[];
   catalogue: Catalogue;
 }
 
 /** Parses what a person typed into the JSON value a condition compares with, by the fact's type. */
-export function parseValue(text: string, type: string, operator: string): unknown {
+function parseValue(text: string, type: string, operator: string): unknown {
   const one = (s: string): unknown => {
     const t = s.trim();
     if (type === 'number' && t !== '' && !Number.isNaN(Number(t))) return Number(t);
@@ -51,7 +51,7 @@ export function parseValue(text: string, type: string, operator: string): unknow
 }
 
 /** The text shown for a condition's value. */
-export function valueText(value: unknown): string {
+function valueText(value: unknown): string {
   if (Array.isArray(value)) return value.map(String).join(', ');
   if (value === undefined || value === null) return '';
   if (typeof value === 'object') return JSON.stringify(value);

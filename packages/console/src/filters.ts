@@ -3,7 +3,6 @@
 export type Scope = 'mine' | 'segments' | 'all';
 export const STATUSES = ['new', 'open', 'escalated', 'resolved'] as const;
 export const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
-export const SLA_STATES = ['dueSoon', 'breached'] as const;
 export const SORT_COLUMNS = [
   'id',
   'status',

@@ -3,8 +3,8 @@
 // it negates. Leaves keep fact, operator, value, path and params as they are.
 import type { RuleGroupType, RuleType } from 'react-querybuilder';
 
-export type JreValue = unknown;
-export interface JreLeaf {
+type JreValue = unknown;
+interface JreLeaf {
   fact: string;
   operator: string;
   value: JreValue;

@@ -17,11 +17,6 @@ export interface SessionInfo {
 export const SessionContext = createContext<SessionInfo>({ org: { segments: [], people: [] } });
 export const useSession = () => useContext(SessionContext);
 
-/** The person's id the console acts as. */
-export function actorId(s: SessionInfo): string | undefined {
-  return s.me?.id ?? s.devActor;
-}
-
 export function canWrite(s: SessionInfo): boolean {
   return s.me ? s.me.can.write : s.devActor !== undefined;
 }

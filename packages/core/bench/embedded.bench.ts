@@ -17,7 +17,6 @@ import { DatabaseSync } from 'node:sqlite';
 import {
   type Connector,
   createClosedLoop,
-  createLoopMachine,
   DecisionSchema,
   Directory,
   defaultDecider,
@@ -28,6 +27,7 @@ import {
   type Store,
   sqliteStore,
 } from '@closedloop/core';
+import { createLoopMachine } from '@closedloop/core/machine';
 import { createActor } from 'xstate';
 import { measuredOn, writeResults } from '../../../bench/results.ts';
 import { encodeStep, SQLITE_SCHEMA } from '../src/stores/sqlite.ts';

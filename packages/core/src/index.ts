@@ -86,22 +86,8 @@ export { redactAddresses } from './domain/redact-addresses.ts';
 export { closestName, suggestKeys, unknownKeysMessage } from './domain/suggest.ts';
 export type { FieldIssue } from './errors.ts';
 export { ClosedLoopError, ErrorCode, formatPath } from './errors.ts';
-// Learn: the inner loop (analytics in SQL, reports, schedules).
-export * from './learn/index.ts';
-export type { LoopSnapshot, StepResult } from './machine/loop.ts';
-export { refusedError, startLoop, stepLoop, stepLoopOrThrow } from './machine/loop.ts';
-export type { LoopMachine } from './machine/machine.ts';
-export { createLoopMachine } from './machine/machine.ts';
+export { escapeHtml } from './html.ts';
 export type { Refusal } from './machine/refusal.ts';
-export {
-  actionsInWords,
-  checkEvent,
-  EVENT_WORDS,
-  refusalOf,
-  STATE_EVENTS,
-  STATE_WORDS,
-  STATUS_MOVES,
-} from './machine/refusal.ts';
 export type {
   CaseChanges,
   LoopContext,
@@ -143,8 +129,6 @@ export type {
 export type { DocumentWatch, WatchDocumentOptions } from './runtime/watch-document.ts';
 export { watchDocument } from './runtime/watch-document.ts';
 export { memoryStore } from './stores/memory.ts';
-export type { PostgresStoreOptions } from './stores/postgres.ts';
-export { postgresStore, redactConnectionString } from './stores/postgres.ts';
 export { compareCases, matchesQuery, nextDue } from './stores/query.ts';
 export type { SqliteStoreOptions } from './stores/sqlite.ts';
 export { sqliteStore } from './stores/sqlite.ts';

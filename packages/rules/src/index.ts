@@ -37,19 +37,24 @@ export { RULES_JSON_SCHEMA } from './schema.ts';
 export { shadowedBy } from './shadow.ts';
 export type { ConditionTrace, RuleTrace } from './trace.ts';
 export type {
+  AllCondition,
+  AnyCondition,
   Condition,
   EvaluationResult,
   EventGroup,
+  FactCondition,
   FactDeclaration,
   FactReference,
   Facts,
   FactType,
+  NotCondition,
   Rule,
   RuleEvent,
   RuleEventSpec,
   RuleFile,
   RuleKind,
   RuleSet,
+  TopCondition,
 } from './types.ts';
 export { RULE_KINDS } from './types.ts';
 export type { ValidateOptions, ValidationResult } from './validate.ts';

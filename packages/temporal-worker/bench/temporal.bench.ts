@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EFFECT_TYPES, type Effect, postgresStore, type Store } from '@closedloop/core';
+import { EFFECT_TYPES, type Effect, type Store } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import pg from 'pg';

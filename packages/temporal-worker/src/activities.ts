@@ -13,13 +13,13 @@ import {
   type Effect,
   type Feedback,
   isCustomerEffect,
-  type LoopSnapshot,
   type Person,
   redactAddresses,
   type Segment,
   SegmentTree,
   type Store,
 } from '@closedloop/core';
+import type { LoopSnapshot } from '@closedloop/core/machine';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { writeMirror } from './mirror.ts';

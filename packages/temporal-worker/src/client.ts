@@ -16,9 +16,9 @@ import {
   type FeedbackInput,
   FeedbackInputSchema,
   idsFor,
-  type LoopSnapshot,
   matchesQuery,
 } from '@closedloop/core';
+import type { LoopSnapshot } from '@closedloop/core/machine';
 import {
   Client,
   type Connection,

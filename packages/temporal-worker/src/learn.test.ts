@@ -2,16 +2,15 @@
 // into PostgreSQL as they change, analytics over the mirror, and report Schedules whose run times
 // are core's `nextRunAt`, whose runs report on the period they were scheduled for.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { SegmentTree, type Store } from '@closedloop/core';
 import {
   type Analytics,
   createAnalytics,
   nextRunAt,
   postgresExecutor,
-  postgresStore,
   type ScheduledDelivery,
-  SegmentTree,
-  type Store,
-} from '@closedloop/core';
+} from '@closedloop/core/learn';
+import { postgresStore } from '@closedloop/core/postgres';
 import { detractor } from '@closedloop/core/testing';
 import { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';

@@ -1,7 +1,8 @@
 // The mirror: a copy of every loop in a SQL store (normally PostgreSQL) for analytics and reports.
 // Loops mirror themselves as they change (the workflow's `mirrorLoop` activity); `backfillMirror`
 // brings in the loops that ran before the mirror was switched on.
-import type { LoopSnapshot, Store } from '@closedloop/core';
+import type { Store } from '@closedloop/core';
+import type { LoopSnapshot } from '@closedloop/core/machine';
 import type { Client } from '@temporalio/client';
 import { LOOP_WORKFLOW_TYPE, mirrorSignal, snapshotQuery } from './workflows/definitions.ts';
 

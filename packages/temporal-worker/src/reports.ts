@@ -1,6 +1,7 @@
 // Inner-loop reports on Temporal (R23, R24): one Temporal Schedule per cadence and audience starts
 // `closedLoopReport`, whose activity builds the report from the mirror (core's analytics in SQL)
 // and delivers it. Missed runs follow the schedule's catch-up window; `backfill` replays any range.
+import { ClosedLoopError, DeliveryError } from '@closedloop/core';
 import {
   type Analytics,
   type Audience,
@@ -8,12 +9,10 @@ import {
   buildReport,
   CADENCES,
   type Cadence,
-  ClosedLoopError,
-  DeliveryError,
   type Range,
   type RunTimeOptions,
   type ScheduledDelivery,
-} from '@closedloop/core';
+} from '@closedloop/core/learn';
 import {
   type Client,
   ScheduleAlreadyRunning,

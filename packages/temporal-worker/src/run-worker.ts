@@ -5,21 +5,14 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { ReportMailer, ReportMailerOptions } from '@closedloop/connectors';
 import {
-  type Audience,
-  type Cadence,
   type Connector,
   type CustomerRef,
-  createAnalytics,
   type Decider,
   Directory,
   type ErasureResult,
   type Person,
   PersonSchema,
   parseRetentionPolicy,
-  postgresExecutor,
-  postgresStore,
-  ReportScheduleConfigSchema,
-  resolveAudiences,
   runRetention,
   type Segment,
   SegmentSchema,
@@ -27,6 +20,15 @@ import {
   type Store,
   subtractDuration,
 } from '@closedloop/core';
+import {
+  type Audience,
+  type Cadence,
+  createAnalytics,
+  postgresExecutor,
+  ReportScheduleConfigSchema,
+  resolveAudiences,
+} from '@closedloop/core/learn';
+import { postgresStore } from '@closedloop/core/postgres';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { DefaultLogger, type LogEntry, NativeConnection, Runtime } from '@temporalio/worker';

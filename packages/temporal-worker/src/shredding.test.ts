@@ -2,7 +2,8 @@
 // loops, destroys their data key, and leaves their histories undecodable, the mirror without
 // them, and other customers readable.
 import { execFileSync } from 'node:child_process';
-import { postgresStore, type Store } from '@closedloop/core';
+import type { Store } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import type { PayloadCodec } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { postgresStore, type Store, sqliteStore } from '@closedloop/core';
+import { type Store, sqliteStore } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { ANSWERS, load, segments } from '../../../core/src/learn/analytics.suite.ts';

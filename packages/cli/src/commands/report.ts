@@ -1,6 +1,7 @@
 // `closedloop report`: the inner-loop report of a store, in the terminal, as HTML, JSON, CSV or an email.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import { type Segment, SegmentTree } from '@closedloop/core';
 import {
   buildReport,
   type Cadence,
@@ -13,11 +14,9 @@ import {
   reportToCsv,
   reportToEmail,
   reportToJson,
-  type Segment,
-  SegmentTree,
   type SqlExecutor,
   sqliteExecutor,
-} from '@closedloop/core';
+} from '@closedloop/core/learn';
 import type { Command } from 'commander';
 import pg from 'pg';
 import pc from 'picocolors';

@@ -1,7 +1,8 @@
 // `closedloop rules pull | push | import-jre`: rule versions between the store and files.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { memoryStore, postgresStore, type Store, sqliteStore } from '@closedloop/core';
+import { memoryStore, type Store, sqliteStore } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import {
   checkRuleTexts,
   loadRuleSet,

@@ -5,12 +5,11 @@ import {
   formatPath,
   type Person,
   PersonSchema,
-  ReportScheduleConfigSchema,
-  resolveAudiences,
   type Segment,
   SegmentSchema,
   suggestKeys,
 } from '@closedloop/core';
+import { ReportScheduleConfigSchema, resolveAudiences } from '@closedloop/core/learn';
 import { z } from 'zod';
 
 const EnvName = z

@@ -4,20 +4,22 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { emailConnector, reportMailer } from '@closedloop/connectors';
 import {
-  audienceFor,
-  buildReport,
   type Case,
   ClosedLoopError,
-  createAnalytics,
   createClosedLoop,
   Directory,
   type FeedbackInput,
-  renderReportHtml,
   SegmentTree,
   scaledClock,
-  sqliteExecutor,
   sqliteStore,
 } from '@closedloop/core';
+import {
+  audienceFor,
+  buildReport,
+  createAnalytics,
+  renderReportHtml,
+  sqliteExecutor,
+} from '@closedloop/core/learn';
 import { createRulesDecider, loadRuleSet } from '@closedloop/rules';
 import pc from 'picocolors';
 import { heading, npsColour, table } from '../format.ts';

@@ -4,6 +4,7 @@ import {
   type CaseQuery,
   ClosedLoopError,
   type EmbeddedClosedLoop,
+  type ErrorCode,
   type FieldIssue,
   formatPath,
   type Person,
@@ -48,24 +49,43 @@ export interface AppOptions {
 }
 
 /** The JSON error every endpoint answers with. */
-export interface ErrorBody {
+interface ErrorBody {
   error: { code: string; message: string; issues: FieldIssue[]; details?: Record<string, unknown> };
 }
 
-/** An error the HTTP layer answers with a status of its own. */
+/** The codes `serve` itself answers with (besides core's), each with its HTTP status. */
+export const HttpErrorCode = {
+  INVALID_INPUT: 400,
+  INVALID_JSON: 400,
+  INVALID_TOKEN: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  ACTOR_MISMATCH: 403,
+  NOT_FOUND: 404,
+  CASE_NOT_FOUND: 404,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+} as const satisfies Record<string, ContentfulStatusCode>;
+export type HttpErrorCode = keyof typeof HttpErrorCode;
+
+/** The one error class of `serve`'s HTTP layer: the status follows from the code. */
 export class HttpError extends Error {
+  override readonly name = 'HttpError';
   readonly status: ContentfulStatusCode;
-  readonly code: string;
+  readonly code: HttpErrorCode;
   readonly issues: FieldIssue[];
-  constructor(status: ContentfulStatusCode, code: string, message: string, issues: FieldIssue[] = []) {
+  constructor(code: HttpErrorCode, message: string, issues: FieldIssue[] = []) {
     super(message);
-    this.status = status;
+    this.status = HttpErrorCode[code];
     this.code = code;
     this.issues = issues;
   }
 }
 
-const STATUS_OF: Record<string, ContentfulStatusCode> = {
+/**
+ * The HTTP status of each of core's error codes. `satisfies` makes it exhaustive: a new
+ * `ErrorCode` without a status here does not compile.
+ */
+export const STATUS_OF = {
   INVALID_FEEDBACK: 400,
   INVALID_INPUT: 400,
   CASE_NOT_FOUND: 404,
@@ -75,7 +95,8 @@ const STATUS_OF: Record<string, ContentfulStatusCode> = {
   CLOSED: 503,
   INVALID_DECISION: 500,
   STORE: 500,
-};
+  CONFIGURATION: 500,
+} as const satisfies Record<ErrorCode, ContentfulStatusCode>;
 
 /** Details safe to send back: ids, states and allowed moves, never customer text. */
 const SAFE_DETAILS = new Set([
@@ -89,7 +110,7 @@ const SAFE_DETAILS = new Set([
   'allowed',
 ]);
 
-export function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
+function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody['error']) {
   return c.json({ error: body } satisfies ErrorBody, status);
 }
 
@@ -124,7 +145,6 @@ export function checkTemplate(email: EmailConnector | undefined, template: strin
   const known = (email?.templateList() ?? templateList()).map((t) => t.id);
   if (!known.includes(template))
     throw new HttpError(
-      400,
       'INVALID_INPUT',
       `No email template "${template.slice(0, 100)}"; known: ${known.join(', ')}`,
       [{ path: 'template', message: 'unknown template' }],
@@ -154,7 +174,6 @@ function isJson(c: Context): boolean {
 export async function readJson(c: Context, optional = false): Promise<unknown> {
   if (!isJson(c)) {
     throw new HttpError(
-      415,
       'UNSUPPORTED_MEDIA_TYPE',
       `Send the body as JSON with "Content-Type: application/json" (got "${(c.req.header('content-type') ?? 'none').slice(0, 100)}")`,
     );
@@ -165,7 +184,7 @@ export async function readJson(c: Context, optional = false): Promise<unknown> {
     return JSON.parse(text);
   } catch {
     // The parser's message quotes the body: never echoed.
-    throw new HttpError(400, 'INVALID_JSON', 'The body is not valid JSON');
+    throw new HttpError('INVALID_JSON', 'The body is not valid JSON');
   }
 }
 
@@ -173,7 +192,6 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string)
   const r = schema.safeParse(value);
   if (!r.success)
     throw new HttpError(
-      400,
       'INVALID_INPUT',
       `Invalid ${what}: ${zodIssues(r.error)
         .map((i) => `${i.path}: ${i.message}`)
@@ -189,11 +207,10 @@ export function parseBody<T>(schema: z.ZodType<T>, value: unknown, what: string)
  */
 export function actorOf(c: Context, body: { actor?: string | undefined } = {}): string {
   const principal = principalOf(c);
-  if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in or send a bearer token');
+  if (!principal) throw new HttpError('UNAUTHENTICATED', 'Sign in or send a bearer token');
   const claimed = c.req.header('x-closedloop-actor')?.trim() || body.actor;
   if (claimed !== undefined && claimed !== principal.id)
     throw new HttpError(
-      403,
       'ACTOR_MISMATCH',
       `The actor is who signed in (${principal.id}): drop the "actor" field and the X-Closedloop-Actor header`,
       [{ path: 'actor', message: 'must be the signed-in identity' }],
@@ -206,7 +223,6 @@ async function caseInScope(c: Context, loop: EmbeddedClosedLoop, id: string) {
   const found = await loop.cases.get(id);
   if (!seesCase(c.get('caseScope'), found))
     throw new HttpError(
-      403,
       'FORBIDDEN',
       `Case ${found.id} is outside what you may see: it needs a manager of segment "${found.segment}" (or above), its owner, or a viewer or admin`,
     );
@@ -227,7 +243,7 @@ function instantParam(key: 'from' | 'to', v: string): string {
  * `owner`, `mine=1` (owned by the caller), `sla=dueSoon|breached`, `from`, `to`, `q` (or `search`),
  * `sort`, `dir` (or `order`), `limit`, `offset`.
  */
-export function queryOf(c: Context): CaseQuery {
+function queryOf(c: Context): CaseQuery {
   const q: Record<string, unknown> = {};
   for (const key of ['status', 'priority', 'segment', 'owner'] as const) {
     const values = c.req.queries(key)?.filter((v) => v !== '');
@@ -251,7 +267,7 @@ export function queryOf(c: Context): CaseQuery {
     if (v !== undefined && v !== '') {
       const n = Number(v);
       if (!Number.isInteger(n))
-        throw new HttpError(400, 'INVALID_INPUT', `${key} must be a whole number (got "${v.slice(0, 50)}")`, [
+        throw new HttpError('INVALID_INPUT', `${key} must be a whole number (got "${v.slice(0, 50)}")`, [
           { path: key, message: 'expected a whole number' },
         ]);
       q[key] = n;
@@ -318,7 +334,7 @@ export function createApp(options: AppOptions): Hono {
     if (err instanceof HttpError)
       return errorResponse(c, err.status, { code: err.code, message: err.message, issues: err.issues });
     if (err instanceof ClosedLoopError) {
-      const status = STATUS_OF[err.code] ?? 500;
+      const status = STATUS_OF[err.code];
       const details = Object.fromEntries(Object.entries(err.details).filter(([k]) => SAFE_DETAILS.has(k)));
       if (status >= 500) log('error', 'request failed', { code: err.code, path: c.req.path.slice(0, 200) });
       return errorResponse(c, status, {

@@ -1,17 +1,14 @@
 // Cases API additions for the console: allowed actions, a preview of the customer mail, templates.
 import { composeEmail, DEFAULT_TEMPLATES, type EmailConnector } from '@closedloop/connectors';
 import {
-  actionsInWords,
   type Case,
   type EffectOf,
   type EmbeddedClosedLoop,
   type Person,
   type Segment,
   SegmentTree,
-  STATE_EVENTS,
-  STATE_WORDS,
-  STATUS_MOVES,
 } from '@closedloop/core';
+import { actionsInWords, STATE_EVENTS, STATE_WORDS, STATUS_MOVES } from '@closedloop/core/machine';
 import type { Context, Hono } from 'hono';
 import { checkTemplate, HttpError, InformBody, parseBody, readJson } from './app.ts';
 
@@ -38,7 +35,7 @@ export function templateList(email?: EmailConnector): { id: string; languages: s
 }
 
 /** What a case allows now, from the loop's state and the organisation. */
-export interface CaseActions {
+interface CaseActions {
   /** The loop's state in words, e.g. "resolved". */
   state: string;
   /** The actions possible now, in words. */
@@ -58,7 +55,7 @@ export interface CaseActions {
   canInform: boolean;
 }
 
-export function caseActions(c: Case, state: keyof typeof STATE_EVENTS, deps: CasesRoutesDeps): CaseActions {
+function caseActions(c: Case, state: keyof typeof STATE_EVENTS, deps: CasesRoutesDeps): CaseActions {
   const tree = new SegmentTree(deps.org.segments);
   const events = STATE_EVENTS[state] ?? [];
   const named = (ids: string[]) =>
@@ -142,7 +139,7 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
   app.get('/v1/cases/:id/actions', async (c) => {
     const found = await caseFor(c);
     const record = await loop.getLoop(found.loopId);
-    if (!record) throw new HttpError(404, 'CASE_NOT_FOUND', `No loop for case ${found.id}`);
+    if (!record) throw new HttpError('CASE_NOT_FOUND', `No loop for case ${found.id}`);
     return c.json(caseActions(found, record.snapshot.state as keyof typeof STATE_EVENTS, deps));
   });
 
@@ -150,7 +147,7 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
   app.get('/v1/cases/:id/feedback', async (c) => {
     const found = await caseFor(c);
     const f = await loop.store.getFeedback(found.feedbackId);
-    if (!f) throw new HttpError(404, 'NOT_FOUND', `The feedback of case ${found.id} is not stored`);
+    if (!f) throw new HttpError('NOT_FOUND', `The feedback of case ${found.id} is not stored`);
     return c.json({
       id: f.id,
       receivedAt: f.receivedAt,
@@ -173,7 +170,7 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
     const mail = deps.email
       ? deps.email.compose(effect)
       : composeEmail(effect, { templates: DEFAULT_TEMPLATES, resurveyUrl: () => '' });
-    if (!mail) throw new HttpError(400, 'INVALID_INPUT', 'This case has no customer address to write to');
+    if (!mail) throw new HttpError('INVALID_INPUT', 'This case has no customer address to write to');
     return c.json({
       subject: mail.subject,
       html: mail.html,

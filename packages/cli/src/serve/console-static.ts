@@ -17,7 +17,7 @@ const TYPES: Record<string, string> = {
 };
 
 /** The content security policy of the console: scripts and styles from this server only. */
-export const CONSOLE_CSP =
+const CONSOLE_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 /** Where the built console is: `dist/console` of the CLI package, from source or from the build. */
@@ -39,14 +39,7 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <body><main><h1>The console is not built</h1><p>Run <code>pnpm run build</code> (it builds packages/console into the CLI package), then reload. The JSON API under <code>/v1</code> works without it.</p></main></body></html>`;
 
 /** The console's paths: client routes (answered with index.html) and its built files. */
-export const CONSOLE_ROUTES = [
-  '/',
-  '/cases',
-  '/cases/:id',
-  '/rules',
-  '/rules/:kind/:id',
-  '/assets/:file',
-] as const;
+const CONSOLE_ROUTES = ['/', '/cases', '/cases/:id', '/rules', '/rules/:kind/:id', '/assets/:file'] as const;
 
 /**
  * `GET /` and the console's routes (`/cases`, `/cases/:id`, `/rules`, `/rules/:kind/:id`) answer

@@ -19,7 +19,7 @@ export interface InboundMetrics {
   text(): string;
 }
 
-export function createInboundMetrics(): InboundMetrics {
+function createInboundMetrics(): InboundMetrics {
   const requests = new Map<string, number>();
   const warnings = new Map<string, number>();
   const bump = (m: Map<string, number>, key: string) => m.set(key, (m.get(key) ?? 0) + 1);

@@ -72,9 +72,9 @@ export function registerPrivacyRoutes(app: Hono, deps: PrivacyRouteDeps): void {
   const tokenOf = (c: Context): string => {
     const secret = deps.unsubscribeSecret;
     if (!secret)
-      throw new HttpError(404, 'NOT_FOUND', 'Unsubscribe links are not configured (contact.unsubscribe)');
+      throw new HttpError('NOT_FOUND', 'Unsubscribe links are not configured (contact.unsubscribe)');
     const t = c.req.query('t') ?? '';
-    if (!readUnsubscribeToken(secret, t)) throw new HttpError(400, 'INVALID_TOKEN', 'bad token');
+    if (!readUnsubscribeToken(secret, t)) throw new HttpError('INVALID_TOKEN', 'bad token');
     return t;
   };
 

@@ -1,6 +1,6 @@
 // Two `serve` replicas on one PostgreSQL store: the same webhook redelivery reaching both at once
 // stores one feedback; /healthz names each replica and its part in the claimed work.
-import { postgresStore } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { startServer } from './server.ts';
 import { TYPEFORM_SECRET, testConfig, typeformPayload, typeformSignature } from './test-fixture.ts';

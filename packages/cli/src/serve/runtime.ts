@@ -17,13 +17,13 @@ import {
   type EmbeddedClosedLoop,
   memoryStore,
   type PeriodicJob,
-  postgresStore,
   type ReplicaOptions,
   scheduleJobs,
   sqliteStore,
   systemClock,
   unsubscribeUrl,
 } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
@@ -64,7 +64,7 @@ export interface RuntimeOptions {
 }
 
 /** The survey adapters the config enables, with their secrets read from the environment. */
-export function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = process.env) {
+function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = process.env) {
   const out = new Map<string, SurveyAdapter>();
   const i = config.inbound;
   if (i.typeform?.enabled)
@@ -115,7 +115,7 @@ export function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = proce
 }
 
 /** The unsubscribe secret from the environment, when `contact.unsubscribe` is configured. */
-export function unsubscribeSecretFrom(config: ServeConfig, env: NodeJS.ProcessEnv): string | undefined {
+function unsubscribeSecretFrom(config: ServeConfig, env: NodeJS.ProcessEnv): string | undefined {
   const u = config.contact.unsubscribe;
   if (!u) return undefined;
   const secret = env[u.secretEnv];

@@ -3,16 +3,13 @@
 // documents, so with several replicas one of them sends each period's reports, and a period
 // missed while every replica was down is sent when one starts.
 import { reportMailer } from '@closedloop/connectors';
+import { type Clock, Directory, type EmbeddedClosedLoop, SegmentTree } from '@closedloop/core';
 import {
-  type Clock,
   createAnalytics,
-  Directory,
-  type EmbeddedClosedLoop,
   type ReportSchedule,
   resolveAudiences,
-  SegmentTree,
   scheduleReports,
-} from '@closedloop/core';
+} from '@closedloop/core/learn';
 import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
 

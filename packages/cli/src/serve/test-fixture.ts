@@ -8,7 +8,7 @@ import type { Logger } from './log.ts';
 import { type RunningServer, startServer } from './server.ts';
 
 export const TYPEFORM_SECRET = 'tf-test-secret';
-export const DELIGHTED_KEY = 'dl-test-key';
+const DELIGHTED_KEY = 'dl-test-key';
 
 export const people = [
   { id: 'eva', name: 'Eva Europe', email: 'eva@example.com' },

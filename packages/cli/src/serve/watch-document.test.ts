@@ -1,4 +1,5 @@
-import { memoryStore, postgresStore, watchDocument } from '@closedloop/core';
+import { memoryStore, watchDocument } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import { describe, expect, inject, test } from 'vitest';
 
 describe('watchDocument', () => {

@@ -2,14 +2,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import {
-  buildReport,
-  createAnalytics,
-  type Report,
-  SegmentTree,
-  sqliteExecutor,
-  sqliteStore,
-} from '@closedloop/core';
+import { SegmentTree, sqliteStore } from '@closedloop/core';
+import { buildReport, createAnalytics, type Report, sqliteExecutor } from '@closedloop/core/learn';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLS_CERT, testSmtp } from '../__tests__/smtp.ts';
@@ -91,6 +85,10 @@ describe('report mailer', () => {
     await expect(mailer.send({ report, audience: { name: 'Eva' } })).rejects.toThrow(
       /no recipient: give the audience "eva" an email/,
     );
+    await expect(mailer.send({ report, audience: { name: 'Eva' } })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: [{ path: 'to' }],
+    });
     await mailer.close();
     expect(() => reportMailer({ transport: { host: '' }, from: 'cx@shop.example' })).toThrow(/transport/);
   });

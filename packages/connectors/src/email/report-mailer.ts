@@ -3,7 +3,8 @@
 // email connector. Used by `scheduleReports` deliveries, the Temporal report schedules and
 // `closedloop report --send`.
 import { createHash } from 'node:crypto';
-import { type Audience, audienceKey, type Report, reportToEmail } from '@closedloop/core';
+import { ClosedLoopError } from '@closedloop/core';
+import { type Audience, audienceKey, type Report, reportToEmail } from '@closedloop/core/learn';
 import { z } from 'zod';
 import { configError } from '../secrets.ts';
 import { type MailTransport, MailTransportSchema, mailTransport } from './transport.ts';
@@ -60,8 +61,10 @@ export function reportMailer(options: ReportMailerOptions): ReportMailer {
     async send({ report, audience, to }) {
       const recipients = to ?? (audience?.email ? [audience.email] : []);
       if (recipients.length === 0) {
-        throw new Error(
+        throw new ClosedLoopError(
+          'INVALID_INPUT',
           `${name}: the report "${report.title}" has no recipient: give the audience${audience ? ` "${audienceKey(audience)}"` : ''} an email, or pass \`to\``,
+          { issues: [{ path: 'to', message: 'give the audience an email, or pass `to`' }] },
         );
       }
       const identity = [

@@ -1,4 +1,4 @@
-import type { Secret } from '../secrets.ts';
+import { ConnectorConfigError, type Secret } from '../secrets.ts';
 import { verifyWebhook } from '../webhook.ts';
 import { isRecord, makeAdapter, type Parsed, secretOf, stringRecord } from './adapter.ts';
 import type { FieldMapping, RawAnswer } from './mapping.ts';
@@ -29,7 +29,12 @@ export function formbricksAdapter(options: FormbricksAdapterOptions): SurveyAdap
   const tool = 'formbricks';
   const secret = options.secret ? secretOf(tool, 'secret', options.secret, options.env) : undefined;
   const token = options.token ? secretOf(tool, 'token', options.token, options.env) : undefined;
-  if (!secret && !token) throw new Error('formbricks: set secret (signing secret) or token (URL token)');
+  if (!secret && !token)
+    throw new ConnectorConfigError(
+      tool,
+      'secret',
+      'set secret (the signing secret) or token (a ?token= in the URL)',
+    );
   return makeAdapter(
     tool,
     options.mapping,

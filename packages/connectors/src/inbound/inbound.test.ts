@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { FeedbackInputSchema } from '@closedloop/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestHttp, testHttp } from '../__tests__/http.ts';
+import { ConnectorConfigError } from '../secrets.ts';
 import { generateWebhookSecret, signWebhook } from '../webhook.ts';
 import { delightedAdapter } from './delighted.ts';
 import { formbricksAdapter } from './formbricks.ts';
@@ -296,6 +297,13 @@ describe('surveymonkey adapter', () => {
 });
 
 describe('formbricks adapter', () => {
+  it('needs a signing secret or a URL token, and says which config field to set', () => {
+    expect(() => formbricksAdapter({})).toThrow(ConnectorConfigError);
+    expect(() => formbricksAdapter({})).toThrow(
+      'formbricks: secret: set secret (the signing secret) or token (a ?token= in the URL)',
+    );
+  });
+
   const secret = generateWebhookSecret();
   const adapter = formbricksAdapter({ secret, mapping: { nps: ['q-nps'], comment: ['q-why'] } });
   const signed = (payload: object) => {

@@ -1,6 +1,7 @@
 // Qualtrics event subscriptions with a shared key: form-encoded Topic, MSG (JSON) and HMAC-SHA512.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Reply, type TestHttp, testHttp } from '../__tests__/http.ts';
+import { ConnectorConfigError } from '../secrets.ts';
 import { events, fixture, hmacOf } from './fixtures.test-helpers.ts';
 import { qualtricsAdapter } from './qualtrics.ts';
 
@@ -113,6 +114,15 @@ describe('qualtrics with a shared key', () => {
   });
 
   it('needs a shared key or a token', () => {
-    expect(() => qualtricsAdapter({ apiToken: 'x', baseUrl: 'http://127.0.0.1:1' })).toThrow(/sharedKey/);
+    expect(() => qualtricsAdapter({ apiToken: 'x', baseUrl: 'http://127.0.0.1:1' })).toThrow(
+      ConnectorConfigError,
+    );
+    expect(() => qualtricsAdapter({ apiToken: 'x', baseUrl: 'http://127.0.0.1:1' })).toThrow(
+      new ConnectorConfigError(
+        'qualtrics',
+        'sharedKey',
+        "set sharedKey (the subscription's shared key) or token (a ?token= in the URL)",
+      ),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { Secret } from '../secrets.ts';
+import { ConnectorConfigError, type Secret } from '../secrets.ts';
 import { checkId, getJson, isRecord, makeAdapter, secretOf } from './adapter.ts';
 import type { FieldMapping, RawAnswer } from './mapping.ts';
 import {
@@ -61,8 +61,10 @@ export function qualtricsAdapter(options: QualtricsAdapterOptions): SurveyAdapte
     : undefined;
   const token = options.token ? secretOf(tool, 'token', options.token, options.env) : undefined;
   if (!sharedKey && !token)
-    throw new Error(
-      "qualtrics: set sharedKey (the subscription's shared key) or token (a ?token= in the URL)",
+    throw new ConnectorConfigError(
+      tool,
+      'sharedKey',
+      "set sharedKey (the subscription's shared key) or token (a ?token= in the URL)",
     );
   const apiToken = secretOf(tool, 'apiToken', options.apiToken, options.env);
   const base = options.baseUrl.replace(/\/$/, '');

@@ -7,7 +7,7 @@ export type CsvValue = string | number | boolean | null | undefined;
  * The one formula-injection rule: text starting with `=`, `+`, `-`, `@`, tab or carriage return
  * gets a leading `'`, so a spreadsheet shows it instead of running it. Numbers are never changed.
  */
-export function neutraliseFormula(value: string): string {
+function neutraliseFormula(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
@@ -34,12 +34,8 @@ export interface WriteCsvOptions {
 export function writeCsv(rows: readonly (readonly CsvValue[])[], options: WriteCsvOptions = {}): string {
   const text = stringify(
     rows.map((r) => r.map(cell)),
-    { record_delimiter: 'windows', quoted_match: /^\s|\s$/ },
+    // A lone CR or LF is quoted too: csv-stringify by itself quotes only the record delimiter (CRLF).
+    { record_delimiter: 'windows', quoted_match: [/^\s|\s$/, /[\r\n]/] },
   );
   return options.bom ? `\uFEFF${text}` : text;
-}
-
-/** One cell as {@link writeCsv} writes it. */
-export function csvCell(value: CsvValue): string {
-  return writeCsv([[value]]).slice(0, -2);
 }

@@ -52,7 +52,7 @@ export type AuditEntry = z.output<typeof AuditEntrySchema>;
 export const SlaKindSchema = z.enum(['firstResponse', 'resolution']);
 export type SlaKind = z.output<typeof SlaKindSchema>;
 
-export const CaseSlaSchema = z.object({
+const CaseSlaSchema = z.object({
   firstResponseDue: z.iso.datetime({ offset: true }).optional(),
   resolutionDue: z.iso.datetime({ offset: true }).optional(),
   firstRespondedAt: z.iso.datetime({ offset: true }).optional(),

@@ -29,7 +29,7 @@ const Base = {
 };
 
 /** Tell people about a case (seed 001, R13): on creation, on every update, on an SLA breach. */
-export const NotifyEffectSchema = z.object({
+const NotifyEffectSchema = z.object({
   ...Base,
   type: z.literal('notify'),
   reason: z.enum(['caseCreated', 'caseUpdated', 'slaBreached']),
@@ -43,7 +43,7 @@ export const NotifyEffectSchema = z.object({
 });
 
 /** A rule's alert to a channel (R7, R16): email, Slack, Teams, webhook, … */
-export const AlertEffectSchema = z.object({
+const AlertEffectSchema = z.object({
   ...Base,
   type: z.literal('alert'),
   ruleId: z.string(),
@@ -63,7 +63,7 @@ export const AlertEffectSchema = z.object({
 });
 
 /** A message to the customer (R18, R19): what was done, or a thank-you. */
-export const InformCustomerEffectSchema = z.object({
+const InformCustomerEffectSchema = z.object({
   ...Base,
   type: z.literal('informCustomer'),
   template: z.string(),
@@ -74,7 +74,7 @@ export const InformCustomerEffectSchema = z.object({
 });
 
 /** Survey the customer again after the case was closed (R20). */
-export const SendResurveyEffectSchema = z.object({
+const SendResurveyEffectSchema = z.object({
   ...Base,
   type: z.literal('sendResurvey'),
   to: RecipientSchema,
@@ -83,7 +83,7 @@ export const SendResurveyEffectSchema = z.object({
 });
 
 /** Mirror a case into a CRM or helpdesk (R25). */
-export const SyncCaseEffectSchema = z.object({
+const SyncCaseEffectSchema = z.object({
   ...Base,
   type: z.literal('syncCase'),
   change: z.enum(['created', 'updated']),

@@ -3,7 +3,7 @@ import { ClosedLoopError, type ErrorCode, type FieldIssue, formatPath } from '..
 import { suggestKeys } from './suggest.ts';
 
 /** Turns zod issues into field issues named by path. */
-export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+function toFieldIssues(error: z.ZodError): FieldIssue[] {
   return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
 }
 

@@ -3,6 +3,7 @@
 // (their segments, their email) or a listed audience.
 import { z } from 'zod';
 import { Directory, type Person, type Segment, SegmentTree } from '../domain/people.ts';
+import { ClosedLoopError } from '../errors.ts';
 import {
   type Audience,
   audienceFor,
@@ -83,8 +84,9 @@ export function resolveAudiences(
       const where = `${path}.${cadence}[${i}]`;
       if ('person' in a) {
         if (!directory.has(a.person))
-          throw new Error(
-            `${where}.person: "${a.person}" is not in the directory: use the id of a person there`,
+          throw invalidAudience(
+            `${where}.person`,
+            `"${a.person}" is not in the directory: use the id of a person there`,
           );
         const audience = audienceFor(directory.get(a.person), segments, {
           ...(a.team ? { team: a.team } : {}),
@@ -92,17 +94,25 @@ export function resolveAudiences(
           ...(a.sections ? { sections: a.sections } : {}),
         });
         if (!audience.segments?.length)
-          throw new Error(
-            `${where}.person: "${a.person}" manages no segment, so their report would be empty: list them as a manager of a segment, or give "email" and "segments" instead`,
+          throw invalidAudience(
+            `${where}.person`,
+            `"${a.person}" manages no segment, so their report would be empty: list them as a manager of a segment, or give "email" and "segments" instead`,
           );
         return a.id ? { ...audience, id: a.id } : audience;
       }
       for (const id of a.segments ?? []) {
         if (!segments.has(id))
-          throw new Error(`${where}.segments: unknown segment "${id}": use an id of the "segments" list`);
+          throw invalidAudience(
+            `${where}.segments`,
+            `unknown segment "${id}": use an id of the "segments" list`,
+          );
       }
       return a as Audience;
     });
   }
   return out;
+}
+
+function invalidAudience(path: string, message: string): ClosedLoopError {
+  return new ClosedLoopError('CONFIGURATION', `${path}: ${message}`, { issues: [{ path, message }] });
 }

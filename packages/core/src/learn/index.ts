@@ -1,4 +1,4 @@
-// The inner loop (R21–R24): analytics in SQL, reports on seed 004's cadence, their rendering and schedule.
+// @closedloop/core/learn: the inner loop (R21–R24): analytics in SQL, reports on seed 004's cadence, their rendering and schedule.
 export {
   AGE_BANDS,
   type AgeBand,
@@ -38,7 +38,6 @@ export {
   sqliteExecutor,
 } from './executor.ts';
 export {
-  escapeHtml,
   formatDuration,
   npsTrendSvg,
   paretoSvg,

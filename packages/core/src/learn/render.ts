@@ -1,18 +1,9 @@
 // Rendering of a report: email-safe HTML with inline SVG charts, plain text, JSON and CSV.
 
 import { writeCsv } from '../csv/write.ts';
+import { escapeHtml } from '../html.ts';
 import type { NpsRow, Percentiles, RootCauseRow } from './analytics.ts';
 import type { Report } from './report.ts';
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 const signed = (n: number | null | undefined) =>
   n === null || n === undefined ? '–' : `${n > 0 ? '+' : ''}${Math.round(n)}`;

@@ -18,5 +18,13 @@ export { refusedError, startLoop, stepLoop, stepLoopOrThrow } from './loop.ts';
 export type { LoopMachine } from './machine.ts';
 export { createLoopMachine } from './machine.ts';
 export type { Refusal } from './refusal.ts';
-export { checkEvent, refusalOf, STATE_EVENTS, STATUS_MOVES } from './refusal.ts';
+export {
+  actionsInWords,
+  checkEvent,
+  EVENT_WORDS,
+  refusalOf,
+  STATE_EVENTS,
+  STATE_WORDS,
+  STATUS_MOVES,
+} from './refusal.ts';
 export type * from './types.ts';

@@ -1,13 +1,13 @@
+import type { LoopEvent } from '@closedloop/core';
 import {
   createLoopMachine,
-  type LoopEvent,
   type LoopSnapshot,
   refusalOf,
   STATE_EVENTS,
   startLoop,
   stepLoop,
   stepLoopOrThrow,
-} from '@closedloop/core';
+} from '@closedloop/core/machine';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { decision, feedback, T0, testEnv } from './fixtures.ts';

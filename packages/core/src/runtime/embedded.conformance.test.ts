@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClosedLoop, memoryStore, postgresStore, type Store, sqliteStore } from '@closedloop/core';
+import { createClosedLoop, memoryStore, type Store, sqliteStore } from '@closedloop/core';
+import { postgresStore } from '@closedloop/core/postgres';
 import { inject } from 'vitest';
 import { people, segments } from '../machine/fixtures.ts';
 import { runtimeConformance } from './conformance.ts';

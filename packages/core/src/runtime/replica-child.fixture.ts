@@ -7,15 +7,14 @@ import type { AddressInfo } from 'node:net';
 import {
   type Clock,
   type Connector,
-  createAnalytics,
   createClosedLoop,
   DeliveryError,
   Directory,
   defaultDecider,
-  postgresStore,
   SegmentTree,
-  scheduleReports,
 } from '@closedloop/core';
+import { createAnalytics, scheduleReports } from '@closedloop/core/learn';
+import { postgresStore } from '@closedloop/core/postgres';
 import { people, segments } from '../machine/fixtures.ts';
 
 const [url, schema, receiverUrl, baseArg, realBaseArg, speedArg] = process.argv.slice(2);

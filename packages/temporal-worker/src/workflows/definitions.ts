@@ -1,6 +1,6 @@
 // Names shared by the workflow, the worker and the client: messages (updates, signals, queries),
 // search attributes and the workflow's input. No Node built-ins: the workflow bundle imports it.
-import type { Audience, Cadence } from '@closedloop/core';
+import type { Audience, Cadence } from '@closedloop/core/learn';
 import type { Effect, Feedback, LoopEvent, LoopSnapshot, Person, Segment } from '@closedloop/core/machine';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';

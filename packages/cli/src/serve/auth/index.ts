@@ -20,7 +20,7 @@ import {
 import { principalOfToken } from './tokens.ts';
 import type { Principal } from './types.ts';
 
-export type { Principal, Role, Scope } from './types.ts';
+export type { Principal } from './types.ts';
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -45,7 +45,7 @@ export interface AuthSettings {
 }
 
 /** The content security policy: a static single-page app from this origin, never framed. */
-export const CONTENT_SECURITY_POLICY =
+const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -61,7 +61,7 @@ function jsonError(
 }
 
 /** Security headers on every response, set last so no handler can drop them. */
-export const securityHeaders: MiddlewareHandler = async (c, next) => {
+const securityHeaders: MiddlewareHandler = async (c, next) => {
   await next();
   const h = c.res.headers;
   h.set('content-security-policy', CONTENT_SECURITY_POLICY);
@@ -80,7 +80,7 @@ const isJsonType = (type: string | undefined) =>
 export const formToken = (s: AuthSettings) => hmac(s.sessions.keys.mac, 'signin-form');
 
 /** The person principal of a session, or undefined when they left the directory. */
-export function personPrincipal(
+function personPrincipal(
   s: AuthSettings,
   session: Pick<Session, 'sub' | 'groupRoles'>,
 ): Principal | undefined {
@@ -280,8 +280,4 @@ export function safeNext(next: string | undefined): string {
   if (!next.startsWith('/') || next.startsWith('//') || /[\\\r\n]/.test(next) || next.startsWith('/auth/'))
     return '/';
   return next.slice(0, 2000);
-}
-
-export function sameToken(sent: string, expected: string): boolean {
-  return sameText(sent, expected);
 }

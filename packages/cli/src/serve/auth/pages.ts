@@ -1,14 +1,4 @@
-import type { Person } from '@closedloop/core';
-
-/** Escapes text for HTML element content and quoted attribute values. */
-function e(value: unknown): string {
-  return String(value ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
+import { escapeHtml as e, type Person } from '@closedloop/core';
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1d232a;background:#f6f7f9}
 header{background:#1d3557;color:#fff;padding:.6rem 1rem;font-weight:600}
@@ -18,7 +8,7 @@ ul{list-style:none;padding:0}li{margin:.4rem 0}.muted{color:#4a5560}
 li form button{background:#fff;color:#1d3557;min-width:16rem;text-align:left}`;
 
 /** A small accessible page for the sign-in flow (inline style only: the CSP allows no inline script). */
-export function authPage(title: string, body: string): string {
+function authPage(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${e(title)} · closedloop</title><style>${STYLE}</style></head>
 <body><header>closedloop</header><main><h1>${e(title)}</h1>${body}</main></body></html>`;

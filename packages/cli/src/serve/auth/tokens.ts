@@ -6,7 +6,7 @@ import { type Principal, SCOPES, type Scope } from './types.ts';
 /** `store.documents` kind holding API tokens, by token id; only a hash of the secret is kept. */
 export const TOKEN_KIND = 'auth.token';
 
-export interface TokenRecord {
+interface TokenRecord {
   name: string;
   scopes: Scope[];
   /** SHA-256 of the secret part, hex. */
@@ -26,7 +26,7 @@ const PREFIX = 'clt';
 const hashOf = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 /** Checks scope names, naming the bad one and the choices. */
-export function parseScopes(list: readonly string[]): Scope[] {
+function parseScopes(list: readonly string[]): Scope[] {
   const bad = list.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (bad.length > 0 || list.length === 0)
     throw new ClosedLoopError(
