@@ -191,8 +191,18 @@ export function parseConfig(
       : {}),
     contact: c.contact,
     ...(c.retention ? { retention: c.retention } : {}),
-    worker: c.worker,
+    worker: workerPaths(c.worker, abs),
   };
+}
+
+/** The worker section with its TLS file paths resolved against the config file. */
+function workerPaths(worker: Parsed['worker'], abs: (p: string) => string): Parsed['worker'] {
+  const tls = worker.temporal.tls;
+  if (typeof tls !== 'object') return worker;
+  const paths = Object.fromEntries(
+    (['caPath', 'certPath', 'keyPath'] as const).flatMap((k) => (tls[k] ? [[k, abs(tls[k])]] : [])),
+  );
+  return { ...worker, temporal: { ...worker.temporal, tls: { ...tls, ...paths } } };
 }
 
 /** The report schedule, checked against the organisation and the rest of the config. */
