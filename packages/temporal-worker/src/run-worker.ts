@@ -202,7 +202,7 @@ export interface RunWorkerExtras {
   decider?: Decider;
   /** Install the structured logger as the Temporal runtime's logger (default true). */
   installRuntime?: boolean;
-  /** Where `mirror.postgres.urlEnv` is read (default `process.env`). */
+  /** Where the environment variables the config names are read (default `process.env`). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -210,7 +210,7 @@ export interface RunWorkerExtras {
  * Connects to Temporal and runs the closedloop worker until SIGTERM/SIGINT or `shutdown()`.
  *
  * @example
- * const running = await runWorker(loadWorkerConfig('closedloop.worker.json'));
+ * const running = await runWorker(loadWorkerConfig('closedloop.config.json'));
  * await running.done;
  */
 export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = {}): Promise<RunningWorker> {
@@ -276,7 +276,11 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
         });
         await analytics.prepare();
         const { reportMailer } = await import('@closedloop/connectors');
-        mailer = reportMailer({ name: 'reports.mail', ...config.reports.mail } as ReportMailerOptions);
+        mailer = reportMailer({
+          name: 'reports.mail',
+          ...config.reports.mail,
+          env: extras.env ?? process.env,
+        } as ReportMailerOptions);
         const m = mailer;
         reportActivities = createReportActivities({
           analytics,

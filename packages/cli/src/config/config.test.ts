@@ -112,6 +112,14 @@ describe('loadConfig', () => {
       pool: true,
       connectionTimeoutMs: 5000,
     });
+    const typo = { form: 'cx@example.com', transport: { kind: 'directory', path: 'out' } };
+    expect(
+      issuesOf(() => parseConfig({ directory: people, segments, connectors: { email: typo } }, dir)),
+    ).toEqual(
+      expect.arrayContaining([
+        { path: 'connectors.email', message: 'unknown field "form": did you mean "from"?' },
+      ]),
+    );
   });
 
   it('reads an old key with one warning naming the new key', () => {

@@ -45,7 +45,7 @@ export const StoreSchema = z
   .default('data/closedloop.sqlite');
 
 /** The email connector's own options, with its SMTP password only as `{ "env": "NAME" }`. */
-const EmailSchema = EmailConnectorConfigSchema.superRefine((email, ctx) => {
+const EmailSchema = EmailConnectorConfigSchema.strict().superRefine((email, ctx) => {
   const auth = 'auth' in email.transport ? email.transport.auth : undefined;
   if (typeof auth?.pass === 'string')
     ctx.addIssue({ code: 'custom', path: ['transport', 'auth', 'pass'], message: INLINE_SECRET });
