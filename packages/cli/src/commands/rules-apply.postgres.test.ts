@@ -50,7 +50,13 @@ it('re-prioritises the open cases of the PostgreSQL store the config names', asy
     }),
   );
   let out = '';
-  const io: RulesIo = { out: (t) => void (out += t), err: () => {}, progress: false };
+  const io: RulesIo = {
+    out: (t) => {
+      out += t;
+    },
+    err: () => {},
+    progress: false,
+  };
   process.env.RULES_APPLY_TEST_PG = inject('pgUrl');
   const ok = await applyCommand(
     { config, rules: join(examples, 'cx-program-next'), actor: 'cx-director' },
