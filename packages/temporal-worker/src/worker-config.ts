@@ -1,10 +1,21 @@
 // The worker's config: the `worker` section (and the shared sections) of the one closedloop
 // config file, resolved into the options `runWorker` takes.
-import { type Config, ConfigError, loadConfig, type ParseOptions, secretValue } from '@closedloop/cli/config';
+import {
+  type Config,
+  ConfigError,
+  loadConfig,
+  type ParseOptions,
+  RetentionSchema,
+  secretValue,
+  WorkerSchema,
+} from '@closedloop/cli/config';
 import { EmailConnectorConfigSchema } from '@closedloop/connectors';
 import { PersonSchema, ReportScheduleConfigSchema, SegmentSchema } from '@closedloop/core';
 import { z } from 'zod';
 import { WorkerError } from './errors.ts';
+
+/** The fields the config file's `worker` section and these options share, defined once there. */
+const W = WorkerSchema.shape;
 
 const PostgresConfigSchema = z
   .object({
@@ -16,29 +27,13 @@ const PostgresConfigSchema = z
 
 /**
  * The options `runWorker` takes, secrets resolved (built by {@link loadWorkerConfig} from the
- * config file, or in code). Connectors are checked like `emailConnector` checks its options.
+ * config file, or in code). The fields it shares with the file's `worker` section are that
+ * section's; connectors are checked like `emailConnector` checks its options.
  */
 export const WorkerConfigSchema = z
   .object({
-    temporal: z
-      .object({
-        address: z.string().default('127.0.0.1:7233'),
-        namespace: z.string().default('default'),
-        taskQueue: z.string().default('closedloop'),
-        apiKey: z.string().optional(),
-        tls: z
-          .union([
-            z.boolean(),
-            z.object({
-              serverName: z.string().optional(),
-              caPath: z.string().optional(),
-              certPath: z.string().optional(),
-              keyPath: z.string().optional(),
-            }),
-          ])
-          .optional(),
-      })
-      .default({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'closedloop' }),
+    /** As `worker.temporal` in the config file, with the API key's value. */
+    temporal: W.temporal.unwrap().extend({ apiKey: z.string().optional() }).prefault({}),
     /** A folder of JSON rule files for @closedloop/rules; without it, the default decider. */
     rulesPath: z.string().optional(),
     directory: z.array(PersonSchema),
@@ -55,39 +50,17 @@ export const WorkerConfigSchema = z
       })
       .optional(),
     /** How long personal data is kept in the mirror (docs/privacy.md), and how often to check. */
-    retention: z
-      .object({
-        comments: z.string().optional(),
-        identity: z.string().optional(),
-        closedCases: z.string().optional(),
-        logs: z.string().optional(),
-        every: z.string().optional(),
-        batchSize: z.int().min(1).max(10_000).optional(),
-      })
-      .strict()
-      .optional(),
+    retention: RetentionSchema.optional(),
     /** Who may be contacted (docs/privacy.md): `requireConsent`; the do-not-contact list is the mirror's. */
     contact: z
       .object({ requireConsent: z.boolean().default(false) })
       .strict()
       .default({ requireConsent: false }),
-    /** Keep the ClosedLoop* search attributes current (they must be registered). */
-    searchAttributes: z.boolean().default(true),
-    http: z
-      .object({
-        host: z.string().default('127.0.0.1'),
-        port: z.int().min(0).default(9464),
-        /** Largest codec request body in bytes (default 1 MB); larger ones get 413. */
-        bodyLimit: z
-          .int()
-          .min(1)
-          .default(1024 * 1024),
-      })
-      .prefault({}),
-    /** Origin allowed to call the codec endpoint (the Temporal UI), e.g. http://127.0.0.1:8233. */
-    codecCorsOrigin: z.string().optional(),
-    logLevel: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
-    shutdownGraceTime: z.string().default('30s'),
+    searchAttributes: W.searchAttributes,
+    http: W.http,
+    codecCorsOrigin: W.codecCorsOrigin,
+    logLevel: W.logLevel,
+    shutdownGraceTime: W.shutdownGraceTime,
     /** Copy every loop (feedback, case, snapshot) into PostgreSQL, for analytics and reports. */
     mirror: z.object({ postgres: PostgresConfigSchema }).strict().optional(),
     /** Scheduled reports (Temporal Schedules, applied when the worker starts); they read the mirror. */

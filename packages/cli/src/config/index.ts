@@ -12,5 +12,5 @@ export {
 } from './config.ts';
 export type { Deprecation } from './deprecations.ts';
 export type { ConfigInput, EnvSecret } from './schema.ts';
-export { ConfigSchema, EnvSecretSchema } from './schema.ts';
+export { ConfigSchema, EnvSecretSchema, RetentionSchema, WorkerSchema } from './schema.ts';
 export { openStore } from './store.ts';

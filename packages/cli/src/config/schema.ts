@@ -223,7 +223,7 @@ const Duration = z
   );
 
 /** How long personal data is kept (docs/privacy.md), and how often it is anonymised. */
-const RetentionSchema = z
+export const RetentionSchema = z
   .object({
     comments: Duration.optional(),
     identity: Duration.optional(),
