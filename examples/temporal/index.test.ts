@@ -2,12 +2,11 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWorker, WorkerConfigSchema } from '@closedloop/temporal-worker';
+import { loadWorkerConfig, runWorker } from '@closedloop/temporal-worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { expect, test } from 'vitest';
-import config from './closedloop.worker.json' with { type: 'json' };
-import { main } from './index.ts';
+import { DEMO_KEY, main } from './index.ts';
 
 test('the example runs a loop on a local Temporal dev server and emails the customer', {
   timeout: 120_000,
@@ -30,13 +29,17 @@ test('the example runs a loop on a local Temporal dev server and emails the cust
     },
   });
   const outbox = mkdtempSync(join(tmpdir(), 'cl-outbox-'));
+  // The config file the README's `pnpm worker` runs, with this test's server, port and outbox.
+  const config = loadWorkerConfig(join(import.meta.dirname, 'closedloop.config.json'), {
+    DEMO_ENCRYPTION_KEY: DEMO_KEY,
+  });
   const running = await runWorker(
-    WorkerConfigSchema.parse({
+    {
       ...config,
       temporal: { ...config.temporal, address: env.address },
-      http: { host: '127.0.0.1', port: 0 },
-      connectors: [{ ...config.connectors[0], transport: { kind: 'directory', path: outbox } }],
-    }),
+      http: { ...config.http, port: 0 },
+      connectors: [{ ...config.connectors[0]!, transport: { kind: 'directory', path: outbox } }],
+    },
     { installRuntime: false },
   );
   try {

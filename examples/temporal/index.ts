@@ -2,15 +2,23 @@
 // with `createTemporalClosedLoop` instead of `createClosedLoop` (the one line that changes).
 import { aesGcmCodec, createTemporalClosedLoop } from '@closedloop/temporal-worker';
 import { Connection } from '@temporalio/client';
-import config from './closedloop.worker.json' with { type: 'json' };
+import config from './closedloop.config.json' with { type: 'json' };
 
-export async function main(address = config.temporal.address, taskQueue = config.temporal.taskQueue) {
+/** A demo key (base64 of 32 bytes), never for production: the worker reads it from DEMO_ENCRYPTION_KEY. */
+export const DEMO_KEY = 'ZGVtby1rZXktZG8tbm90LXVzZS1pbi1wcm9kdWN0aW8=';
+const { temporal } = config.worker;
+
+export async function main(address = temporal.address, taskQueue = temporal.taskQueue) {
   const connection = await Connection.connect({ address });
   const loop = createTemporalClosedLoop({
     connection,
-    namespace: config.temporal.namespace,
+    namespace: temporal.namespace,
     taskQueue,
-    dataConverter: { payloadCodecs: [aesGcmCodec(config.encryption)] },
+    dataConverter: {
+      payloadCodecs: [
+        aesGcmCodec({ current: 'demo-1', keys: { 'demo-1': process.env.DEMO_ENCRYPTION_KEY ?? DEMO_KEY } }),
+      ],
+    },
   });
   const { case: c, loopId } = await loop.capture({
     source: { tool: 'example', responseId: `r-${Date.now()}` },

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
-// closedloop-worker [--config closedloop.worker.json]: runs the closedloop Temporal worker.
+// closedloop-worker [--config closedloop.config.json]: runs the closedloop Temporal worker.
 // closedloop-worker mirror-backfill [--config …] [--since <ISO time>]: copies the loops that ran
-// before the mirror was configured into it.
+// before the mirror was configured into it. The config is the one closedloop config (docs/config.md).
+import { ConfigError } from '@closedloop/cli/config';
 import { parseCustomerRef } from '@closedloop/core';
-import { loadWorkerConfig, runMirrorBackfill, runPrivacyErase, runWorker } from './run-worker.ts';
+import { runMirrorBackfill, runPrivacyErase, runWorker } from './run-worker.ts';
+import { loadWorkerConfig } from './worker-config.ts';
 
 const USAGE = `Usage:
-  closedloop-worker [--config <file.json>]                 run the worker
-  closedloop-worker mirror-backfill [--config <file.json>] [--since <ISO time>]
+  closedloop-worker [-c, --config <file>]                  run the worker
+  closedloop-worker mirror-backfill [-c <file>] [--since <ISO time>]
                                                            copy earlier loops into the mirror
-  closedloop-worker privacy-erase [--config <file.json>] (--email <address> | --customer-id <id>) [--actor <who>]
+  closedloop-worker privacy-erase [-c <file>] (--email <address> | --customer-id <id>) [--actor <who>]
                                                            erase a customer: loops terminated, keys destroyed, mirror erased
-Env: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_API_KEY, TEMPORAL_TLS_CA/_CERT/_KEY, CLOSEDLOOP_RULES, CLOSEDLOOP_HTTP_PORT, CLOSEDLOOP_ENCRYPTION_KEYS, CLOSEDLOOP_LOG_LEVEL, CLOSEDLOOP_WORKER_CONFIG, and the mirror's urlEnv (default CLOSEDLOOP_MIRROR_URL)
+The config: --config, else CLOSEDLOOP_WORKER_CONFIG, else closedloop.config.json or closedloop.config.ts
+in this folder (docs/config.md). Secrets come from the environment variables it names ({ "env": "NAME" }).
 `;
 
 /** Bad arguments: printed as plain text with the usage, not as a log line. */
@@ -21,8 +24,9 @@ const args = process.argv.slice(2);
 const log = (level: string, msg: string, extra: Record<string, unknown> = {}) =>
   process.stderr.write(`${JSON.stringify({ level, msg, ...extra })}\n`);
 
-function option(name: string): string | undefined {
-  const i = args.indexOf(name);
+function option(name: string, short?: string): string | undefined {
+  let i = args.indexOf(name);
+  if (i < 0 && short) i = args.indexOf(short);
   if (i < 0) return undefined;
   const value = args[i + 1];
   if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
@@ -35,13 +39,13 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  const command = args[0] && !args[0].startsWith('--') ? args[0] : 'run';
+  const command = args[0] && !args[0].startsWith('-') ? args[0] : 'run';
   if (command !== 'run' && command !== 'mirror-backfill' && command !== 'privacy-erase') {
     throw new UsageError(
       `unknown command "${command}": use mirror-backfill or privacy-erase, or none to run the worker`,
     );
   }
-  const config = loadWorkerConfig(option('--config') ?? process.env.CLOSEDLOOP_WORKER_CONFIG);
+  const config = loadWorkerConfig(option('--config', '-c') ?? process.env.CLOSEDLOOP_WORKER_CONFIG);
   if (command === 'privacy-erase') {
     const email = option('--email');
     const customerId = option('--customer-id');
@@ -83,6 +87,10 @@ async function main(): Promise<void> {
 }
 main().catch((e: unknown) => {
   if (e instanceof UsageError) process.stderr.write(`closedloop-worker: ${e.message}\n\n${USAGE}`);
+  else if (e instanceof ConfigError)
+    process.stderr.write(
+      `closedloop-worker: invalid config ${e.file}\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`,
+    );
   else log('ERROR', e instanceof Error ? e.message : String(e));
   process.exit(1);
 });

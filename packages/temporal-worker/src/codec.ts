@@ -10,6 +10,7 @@ import {
   type PayloadCodec,
 } from '@temporalio/common';
 import proto from '@temporalio/proto';
+import { WorkerError } from './errors.ts';
 
 // CommonJS package: its named exports are not visible to Node's ESM loader.
 const { temporal } = proto;
@@ -38,14 +39,16 @@ export function aesGcmCodec(config: EncryptionKeys): PayloadCodec {
   for (const [id, k] of Object.entries(config.keys)) {
     const key = typeof k === 'string' ? Buffer.from(k, 'base64') : Buffer.from(k);
     if (key.length !== 32)
-      throw new Error(
+      throw new WorkerError(
+        'BAD_KEY',
         `Encryption key "${id}" has ${key.length} bytes; AES-256 needs 32 (base64 of 32 random bytes)`,
       );
     keys.set(id, key);
   }
   const current = keys.get(config.current);
   if (!current)
-    throw new Error(
+    throw new WorkerError(
+      'BAD_KEY',
       `The current encryption key "${config.current}" is not among keys: ${[...keys.keys()].join(', ')}`,
     );
   return {
@@ -68,7 +71,10 @@ export function aesGcmCodec(config: EncryptionKeys): PayloadCodec {
         const id = p.metadata?.[KEY_ID] ? dec.decode(p.metadata[KEY_ID]) : '';
         const key = keys.get(id);
         if (!key)
-          throw new Error(`No decryption key "${id}": keep old keys in config until their loops are done`);
+          throw new WorkerError(
+            'UNKNOWN_KEY',
+            `No decryption key "${id}": keep old keys in config until their loops are done`,
+          );
         const data = Buffer.from(p.data ?? new Uint8Array());
         const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
         decipher.setAuthTag(data.subarray(12, 28));

@@ -13,6 +13,13 @@ export {
   eraseCustomerOnTemporal,
   subjectOf,
 } from './customer-keys.ts';
+export type { WorkerErrorCode } from './errors.ts';
+export { WORKER_ERROR_CODES, WorkerError } from './errors.ts';
+export type { WorkerHttpOptions } from './http.ts';
+export { workerHttpApp } from './http.ts';
+export { structuredLogger } from './logger.ts';
+export type { WorkerMetrics } from './metrics.ts';
+export { createWorkerMetrics } from './metrics.ts';
 export type { BackfillMirrorOptions, BackfillProgress } from './mirror.ts';
 export { backfillMirror, writeMirror } from './mirror.ts';
 export type {
@@ -32,22 +39,13 @@ export {
   reportScheduleId,
   reportScheduleSpec,
 } from './reports.ts';
-export type {
-  RunningWorker,
-  RunWorkerExtras,
-  WorkerConfig,
-  WorkerConfigInput,
-} from './run-worker.ts';
-export {
-  loadWorkerConfig,
-  reportAudiences,
-  runWorker,
-  structuredLogger,
-  WorkerConfigSchema,
-} from './run-worker.ts';
+export type { RunningWorker, RunWorkerExtras } from './run-worker.ts';
+export { reportAudiences, runWorker } from './run-worker.ts';
 export { checkSearchAttributes, registerCommand } from './search-attributes.ts';
 export type { ClosedLoopWorkerOptions } from './worker.ts';
 export { bundleLoopWorkflows, bundlerOptions, createClosedLoopWorker, workflowsPath } from './worker.ts';
+export type { WorkerConfig, WorkerConfigInput } from './worker-config.ts';
+export { loadWorkerConfig, WorkerConfigSchema, workerConfigFrom } from './worker-config.ts';
 export type {
   CaptureArgs,
   CaptureReply,

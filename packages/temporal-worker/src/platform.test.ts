@@ -10,10 +10,12 @@ import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTemporalClosedLoop } from './client.ts';
 import { aesGcmCodec } from './codec.ts';
-import { runWorker, structuredLogger, WorkerConfigSchema } from './run-worker.ts';
+import { structuredLogger } from './logger.ts';
+import { runWorker } from './run-worker.ts';
 import { checkSearchAttributes } from './search-attributes.ts';
 import { eventually, startDevServer, TEST_KEY, testDecider, testOrg } from './test-kit.ts';
 import { bundleLoopWorkflows, createClosedLoopWorker } from './worker.ts';
+import { WorkerConfigSchema } from './worker-config.ts';
 
 const pkg = fileURLToPath(new URL('..', import.meta.url));
 

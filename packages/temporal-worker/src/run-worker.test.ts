@@ -11,14 +11,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createTemporalClosedLoop } from './client.ts';
 import { reportScheduleId } from './reports.ts';
-import {
-  loadWorkerConfig,
-  reportAudiences,
-  runMirrorBackfill,
-  runWorker,
-  WorkerConfigSchema,
-} from './run-worker.ts';
+import { reportAudiences, runMirrorBackfill, runWorker } from './run-worker.ts';
 import { eventually, startDevServer, TEST_KEY, testCodec, testOrg } from './test-kit.ts';
+import { loadWorkerConfig, WorkerConfigSchema } from './worker-config.ts';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -29,21 +24,76 @@ afterAll(async () => {
 });
 
 describe('closedloop-worker', { timeout: 60_000 }, () => {
-  test('env vars override the config file', () => {
+  test('env vars still override the config file, with a deprecation each', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cl-worker-'));
     const file = join(dir, 'worker.json');
     writeFileSync(file, JSON.stringify({ temporal: { address: 'a:1', taskQueue: 'q' }, ...testOrg }));
-    const config = loadWorkerConfig(file, {
-      TEMPORAL_ADDRESS: 'b:2',
-      TEMPORAL_NAMESPACE: 'cx',
-      CLOSEDLOOP_ENCRYPTION_KEYS: `k2:${TEST_KEY},k1:${TEST_KEY}`,
-    });
+    const warnings: string[] = [];
+    const config = loadWorkerConfig(
+      file,
+      {
+        TEMPORAL_ADDRESS: 'b:2',
+        TEMPORAL_NAMESPACE: 'cx',
+        CLOSEDLOOP_ENCRYPTION_KEYS: `k2:${TEST_KEY},k1:${TEST_KEY}`,
+      },
+      { onDeprecation: (m) => warnings.push(m) },
+    );
+    // The old worker file and the environment overrides still work, each with one warning.
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('"temporal" is deprecated: write "worker.temporal"'),
+        'TEMPORAL_ADDRESS is deprecated: write worker.temporal.address in the config file (read until the next release)',
+      ]),
+    );
+    expect(warnings.filter((w) => w.startsWith('TEMPORAL_ADDRESS'))).toHaveLength(1);
     expect(config.temporal).toMatchObject({ address: 'b:2', namespace: 'cx', taskQueue: 'q' });
     expect(config.encryption?.current).toBe('k2');
   });
 
   test('a bad config names the field', () => {
-    expect(() => loadWorkerConfig(undefined, {})).toThrow(/directory/);
+    const file = join(mkdtempSync(join(tmpdir(), 'cl-worker-')), 'closedloop.config.json');
+    writeFileSync(file, JSON.stringify({ segments: testOrg.segments, worker: { http: { port: 'x' } } }));
+    expect(() => loadWorkerConfig(file, {})).toThrow(/directory: .*worker\.http\.port: /);
+  });
+
+  test('validates its email connector like the connector does, naming the field', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cl-worker-')), 'closedloop.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...testOrg,
+        connectors: { email: { from: 'cx@example.com', transport: { port: 25 } } },
+      }),
+    );
+    expect(() => loadWorkerConfig(file, {})).toThrow(/connectors\.email\.transport/);
+    expect(() =>
+      WorkerConfigSchema.parse({
+        ...testOrg,
+        connectors: [{ type: 'email', transport: { kind: 'directory' } }],
+      }),
+    ).toThrow(/from/);
+  });
+
+  test('reads the one config: worker section, secrets from the environment, the store as mirror', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'cl-worker-')), 'closedloop.config.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...testOrg,
+        store: { postgres: { url: { env: 'MIRROR_URL' }, schema: 'cx' } },
+        worker: {
+          temporal: { address: 'temporal:7233', apiKey: { env: 'TEMPORAL_KEY' } },
+          encryption: { current: 'k1', keys: { k1: { env: 'KEY_1' } } },
+        },
+      }),
+    );
+    const config = loadWorkerConfig(file, { TEMPORAL_KEY: 'secret-key', KEY_1: TEST_KEY });
+    expect(config.temporal).toMatchObject({ address: 'temporal:7233', apiKey: 'secret-key' });
+    expect(config.encryption).toEqual({ current: 'k1', keys: { k1: TEST_KEY } });
+    expect(config.mirror).toEqual({ postgres: { urlEnv: 'MIRROR_URL', schema: 'cx' } });
+    expect(() => loadWorkerConfig(file, { TEMPORAL_KEY: 'secret-key' })).toThrow(
+      /worker\.encryption\.keys\.k1: the environment variable KEY_1 is not set/,
+    );
   });
 
   test('reports need the mirror, and their audiences name known people and segments', async () => {
@@ -130,7 +180,7 @@ describe('closedloop-worker', { timeout: 60_000 }, () => {
       },
     });
     await expect(runWorker(config, { installRuntime: false, env: {} })).rejects.toThrow(
-      /mirror\.postgres\.urlEnv: the environment variable TEST_MIRROR_URL is not set/,
+      /store\.postgres\.url: the environment variable TEST_MIRROR_URL is not set/,
     );
     const r = await runWorker(config, { installRuntime: false, env: { TEST_MIRROR_URL: inject('pgUrl') } });
     const pool = new pg.Pool({ connectionString: inject('pgUrl'), max: 2 });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createTemporalClosedLoop, workflowIdOf } from './client.ts';
 import { privateDataConverter } from './codec.ts';
 import { customerKeyCodec } from './customer-keys.ts';
-import { runPrivacyErase, WorkerConfigSchema } from './run-worker.ts';
+import { runPrivacyErase } from './run-worker.ts';
 import {
   dedupingReceiver,
   eventually,
@@ -23,6 +23,7 @@ import {
   testOrg,
 } from './test-kit.ts';
 import { bundleLoopWorkflows, createClosedLoopWorker } from './worker.ts';
+import { WorkerConfigSchema } from './worker-config.ts';
 
 const TASK_QUEUE = 'closedloop-shredding';
 const SCHEMA = `shred_${process.pid}_${Date.now().toString(36)}`;

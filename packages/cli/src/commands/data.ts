@@ -16,7 +16,7 @@ import {
 } from '@closedloop/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { CONFIG_HELP, ConfigError, loadConfig } from '../config/config.ts';
 import { progressBar } from '../progress.ts';
 import { createRuntime } from '../serve/runtime.ts';
 
@@ -32,7 +32,7 @@ const processIo: DataIo = {
 };
 
 export interface ImportCliOptions {
-  config: string;
+  config?: string;
   format?: 'csv' | 'json';
   tool?: string;
   wave?: string;
@@ -151,7 +151,7 @@ export async function importWave(
 }
 
 export interface ExportCliOptions {
-  config: string;
+  config?: string;
   format: 'csv' | 'json';
   status?: string[];
   priority?: string[];
@@ -197,7 +197,7 @@ export function registerDataCommands(program: Command, io: DataIo = processIo): 
     .description(
       'import a survey wave (CSV or JSON) into the loop: classify, open cases, notify (idempotent; a re-exported response updates its case)',
     )
-    .option('-c, --config <file>', 'closedloop config file', 'closedloop.config.json')
+    .option('-c, --config <file>', CONFIG_HELP)
     .addOption(
       new Option('--format <format>', 'file format (default: from the extension)').choices(['csv', 'json']),
     )
@@ -238,7 +238,7 @@ export function registerDataCommands(program: Command, io: DataIo = processIo): 
   program
     .command('export')
     .description('export cases (all by default) as CSV or JSON')
-    .option('-c, --config <file>', 'closedloop config file', 'closedloop.config.json')
+    .option('-c, --config <file>', CONFIG_HELP)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--status <status>', 'only this status (repeatable)', oneOf(CASE_STATUSES, 'case status'))
     .option('--priority <priority>', 'only this priority (repeatable)', oneOf(PRIORITIES, 'priority'))

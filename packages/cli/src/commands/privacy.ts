@@ -11,7 +11,7 @@ import {
   runRetention,
 } from '@closedloop/core';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
+import { CONFIG_HELP, loadConfig } from '../config/config.ts';
 import { retentionPolicyOf } from '../serve/retention-job.ts';
 import { createRuntime } from '../serve/runtime.ts';
 import type { DataIo } from './data.ts';
@@ -23,7 +23,7 @@ const processIo: DataIo = {
 };
 
 export interface PersonCliOptions {
-  config: string;
+  config?: string;
   email?: string;
   customerId?: string;
 }
@@ -86,7 +86,7 @@ export async function exportPerson(
 /** `closedloop privacy dnc add|remove|check --email`: the do-not-contact list. */
 export async function doNotContact(
   action: 'add' | 'remove' | 'check',
-  opts: { config: string; email?: string; actor?: string },
+  opts: { config?: string; email?: string; actor?: string },
   io: DataIo = processIo,
 ): Promise<boolean> {
   const person = personOf(opts);
@@ -110,7 +110,7 @@ export async function doNotContact(
 
 /** `closedloop privacy retention`: anonymises what the config's `retention` says has expired. */
 export async function retention(
-  opts: { config: string; dryRun?: boolean; batchSize?: number },
+  opts: { config?: string; dryRun?: boolean; batchSize?: number },
   io: DataIo = processIo,
 ): Promise<RetentionReport> {
   const config = loadConfig(opts.config);
@@ -142,7 +142,7 @@ export function registerPrivacyCommands(program: Command, io: DataIo = processIo
     .description('GDPR: erase a customer, export what is held about them');
   const person = (cmd: Command) =>
     cmd
-      .option('-c, --config <file>', 'closedloop config file', 'closedloop.config.json')
+      .option('-c, --config <file>', CONFIG_HELP)
       .option('--email <address>', "the customer's email")
       .option('--customer-id <id>', "the customer's id in the survey tool or CRM");
   person(privacy.command('erase'))
@@ -172,10 +172,10 @@ export function registerPrivacyCommands(program: Command, io: DataIo = processIo
           check: 'is the customer listed?',
         }[action],
       )
-      .option('-c, --config <file>', 'closedloop config file', 'closedloop.config.json')
+      .option('-c, --config <file>', CONFIG_HELP)
       .requiredOption('--email <address>', "the customer's email")
       .option('--actor <who>', 'who records it (default: cli:<your user name>)')
-      .action(async (opts: { config: string; email: string; actor?: string }) => {
+      .action(async (opts: { config?: string; email: string; actor?: string }) => {
         await doNotContact(action, opts, io);
       });
   }

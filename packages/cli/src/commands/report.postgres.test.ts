@@ -57,7 +57,7 @@ async function run(file: string, args: Partial<ReportCliOptions>, env: NodeJS.Pr
 }
 
 it('a report over any range runs on the PostgreSQL store the config names, equal to the same rows on SQLite', async () => {
-  const onPg = config({ postgres: { urlEnv: 'REPORT_TEST_PG', schema } }, 'pg.json');
+  const onPg = config({ postgres: { url: { env: 'REPORT_TEST_PG' }, schema } }, 'pg.json');
   const onSqlite = config('closedloop.sqlite', 'sqlite.json');
   for (const range of [
     { from: '2026-01-01', to: '2026-01-31' },
@@ -77,7 +77,7 @@ it('a report over any range runs on the PostgreSQL store the config names, equal
 });
 
 it('names the environment variable when the connection string is missing', async () => {
-  const onPg = config({ postgres: { urlEnv: 'REPORT_TEST_PG_MISSING' } }, 'pg-missing.json');
+  const onPg = config({ postgres: { url: { env: 'REPORT_TEST_PG_MISSING' } } }, 'pg-missing.json');
   const r = await run(onPg, { from: '2026-01-01', to: '2026-01-31' });
   expect(r.ok).toBe(false);
   expect(r.err).toContain('the environment variable REPORT_TEST_PG_MISSING is not set');

@@ -121,7 +121,7 @@ describe('closedloop report', () => {
     });
     expect((await run('--db', join(dir, 'nope.sqlite'))).err).toContain('No SQLite store at');
     expect((await run('--period', 'week')).err).toContain(
-      '--config <file> (the store the config names) or --db <file>',
+      'no closedloop.config.json or closedloop.config.ts here: pass --config <file>',
     );
     expect((await run('--db', db, '--format', 'pdf')).err).toContain(
       '--format "pdf" is not one of text, html, json, csv, email',

@@ -20,7 +20,7 @@ import {
 import type { Command } from 'commander';
 import pg from 'pg';
 import pc from 'picocolors';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { CONFIG_HELP, ConfigError, loadConfig, secretValue } from '../config/config.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface ReportIo {
@@ -84,15 +84,11 @@ interface Source {
 /** The store to report on: the config's (SQLite or PostgreSQL) or a SQLite file given with --db. */
 function openSource(opts: ReportCliOptions, env: NodeJS.ProcessEnv): Source {
   if (opts.config && opts.db) throw new UsageError('give --config or --db, not both');
-  if (opts.config) {
+  if (!opts.db) {
     const config = loadConfig(opts.config);
     if (typeof config.store !== 'string') {
-      const { urlEnv, schema } = config.store.postgres;
-      const connectionString = env[urlEnv];
-      if (!connectionString)
-        throw new UsageError(
-          `store.postgres.urlEnv: the environment variable ${urlEnv} is not set; set it to the PostgreSQL connection string`,
-        );
+      const { url, schema } = config.store.postgres;
+      const connectionString = secretValue(url, 'store.postgres.url', env, config.file);
       const pool = new pg.Pool({ connectionString, max: 4 });
       return {
         executor: postgresExecutor(pool, schema ?? 'closedloop'),
@@ -104,10 +100,6 @@ function openSource(opts: ReportCliOptions, env: NodeJS.ProcessEnv): Source {
       throw new UsageError(`${config.file}: the store is ":memory:", which keeps nothing to report on`);
     return sqliteSource(config.store, config.segments);
   }
-  if (!opts.db)
-    throw new UsageError(
-      '--config <file> (the store the config names) or --db <file> (a SQLite file) is required',
-    );
   return sqliteSource(opts.db);
 }
 
@@ -217,7 +209,7 @@ export function registerReportCommand(program: Command, io: ReportIo = processIo
     )
     .option(
       '-c, --config <file>',
-      'closedloop config: report on the store it names (SQLite or PostgreSQL) with its segments',
+      `${CONFIG_HELP}: the report reads its store (SQLite or PostgreSQL) and segments`,
     )
     .option('--db <file>', 'a SQLite file of the embedded runtime (instead of --config)')
     .option('--period <period>', `day (daily digest), week, month or quarter (themes)`, 'week')

@@ -1,8 +1,7 @@
 // `closedloop rules pull | push | import-jre`: rule versions between the store and files.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { memoryStore, type Store, sqliteStore } from '@closedloop/core';
-import { postgresStore } from '@closedloop/core/postgres';
+import type { Store } from '@closedloop/core';
 import {
   checkRuleTexts,
   loadRuleSet,
@@ -13,26 +12,16 @@ import {
 } from '@closedloop/rules';
 import pc from 'picocolors';
 import { loadConfig } from '../config/config.ts';
+import { openStore } from '../config/store.ts';
 import type { RulesIo } from './rules.ts';
 
 /** The store a config names (SQLite file, memory, or PostgreSQL through its env var). */
-export function storeOfConfig(configPath: string, env: NodeJS.ProcessEnv = process.env): Store {
-  const config = loadConfig(configPath);
-  if (typeof config.store !== 'string') {
-    const { urlEnv, schema } = config.store.postgres;
-    const connectionString = env[urlEnv];
-    if (!connectionString)
-      throw new Error(
-        `store.postgres.urlEnv: set the environment variable ${urlEnv} to the PostgreSQL connection string`,
-      );
-    return postgresStore({ connectionString, ...(schema ? { schema } : {}) });
-  }
-  if (config.store === ':memory:') return memoryStore();
-  return sqliteStore({ path: config.store });
+export function storeOfConfig(configPath: string | undefined, env: NodeJS.ProcessEnv = process.env): Store {
+  return openStore(loadConfig(configPath), env);
 }
 
 export interface PullOptions {
-  config: string;
+  config?: string;
   version?: string;
 }
 
@@ -78,7 +67,7 @@ export async function pullCommand(
 }
 
 export interface PushOptions {
-  config: string;
+  config?: string;
   comment: string;
   actor?: string;
 }

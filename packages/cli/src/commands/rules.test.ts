@@ -207,16 +207,20 @@ describe('closedloop rules', () => {
     );
     expect(dry.out).toContain(`would change ${captured.case!.id}: priority high -> critical`);
 
+    expect(dry.err).toContain('--store, --segments and --directory are deprecated: pass --config <file>');
+
+    // The config names the store, people and segments (PostgreSQL works the same way).
+    const configFile = join(dir, 'closedloop.config.json');
+    writeFileSync(
+      configFile,
+      JSON.stringify({ store: store, directory: 'people.json', segments: join(examples, 'segments.json') }),
+    );
     const r = await run(
       'apply',
+      '--config',
+      configFile,
       '--rules',
       join(examples, 'cx-program-next'),
-      '--store',
-      store,
-      '--segments',
-      join(examples, 'segments.json'),
-      '--directory',
-      join(dir, 'people.json'),
       '--actor',
       'cx-director',
     );

@@ -23,7 +23,8 @@ import {
 } from '@closedloop/rules';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { loadConfig } from '../config/config.ts';
+import { CONFIG_HELP, loadConfig, optionalConfig } from '../config/config.ts';
+import { openStore } from '../config/store.ts';
 import { progressBar } from '../progress.ts';
 import { applyToOpenCases } from '../rules/apply.ts';
 import {
@@ -79,7 +80,8 @@ function formatIssue(e: RuleIssue): string {
  */
 function readSegments(file: string | undefined, configPath: string | undefined, io: RulesIo): SegmentTree {
   if (file) return new SegmentTree(JSON.parse(readFileSync(file, 'utf8')) as Segment[]);
-  if (configPath) return new SegmentTree(loadConfig(configPath).segments);
+  const config = optionalConfig(configPath);
+  if (config) return new SegmentTree(config.segments);
   io.err(
     `${pc.yellow('warning:')} no --segments or --config: deciding with a single "default" segment, so segment and subtree rules (inSegmentSubtree) cannot fire; pass --segments <file> or --config closedloop.config.json\n`,
   );
@@ -105,7 +107,7 @@ export function validateCommand(
   const texts = textsOf(path);
   // Templates: the built-in ones; people: the config's directory, when given.
   const templates = Object.keys(DEFAULT_TEMPLATES.en ?? {});
-  const config = opts.config ? loadConfig(opts.config) : undefined;
+  const config = optionalConfig(opts.config);
   const check = checkRuleTexts(texts, {
     known: {
       templates,
@@ -269,27 +271,63 @@ export function backtestCommand(opts: BacktestCliOptions, io: RulesIo = processI
 }
 
 export interface ApplyOptions {
-  rules: string;
-  store: string;
-  segments: string;
-  directory: string;
+  /** The closedloop config: its store, directory, segments (and rules, when --rules is not given). */
+  config?: string;
+  rules?: string;
+  /** @deprecated use `config`: a SQLite store file. */
+  store?: string;
+  /** @deprecated use `config`. */
+  segments?: string;
+  /** @deprecated use `config`. */
+  directory?: string;
   actor?: string;
   dryRun?: boolean;
 }
 
+/** The store, people and segments `rules apply` works on: the config's, or the old flags'. */
+function applyTarget(opts: ApplyOptions, io: RulesIo) {
+  const old = (['store', 'segments', 'directory'] as const).filter((k) => opts[k] !== undefined);
+  if (old.length === 0) {
+    const config = loadConfig(opts.config);
+    return {
+      store: openStore(config),
+      directory: config.directory,
+      segments: config.segments,
+      rules: config.rules,
+    };
+  }
+  if (old.length < 3 || opts.config)
+    throw new Error('give --config <file>, or (deprecated) all of --store, --segments and --directory');
+  io.err(
+    `${pc.yellow('warning:')} --store, --segments and --directory are deprecated: pass --config <file> (its store, directory and segments; PostgreSQL too)\n`,
+  );
+  return {
+    store: sqliteStore({ path: opts.store! }),
+    directory: JSON.parse(readFileSync(opts.directory!, 'utf8')) as Person[],
+    segments: JSON.parse(readFileSync(opts.segments!, 'utf8')) as Segment[],
+    rules: undefined,
+  };
+}
+
 /**
- * `rules apply`: re-decides the open cases of a SQLite store under a (changed) rule set and
- * re-routes / re-prioritises them through the case API, so each change lands in the case's log.
+ * `rules apply`: re-decides the open cases of the config's store (SQLite or PostgreSQL) under a
+ * (changed) rule set and re-routes / re-prioritises them through the case API, so each change
+ * lands in the case's log.
  */
 export async function applyCommand(opts: ApplyOptions, io: RulesIo = processIo): Promise<boolean> {
-  const ruleSet = loadRuleSet(opts.rules);
-  const segmentList = JSON.parse(readFileSync(opts.segments, 'utf8')) as Segment[];
-  const segments = new SegmentTree(segmentList);
+  const target = applyTarget(opts, io);
+  const rulesDir = opts.rules ?? target.rules;
+  if (!rulesDir) {
+    await target.store.close();
+    throw new Error('--rules <dir> is required when the config has no "rules" folder');
+  }
+  const ruleSet = loadRuleSet(rulesDir);
+  const segments = new SegmentTree(target.segments);
   const loop = createClosedLoop({
-    store: sqliteStore({ path: opts.store }),
+    store: target.store,
     decider: createRulesDecider(ruleSet),
-    directory: JSON.parse(readFileSync(opts.directory, 'utf8')) as Person[],
-    segments: segmentList,
+    directory: target.directory,
+    segments: target.segments,
     autoStart: false,
   });
   const actor = opts.actor ?? 'rules';
@@ -353,8 +391,8 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
       'check a rule directory (or one rule file): JSON, schema, facts, operators, dead and shadowed rules',
     )
     .option(
-      '--config <file>',
-      'check owners, pools, segments and email alert recipients against the directory and segments of a closedloop config',
+      '-c, --config <file>',
+      `${CONFIG_HELP}: owners, pools, segments and email alert recipients are checked against its directory and segments`,
     )
     .action((path: string, opts: { config?: string }) => guard(io, () => validateCommand(path, io, opts)));
   rules
@@ -367,7 +405,7 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .requiredOption('--facts <file>', 'JSON: one feedback, or (with --kind) facts for one rule file')
     .option('--kind <kind>', `evaluate only this rule file: ${RULE_KINDS.join(', ')}`)
     .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
-    .option('--config <file>', 'read the segments from a closedloop config (when --segments is not given)')
+    .option('-c, --config <file>', `${CONFIG_HELP}: its segments, when --segments is not given`)
     .option('--now <iso>', 'decision time (default: now)')
     .option('--json', 'print JSON instead of text')
     .action((path: string, opts: ExplainOptions) => guard(io, () => explainCommand(path, opts, io)));
@@ -378,7 +416,7 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .requiredOption('--new <dir>', 'the changed rules')
     .requiredOption('--feedback <file>', 'stored feedback: a JSON array or a CSV file')
     .option('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
-    .option('--config <file>', 'read the segments from a closedloop config (when --segments is not given)')
+    .option('-c, --config <file>', `${CONFIG_HELP}: its segments, when --segments is not given`)
     .option('--json', 'print JSON instead of text')
     .action((opts: BacktestCliOptions) => guard(io, () => backtestCommand(opts, io)));
   rules
@@ -386,29 +424,24 @@ export function registerRulesCommands(program: Command, io: RulesIo = processIo)
     .description(
       'apply a changed rule set to the open cases of a store: re-route and re-prioritise, logged on each case',
     )
-    .requiredOption('--rules <dir>', 'the rule set to apply')
-    .requiredOption('--store <file>', 'the SQLite store of the embedded runtime')
-    .requiredOption('--segments <file>', 'JSON array of segments (id, name, parent, managers)')
-    .requiredOption('--directory <file>', 'JSON array of people (id, name, email)')
+    .option('-c, --config <file>', CONFIG_HELP)
+    .option('--rules <dir>', "the rule set to apply (default: the config's rules folder)")
+    .option('--store <file>', 'deprecated: use --config (a SQLite store file)')
+    .option('--segments <file>', 'deprecated: use --config')
+    .option('--directory <file>', 'deprecated: use --config')
     .option('--actor <id>', 'who the case log names for the changes (default "rules")')
     .option('--dry-run', 'list the changes without making them')
     .action((opts: ApplyOptions) => guard(io, () => applyCommand(opts, io)));
   rules
     .command('pull <dir>')
     .description('write a rules version published in the store (default: the running one) as rule files')
-    .requiredOption(
-      '--config <file>',
-      'the closedloop config whose store holds the versions (SQLite or PostgreSQL)',
-    )
+    .option('-c, --config <file>', `${CONFIG_HELP}: its store holds the versions (SQLite or PostgreSQL)`)
     .option('--version <version>', 'the version to pull, e.g. v3 (default: the current one)')
     .action((dir: string, opts: PullOptions) => guard(io, () => pullCommand(dir, opts, io)));
   rules
     .command('push <dir>')
     .description('validate a rule directory and publish it as a new version in the store')
-    .requiredOption(
-      '--config <file>',
-      'the closedloop config whose store holds the versions (SQLite or PostgreSQL)',
-    )
+    .option('-c, --config <file>', `${CONFIG_HELP}: its store holds the versions (SQLite or PostgreSQL)`)
     .requiredOption('--comment <text>', 'why: shown in the version list')
     .option('--actor <id>', 'who publishes (default "cli")')
     .action((dir: string, opts: PushOptions) => guard(io, () => pushCommand(dir, opts, io)));

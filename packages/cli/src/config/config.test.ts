@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from './config.ts';
+import { ConfigError, configPath, loadConfig, parseConfig, secretValue } from './config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,7 +54,7 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it('refuses a secret written into the file instead of an environment variable name', () => {
+  it('refuses a secret written into the file, naming the field and the fix', () => {
     const issues = issuesOf(() =>
       parseConfig(
         {
@@ -63,7 +63,7 @@ describe('loadConfig', () => {
           connectors: {
             email: {
               from: 'cx@example.com',
-              transport: { kind: 'smtp', host: 'smtp.example.com', user: 'cx', passwordEnv: 'hunter2!' },
+              transport: { host: 'smtp.example.com', auth: { user: 'cx', pass: 'hunter2!' } },
             },
           },
           inbound: { typeform: { secret: 'abc' } },
@@ -71,19 +71,141 @@ describe('loadConfig', () => {
         dir,
       ),
     );
-    expect(issues.map((i) => i.path)).toEqual(
+    expect(issues).toEqual(
       expect.arrayContaining([
-        'connectors.email.transport.passwordEnv',
-        'inbound.typeform.secretEnv',
-        'inbound.typeform',
+        {
+          path: 'inbound.typeform.secret',
+          message:
+            'secrets never live in the config file: write { "env": "NAME" } and set the environment variable NAME',
+        },
+        {
+          path: 'connectors.email.transport.auth.pass',
+          message:
+            'secrets never live in the config file: write { "env": "NAME" } and set the environment variable NAME',
+        },
       ]),
     );
-    expect(issues.find((i) => i.path === 'connectors.email.transport.passwordEnv')?.message).toContain(
-      'NAME of an environment variable',
+  });
+
+  it("accepts the email connector's own SMTP options (TLS CA, pool, timeouts)", () => {
+    const config = parseConfig(
+      {
+        directory: people,
+        segments,
+        connectors: {
+          email: {
+            from: 'cx@example.com',
+            transport: {
+              host: 'smtp.example.com',
+              auth: { user: 'cx', pass: { env: 'SMTP_PASSWORD' } },
+              pool: true,
+              tls: { ca: '-----BEGIN CERTIFICATE-----' },
+              connectionTimeoutMs: 5000,
+            },
+          },
+        },
+      },
+      dir,
     );
-    expect(issues.find((i) => i.path === 'inbound.typeform')?.message).toBe(
-      'unknown field "secret": did you mean "secretEnv"?',
+    expect(config.connectors.email?.transport).toMatchObject({
+      tls: { ca: '-----BEGIN CERTIFICATE-----' },
+      pool: true,
+      connectionTimeoutMs: 5000,
+    });
+    const typo = { form: 'cx@example.com', transport: { kind: 'directory', path: 'out' } };
+    expect(
+      issuesOf(() => parseConfig({ directory: people, segments, connectors: { email: typo } }, dir)),
+    ).toEqual(
+      expect.arrayContaining([
+        { path: 'connectors.email', message: 'unknown field "form": did you mean "from"?' },
+      ]),
     );
+  });
+
+  it('reads an old key with one warning naming the new key', () => {
+    const warnings: string[] = [];
+    const config = parseConfig(
+      {
+        directory: people,
+        segments,
+        store: { postgres: { urlEnv: 'TEAM_DB_URL' } },
+        inbound: { typeform: { secretEnv: 'TF_SECRET' } },
+        connectors: {
+          email: {
+            from: 'cx@example.com',
+            transport: { kind: 'smtp', host: 'smtp.example.com', user: 'cx', passwordEnv: 'SMTP_PASSWORD' },
+          },
+        },
+      },
+      dir,
+      'old.json',
+      { onDeprecation: (m) => warnings.push(m) },
+    );
+    expect(config.store).toEqual({ postgres: { url: { env: 'TEAM_DB_URL' } } });
+    expect(config.inbound.typeform?.secret).toEqual({ env: 'TF_SECRET' });
+    expect(config.connectors.email?.transport).toMatchObject({
+      auth: { user: 'cx', pass: { env: 'SMTP_PASSWORD' } },
+    });
+    expect(warnings).toContain(
+      'old.json: "store.postgres.urlEnv" is deprecated: write "store.postgres.url: { "env": "TEAM_DB_URL" }" instead (the old key is read until the next release)',
+    );
+    expect(warnings.filter((w) => w.includes('inbound.typeform.secretEnv'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('transport.passwordEnv'))).toHaveLength(1);
+    expect(config.deprecations).toHaveLength(warnings.length);
+  });
+
+  it('reads the old worker file with its keys moved under worker', () => {
+    const warnings: string[] = [];
+    const config = parseConfig(
+      {
+        ...{ directory: people, segments },
+        temporal: { address: 'temporal:7233', taskQueue: 'cx' },
+        rulesPath: 'rules',
+        http: { port: 9000 },
+        logLevel: 'WARN',
+        connectors: [
+          { type: 'email', from: 'cx@example.com', transport: { kind: 'directory', path: 'out' } },
+        ],
+        mirror: { postgres: { urlEnv: 'MIRROR_URL' } },
+      },
+      dir,
+      'worker.json',
+      { onDeprecation: (m) => warnings.push(m) },
+    );
+    expect(config.worker.temporal).toMatchObject({ address: 'temporal:7233', taskQueue: 'cx' });
+    expect(config.worker.http.port).toBe(9000);
+    expect(config.worker.logLevel).toBe('WARN');
+    expect(config.rules).toBe(resolve(dir, 'rules'));
+    expect(config.store).toEqual({ postgres: { url: { env: 'MIRROR_URL' }, schema: 'closedloop' } });
+    expect(config.connectors.email?.from).toBe('cx@example.com');
+    expect(warnings.some((w) => w.includes('"temporal" is deprecated: write "worker.temporal"'))).toBe(true);
+  });
+
+  it('loads a closedloop.config.ts (types stripped) and finds the default file', () => {
+    const sub = mkdtempSync(join(dir, 'ts-'));
+    writeFileSync(
+      join(sub, 'closedloop.config.ts'),
+      `interface Org { directory: unknown[]; segments: unknown[] }
+const org: Org = { directory: ${JSON.stringify(people)}, segments: ${JSON.stringify(segments)} };
+export default { ...org, http: { port: 4200 } };
+`,
+    );
+    expect(loadConfig(join(sub, 'closedloop.config.ts')).http.port).toBe(4200);
+    expect(configPath(undefined, sub)).toBe(join(sub, 'closedloop.config.ts'));
+    expect(issuesOf(() => configPath(undefined, join(sub, 'nowhere')))[0]).toEqual({
+      path: '--config',
+      message:
+        'no closedloop.config.json or closedloop.config.ts here: pass --config <file> (see docs/config.md)',
+    });
+  });
+
+  it("names the variable and the field when a secret's environment variable is not set", () => {
+    expect(issuesOf(() => secretValue({ env: 'NOT_SET_ANYWHERE' }, 'store.postgres.url', {}))).toEqual([
+      {
+        path: 'store.postgres.url',
+        message: 'the environment variable NOT_SET_ANYWHERE is not set: export it and start again',
+      },
+    ]);
   });
 
   it('suggests the key meant for a misspelt config key or segment key', () => {

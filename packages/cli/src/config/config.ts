@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
-import { FieldMappingSchema, ImportMappingSchema } from '@closedloop/connectors';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import {
   formatPath,
   type Person,
@@ -11,270 +11,13 @@ import {
 } from '@closedloop/core';
 import { ReportScheduleConfigSchema, resolveAudiences } from '@closedloop/core/learn';
 import { z } from 'zod';
+import { type Deprecation, deprecationMessage, migrateDeprecated } from './deprecations.ts';
+import { type ConfigInput, ConfigSchema, type EnvSecret, type ParsedConfig, ROLES } from './schema.ts';
 
-const EnvName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'give the NAME of an environment variable, such as SMTP_PASSWORD');
-
-const Address = z.union([
-  z.string().min(3),
-  z.object({ name: z.string().optional(), address: z.email() }).strict(),
-]);
-
-const SmtpTransport = z
-  .object({
-    kind: z.literal('smtp'),
-    host: z.string().min(1),
-    port: z.int().min(1).max(65_535).optional(),
-    secure: z.boolean().optional(),
-    requireTLS: z.boolean().optional(),
-    /** The SMTP user name (not a secret) or the env var that holds it. */
-    user: z.string().min(1).optional(),
-    userEnv: EnvName.optional(),
-    /** The env var that holds the SMTP password: secrets never live in the config file. */
-    passwordEnv: EnvName.optional(),
-  })
-  .strict()
-  .refine((t) => !(t.passwordEnv && !t.user && !t.userEnv), {
-    message: 'passwordEnv needs a user or userEnv as well',
-    path: ['user'],
-  });
-
-const DirectoryTransport = z.object({ kind: z.literal('directory'), path: z.string().min(1) }).strict();
-
-const EmailConfig = z
-  .object({
-    from: Address,
-    replyTo: Address.optional(),
-    transport: z.discriminatedUnion('kind', [SmtpTransport, DirectoryTransport]),
-    caseUrl: z.string().optional(),
-    resurveyUrl: z.string().optional(),
-  })
-  .strict();
-
-const Mapping = FieldMappingSchema.strict().optional();
-
-const InboundConfig = z
-  .object({
-    typeform: z
-      .object({ enabled: z.boolean().default(true), secretEnv: EnvName, mapping: Mapping })
-      .strict()
-      .optional(),
-    delighted: z
-      .object({ enabled: z.boolean().default(true), apiKeyEnv: EnvName, mapping: Mapping })
-      .strict()
-      .optional(),
-    formbricks: z
-      .object({
-        enabled: z.boolean().default(true),
-        secretEnv: EnvName.optional(),
-        tokenEnv: EnvName.optional(),
-        mapping: Mapping,
-      })
-      .strict()
-      .refine((f) => f.secretEnv !== undefined || f.tokenEnv !== undefined, {
-        message: 'set secretEnv (signed webhooks) or tokenEnv (a ?token= in the URL)',
-        path: ['secretEnv'],
-      })
-      .optional(),
-    surveymonkey: z
-      .object({
-        enabled: z.boolean().default(true),
-        apiKeyEnv: EnvName,
-        apiSecretEnv: EnvName,
-        accessTokenEnv: EnvName,
-        baseUrl: z.url().optional(),
-        mapping: Mapping,
-      })
-      .strict()
-      .optional(),
-    qualtrics: z
-      .object({
-        enabled: z.boolean().default(true),
-        /** The subscription's shared key: deliveries are then verified by their HMAC. */
-        sharedKeyEnv: EnvName.optional(),
-        tokenEnv: EnvName.optional(),
-        apiTokenEnv: EnvName,
-        baseUrl: z.url(),
-        mapping: Mapping,
-      })
-      .strict()
-      .refine((q) => q.sharedKeyEnv !== undefined || q.tokenEnv !== undefined, {
-        message: "set sharedKeyEnv (the subscription's shared key) or tokenEnv (a ?token= in the URL)",
-        path: ['sharedKeyEnv'],
-      })
-      .optional(),
-  })
-  .strict();
-
-/** `closedloop import`: how waves are read. */
-const ImportConfig = z
-  .object({
-    /** Column names for some fields; the other columns are still recognised by their headers. */
-    mapping: ImportMappingSchema.optional(),
-    /** Rows whose segment is not configured go here (with a warning) instead of being refused. */
-    defaultSegment: z.string().min(1).optional(),
-    /** Slash dates are day/month/year (31/01/2026) instead of month/day/year. */
-    dayFirst: z.boolean().optional(),
-  })
-  .strict();
-
-const HttpConfig = z
-  .object({
-    host: z.string().min(1).default('127.0.0.1'),
-    port: z.int().min(0).max(65_535).default(4100),
-    /** Largest request body in bytes (default 1 MB). */
-    bodyLimit: z
-      .int()
-      .min(1)
-      .max(100 * 1024 * 1024)
-      .default(1024 * 1024),
-    /** The URL people reach the server at (behind a TLS proxy or not): sign-in redirects, Secure cookies, allowed host. */
-    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** Host names (optionally host:port) the server answers; others get 421. Default: publicUrl's host, 127.0.0.1, ::1, localhost. */
-    allowedHosts: z.array(z.string().min(1).max(255)).min(1).optional(),
-    /** Longest time to receive a whole request (default 30 s). */
-    requestTimeoutMs: z.int().min(1000).max(600_000).default(30_000),
-    /** Longest time to receive the request headers (default 10 s). */
-    headersTimeoutMs: z.int().min(1000).max(120_000).default(10_000),
-    /** Most connections open at once (default 1000). */
-    maxConnections: z.int().min(1).max(100_000).default(1000),
-  })
-  .strict()
-  .refine((h) => h.headersTimeoutMs <= h.requestTimeoutMs, {
-    message: 'headersTimeoutMs must not be longer than requestTimeoutMs',
-    path: ['headersTimeoutMs'],
-  });
-
-export const ROLES = ['admin', 'rulesEditor', 'manager', 'agent', 'viewer'] as const;
-const RoleSchema = z.enum(ROLES);
-
-const SessionTimes = {
-  /** Signed out after this many minutes without a request (default 60). */
-  idleMinutes: z
-    .int()
-    .min(1)
-    .max(7 * 24 * 60)
-    .default(60),
-  /** Signed out this many hours after signing in, active or not (default 12). */
-  absoluteHours: z
-    .int()
-    .min(1)
-    .max(24 * 30)
-    .default(12),
-};
-
-const AuthConfig = z.discriminatedUnion('mode', [
-  z
-    .object({
-      /** Local use only: a sign-in page listing the directory's people; refused off loopback. */
-      mode: z.literal('dev'),
-      sessionSecretEnv: EnvName.optional(),
-      ...SessionTimes,
-    })
-    .strict(),
-  z
-    .object({
-      /** OpenID Connect (authorization code + PKCE) with any provider. */
-      mode: z.literal('oidc'),
-      issuerEnv: EnvName,
-      clientIdEnv: EnvName,
-      clientSecretEnv: EnvName.optional(),
-      /** Signs and encrypts the session cookies; the same value on every replica (32+ characters). */
-      sessionSecretEnv: EnvName,
-      scopes: z.array(z.string().regex(/^[\x21-\x7e]+$/)).default(['openid', 'email', 'profile']),
-      /** The claim matched against directory people's email (default "email"). */
-      claim: z.string().min(1).default('email'),
-      /** A claim holding the person's groups, mapped to roles by groupRoles. */
-      groupsClaim: z.string().min(1).optional(),
-      groupRoles: z.record(z.string(), z.array(RoleSchema)).optional(),
-      ...SessionTimes,
-    })
-    .strict(),
-]);
-export type AuthConfig = z.output<typeof AuthConfig>;
-
-/** Who may be contacted, and the unsubscribe link customer mail carries. */
-const ContactConfig = z
-  .object({
-    /** Contact a customer only when their answer says they consent (`consent: true`). */
-    requireConsent: z.boolean().default(false),
-    unsubscribe: z
-      .object({
-        /** The public URL of `/v1/unsubscribe` on this server, e.g. https://cx.example.com/v1/unsubscribe. */
-        url: z.url({ protocol: /^https?$/ }),
-        /** The environment variable holding the secret that seals unsubscribe tokens (32+ characters). */
-        secretEnv: EnvName,
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-const Duration = z
-  .string()
-  .regex(
-    /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
-    'an ISO-8601 duration such as "P18M" (18 months), "P2Y" or "P90D"',
-  );
-
-/** How long personal data is kept (docs/privacy.md), and how often serve anonymises what expired. */
-const RetentionConfig = z
-  .object({
-    comments: Duration.optional(),
-    identity: Duration.optional(),
-    closedCases: Duration.optional(),
-    logs: Duration.optional(),
-    /** How often `serve` runs the retention job (default every day). */
-    every: Duration.optional(),
-    batchSize: z.int().min(1).max(10_000).optional(),
-  })
-  .strict();
-
-/** `closedloop.config.json` as written (relative paths are relative to the file). */
-export const ServeConfigSchema = z
-  .object({
-    $schema: z.string().optional(),
-    /** SQLite file, `:memory:` for a throwaway in-memory store, or PostgreSQL for a team. */
-    store: z
-      .union([
-        z.string().min(1),
-        z
-          .object({
-            postgres: z
-              .object({
-                /** The environment variable holding the connection string (it has a password). */
-                urlEnv: EnvName,
-                schema: z
-                  .string()
-                  .regex(/^[a-z_][a-z0-9_]*$/, 'a schema name such as "closedloop"')
-                  .optional(),
-              })
-              .strict(),
-          })
-          .strict(),
-      ])
-      .default('data/closedloop.sqlite'),
-    directory: z.union([z.string().min(1), z.array(PersonSchema)]),
-    segments: z.union([z.string().min(1), z.array(SegmentSchema).min(1)]),
-    rules: z.string().min(1).optional(),
-    connectors: z.object({ email: EmailConfig.optional() }).strict().default({}),
-    inbound: InboundConfig.default({}),
-    http: HttpConfig.prefault({}),
-    /** Who may sign in and how. Without it the server runs in dev mode on loopback only. */
-    auth: AuthConfig.optional(),
-    import: ImportConfig.optional(),
-    /**
-     * The report schedule: run time, time zone and who gets which cadence. Reports are mailed
-     * through `connectors.email`; with several replicas, one of them sends each period's reports.
-     */
-    reports: ReportScheduleConfigSchema.optional(),
-    contact: ContactConfig.default({ requireConsent: false }),
-    retention: RetentionConfig.optional(),
-  })
-  .strict();
-export type ServeConfigInput = z.input<typeof ServeConfigSchema>;
-type Parsed = z.output<typeof ServeConfigSchema>;
+export type { AuthConfig, ConfigInput, EnvSecret } from './schema.ts';
+export { ConfigSchema, ROLES } from './schema.ts';
+export type ServeConfigInput = ConfigInput;
+type Parsed = ParsedConfig;
 
 /** A loaded config: paths resolved, the directory and segments read. */
 export interface ServeConfig extends Omit<Parsed, 'directory' | 'segments' | '$schema'> {
@@ -282,6 +25,8 @@ export interface ServeConfig extends Omit<Parsed, 'directory' | 'segments' | '$s
   file: string;
   directory: Person[];
   segments: Segment[];
+  /** Old keys the file still uses (each was warned about once). */
+  deprecations: readonly Deprecation[];
 }
 
 export interface ConfigIssue {
@@ -303,7 +48,7 @@ export class ConfigError extends Error {
 
 const HINTS: Record<string, string> = {
   store:
-    'a SQLite file path such as "data/closedloop.sqlite", ":memory:", or { "postgres": { "urlEnv": "DATABASE_URL" } }',
+    'a SQLite file path such as "data/closedloop.sqlite", ":memory:", or { "postgres": { "url": { "env": "DATABASE_URL" } } }',
   directory: 'a list of people [{ "id", "name", "email" }] or the path of a JSON file holding it',
   segments: 'a list of segments [{ "id", "name", "managers": ["person-id"] }] or a JSON file path',
   rules: 'the folder holding classify.json, route.json, …',
@@ -311,7 +56,8 @@ const HINTS: Record<string, string> = {
   'http.host': 'an interface address such as "127.0.0.1" (default)',
   'http.bodyLimit': 'a size in bytes, e.g. 1048576 for 1 MB',
   'http.publicUrl': 'the URL people open, such as "https://cx.example.com"',
-  auth: '{ "mode": "oidc", "issuerEnv", "clientIdEnv", "clientSecretEnv", "sessionSecretEnv" } or { "mode": "dev" }',
+  auth: '{ "mode": "oidc", "issuer", "clientId", "clientSecret": { "env": "NAME" }, "sessionSecret": { "env": "NAME" } } or { "mode": "dev" }',
+  'worker.http.port': 'a whole number from 0 to 65535 (default 9464)',
 };
 
 function issuesOf(error: z.ZodError): ConfigIssue[] {
@@ -360,14 +106,30 @@ function listFrom<T>(
   return parsed.data;
 }
 
+export interface ParseOptions {
+  /** Told about each old key the config still uses (default: a line on stderr). */
+  onDeprecation?: (message: string) => void;
+}
+
+const warnOnStderr = (message: string) => process.stderr.write(`closedloop: ${message}\n`);
+
 /**
- * Validates a config object. Relative paths resolve against `baseDir`.
+ * Validates a config object. Relative paths resolve against `baseDir`. Old keys are read and
+ * reported once each through `onDeprecation`.
  *
  * @example
  * const config = parseConfig({ directory: [...], segments: [...] }, process.cwd());
  */
-export function parseConfig(input: unknown, baseDir: string, file = '(inline)'): ServeConfig {
-  const parsed = ServeConfigSchema.safeParse(input, { error: (i) => suggestKeys(i as never) });
+export function parseConfig(
+  input: unknown,
+  baseDir: string,
+  file = '(inline)',
+  options: ParseOptions = {},
+): ServeConfig {
+  const { value, deprecations } = migrateDeprecated(input);
+  const warn = options.onDeprecation ?? warnOnStderr;
+  for (const d of deprecations) warn(`${file}: ${deprecationMessage(d)}`);
+  const parsed = ConfigSchema.safeParse(value, { error: (i) => suggestKeys(i as never) });
   if (!parsed.success) throw new ConfigError(file, issuesOf(parsed.error));
   const c = parsed.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
@@ -393,6 +155,7 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
   const email = c.connectors.email;
   return {
     file,
+    deprecations,
     store: typeof c.store !== 'string' || c.store === ':memory:' ? c.store : abs(c.store),
     directory,
     segments,
@@ -428,7 +191,18 @@ export function parseConfig(input: unknown, baseDir: string, file = '(inline)'):
       : {}),
     contact: c.contact,
     ...(c.retention ? { retention: c.retention } : {}),
+    worker: workerPaths(c.worker, abs),
   };
+}
+
+/** The worker section with its TLS file paths resolved against the config file. */
+function workerPaths(worker: Parsed['worker'], abs: (p: string) => string): Parsed['worker'] {
+  const tls = worker.temporal.tls;
+  if (typeof tls !== 'object') return worker;
+  const paths = Object.fromEntries(
+    (['caPath', 'certPath', 'keyPath'] as const).flatMap((k) => (tls[k] ? [[k, abs(tls[k])]] : [])),
+  );
+  return { ...worker, temporal: { ...worker.temporal, tls: { ...tls, ...paths } } };
 }
 
 /** The report schedule, checked against the organisation and the rest of the config. */
@@ -475,15 +249,101 @@ function checkedReports(
   return reports;
 }
 
+/** The help text of every command's `-c, --config <file>`. */
+export const CONFIG_HELP =
+  'closedloop config file (default: closedloop.config.json or closedloop.config.ts in this folder; see docs/config.md)';
+
 /**
- * Reads and validates `closedloop.config.json`. Throws a {@link ConfigError} naming each bad
- * field and the fix.
+ * The config when one is given or a default file is here, else undefined: for commands that can
+ * work without one (`rules validate`, `explain`, `backtest`).
+ */
+export function optionalConfig(path?: string, options: ParseOptions = {}): ServeConfig | undefined {
+  if (!path && !DEFAULT_CONFIG_FILES.some((f) => existsSync(resolve(f)))) return undefined;
+  return loadConfig(path, options);
+}
+
+/** The files `--config` defaults to, looked up in the working directory in this order. */
+export const DEFAULT_CONFIG_FILES = ['closedloop.config.json', 'closedloop.config.ts'] as const;
+
+/**
+ * The config file to use: `path` when given, else the first of {@link DEFAULT_CONFIG_FILES} in `cwd`.
+ * Throws a {@link ConfigError} saying what to pass when there is none.
+ */
+export function configPath(path?: string, cwd = process.cwd()): string {
+  if (path) return resolve(cwd, path);
+  const found = DEFAULT_CONFIG_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f));
+  if (found) return found;
+  throw new ConfigError(cwd, [
+    {
+      path: '--config',
+      message: `no ${DEFAULT_CONFIG_FILES.join(' or ')} here: pass --config <file> (see docs/config.md)`,
+    },
+  ]);
+}
+
+/** The object a `.ts` config exports as default (Node strips its types). */
+function readTs(file: string): unknown {
+  let mod: { default?: unknown };
+  try {
+    mod = createRequire(import.meta.url)(file) as { default?: unknown };
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '(file)', message: `cannot load: ${(e as Error).message}` }]);
+  }
+  if (mod.default === undefined)
+    throw new ConfigError(file, [
+      { path: '(file)', message: 'export the config as default: export default defineConfig({ … })' },
+    ]);
+  return mod.default;
+}
+
+/**
+ * Reads and validates a config file: `closedloop.config.json`, or a `closedloop.config.ts` whose
+ * default export is the config. Without a path, the default files in the working directory.
+ * Throws a {@link ConfigError} naming each bad field and the fix.
  *
  * @example
  * const config = loadConfig('closedloop.config.json');
  * console.log(config.http.port); // 4100 unless set
  */
-export function loadConfig(path: string): ServeConfig {
-  const file = resolve(path);
-  return parseConfig(readJson(file, '(file)'), dirname(file), file);
+export function loadConfig(path?: string, options: ParseOptions = {}): ServeConfig {
+  const file = configPath(path);
+  const ext = extname(file);
+  const raw = ext === '.ts' || ext === '.mts' ? readTs(file) : readJson(file, '(file)');
+  return parseConfig(raw, dirname(file), file, options);
+}
+
+/**
+ * Types a `closedloop.config.ts`: returns the config as given, checked by TypeScript.
+ *
+ * @example
+ * // closedloop.config.ts
+ * import { defineConfig } from '@closedloop/cli/config';
+ * export default defineConfig({ directory: 'people.json', segments: 'segments.json' });
+ */
+export function defineConfig(config: ConfigInput): ConfigInput {
+  return config;
+}
+
+/**
+ * The value of a secret from the environment. Throws a {@link ConfigError} naming the variable
+ * and the config field when it is not set.
+ *
+ * @example
+ * const url = secretValue(config.store.postgres.url, 'store.postgres.url');
+ */
+export function secretValue(
+  secret: EnvSecret,
+  field: string,
+  env: NodeJS.ProcessEnv = process.env,
+  file = '(config)',
+): string {
+  const value = env[secret.env];
+  if (value === undefined || value === '')
+    throw new ConfigError(file, [
+      {
+        path: field,
+        message: `the environment variable ${secret.env} is not set: export it and start again`,
+      },
+    ]);
+  return value;
 }

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config/config.ts';
+import { CONFIG_HELP, ConfigError, loadConfig } from '../config/config.ts';
 import { StartRefused } from './auth/setup.ts';
 import { startServer } from './server.ts';
 
@@ -15,9 +15,9 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('run the embedded loop behind an HTTP API, survey webhooks and a web console')
-    .option('-c, --config <file>', 'closedloop config file', 'closedloop.config.json')
+    .option('-c, --config <file>', CONFIG_HELP)
     .option('--port <n>', 'port to listen on (overrides http.port)', port)
-    .action(async (opts: { config: string; port?: number }) => {
+    .action(async (opts: { config?: string; port?: number }) => {
       let config: ReturnType<typeof loadConfig>;
       try {
         config = loadConfig(opts.config);

@@ -113,14 +113,14 @@ beforeAll(async () => {
     testConfig({
       http: { port: 0, bodyLimit: 16 * 1024 },
       inbound: {
-        typeform: { secretEnv: 'TF_SECRET' },
-        delighted: { apiKeyEnv: 'DL_KEY' },
-        formbricks: { secretEnv: 'FB_SECRET' },
-        qualtrics: { sharedKeyEnv: 'QX_KEY', apiTokenEnv: 'QX_API', baseUrl: apiUrl },
+        typeform: { secret: { env: 'TF_SECRET' } },
+        delighted: { apiKey: { env: 'DL_KEY' } },
+        formbricks: { secret: { env: 'FB_SECRET' } },
+        qualtrics: { sharedKey: { env: 'QX_KEY' }, apiToken: { env: 'QX_API' }, baseUrl: apiUrl },
         surveymonkey: {
-          apiKeyEnv: 'SM_KEY',
-          apiSecretEnv: 'SM_SECRET',
-          accessTokenEnv: 'SM_TOKEN',
+          apiKey: { env: 'SM_KEY' },
+          apiSecret: { env: 'SM_SECRET' },
+          accessToken: { env: 'SM_TOKEN' },
           baseUrl: apiUrl,
         },
       },

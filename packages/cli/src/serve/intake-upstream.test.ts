@@ -21,7 +21,9 @@ beforeAll(async () => {
   const a = api.address();
   const baseUrl = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
   server = await startServer(
-    testConfig({ inbound: { qualtrics: { sharedKeyEnv: 'QX_KEY', apiTokenEnv: 'QX_API', baseUrl } } }),
+    testConfig({
+      inbound: { qualtrics: { sharedKey: { env: 'QX_KEY' }, apiToken: { env: 'QX_API' }, baseUrl } },
+    }),
     { logger: () => {}, env: { QX_KEY: 'k', QX_API: 'api' } },
   );
 });

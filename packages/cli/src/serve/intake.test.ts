@@ -14,8 +14,8 @@ let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({
     inbound: {
-      typeform: { secretEnv: 'TF_SECRET' },
-      delighted: { apiKeyEnv: 'DL_KEY' },
+      typeform: { secret: { env: 'TF_SECRET' } },
+      delighted: { apiKey: { env: 'DL_KEY' } },
     },
   });
 });

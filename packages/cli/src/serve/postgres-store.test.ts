@@ -8,7 +8,7 @@ const org = {
 };
 const schema = `serve_${process.pid}_${Date.now().toString(36)}`;
 const config = () =>
-  parseConfig({ ...org, store: { postgres: { urlEnv: 'TEAM_DB_URL', schema } } }, process.cwd());
+  parseConfig({ ...org, store: { postgres: { url: { env: 'TEAM_DB_URL' }, schema } } }, process.cwd());
 const quiet = { logger: () => {} };
 
 test('a config can put the loop on PostgreSQL, the connection string read from the environment', async () => {
@@ -28,7 +28,7 @@ test('a config can put the loop on PostgreSQL, the connection string read from t
 
 test('a missing connection-string variable stops the start and names it', () => {
   expect(() => createRuntime(config(), { ...quiet, env: {} })).toThrow(
-    /store\.postgres\.urlEnv: the environment variable TEAM_DB_URL is not set/,
+    /store\.postgres\.url: the environment variable TEAM_DB_URL is not set/,
   );
 });
 

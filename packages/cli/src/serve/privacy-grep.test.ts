@@ -112,7 +112,7 @@ describe('grep after erasure (embedded runtime)', { timeout: 60_000 }, () => {
     });
     test('no log line and no row of any table names them', async () => {
       const logs = await runAndErase(
-        { postgres: { urlEnv: 'GREP_DB', schema } },
+        { postgres: { url: { env: 'GREP_DB' }, schema } },
         { GREP_DB: inject('pgUrl') },
       );
       expect(hits(logs.join('\n'))).toEqual([]);

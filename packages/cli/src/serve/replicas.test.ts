@@ -16,7 +16,7 @@ afterAll(async () => {
 const sql = (text: string) => reader.sql!.all(text);
 
 const replica = (id: string) =>
-  startServer(testConfig({ store: { postgres: { urlEnv: 'TEAM_DB_URL', schema } } }), {
+  startServer(testConfig({ store: { postgres: { url: { env: 'TEAM_DB_URL' }, schema } } }), {
     logger: () => {},
     env,
     replica: { id },

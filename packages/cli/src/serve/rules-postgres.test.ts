@@ -16,7 +16,7 @@ const org = {
   segments: [{ id: 'spain', name: 'Spain', managers: ['sara'] }],
 };
 const schema = `rules_${process.pid}_${Date.now().toString(36)}`;
-const configInput = { ...org, store: { postgres: { urlEnv: 'RULES_DB_URL', schema } } };
+const configInput = { ...org, store: { postgres: { url: { env: 'RULES_DB_URL' }, schema } } };
 const quiet = { logger: () => {} };
 
 test('on PostgreSQL, a published version survives a restart, and a rollback swaps the rules back', async () => {

@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import {
   delightedAdapter,
   type EmailConnector,
@@ -15,17 +13,16 @@ import {
   createClosedLoop,
   type Decider,
   type EmbeddedClosedLoop,
-  memoryStore,
   type PeriodicJob,
   type ReplicaOptions,
   scheduleJobs,
-  sqliteStore,
   systemClock,
   unsubscribeUrl,
 } from '@closedloop/core';
 import { postgresStore } from '@closedloop/core/postgres';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
-import type { ServeConfig } from '../config/config.ts';
+import { ConfigError, type ServeConfig } from '../config/config.ts';
+import { openStore } from '../config/store.ts';
 import type { Logger } from './log.ts';
 import { createRulesService, type RulesService } from './rules-service.ts';
 import { type RunningSchedule, startReportSchedule } from './schedule.ts';
@@ -68,21 +65,15 @@ function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = process.env)
   const out = new Map<string, SurveyAdapter>();
   const i = config.inbound;
   if (i.typeform?.enabled)
-    out.set(
-      'typeform',
-      typeformAdapter({ secret: { env: i.typeform.secretEnv }, mapping: i.typeform.mapping, env }),
-    );
+    out.set('typeform', typeformAdapter({ secret: i.typeform.secret, mapping: i.typeform.mapping, env }));
   if (i.delighted?.enabled)
-    out.set(
-      'delighted',
-      delightedAdapter({ apiKey: { env: i.delighted.apiKeyEnv }, mapping: i.delighted.mapping, env }),
-    );
+    out.set('delighted', delightedAdapter({ apiKey: i.delighted.apiKey, mapping: i.delighted.mapping, env }));
   if (i.formbricks?.enabled)
     out.set(
       'formbricks',
       formbricksAdapter({
-        ...(i.formbricks.secretEnv ? { secret: { env: i.formbricks.secretEnv } } : {}),
-        ...(i.formbricks.tokenEnv ? { token: { env: i.formbricks.tokenEnv } } : {}),
+        ...(i.formbricks.secret ? { secret: i.formbricks.secret } : {}),
+        ...(i.formbricks.token ? { token: i.formbricks.token } : {}),
         mapping: i.formbricks.mapping,
         env,
       }),
@@ -91,9 +82,9 @@ function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = process.env)
     out.set(
       'surveymonkey',
       surveyMonkeyAdapter({
-        apiKey: { env: i.surveymonkey.apiKeyEnv },
-        apiSecret: { env: i.surveymonkey.apiSecretEnv },
-        accessToken: { env: i.surveymonkey.accessTokenEnv },
+        apiKey: i.surveymonkey.apiKey,
+        apiSecret: i.surveymonkey.apiSecret,
+        accessToken: i.surveymonkey.accessToken,
         ...(i.surveymonkey.baseUrl ? { baseUrl: i.surveymonkey.baseUrl } : {}),
         mapping: i.surveymonkey.mapping,
         env,
@@ -103,9 +94,9 @@ function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = process.env)
     out.set(
       'qualtrics',
       qualtricsAdapter({
-        ...(i.qualtrics.sharedKeyEnv ? { sharedKey: { env: i.qualtrics.sharedKeyEnv } } : {}),
-        ...(i.qualtrics.tokenEnv ? { token: { env: i.qualtrics.tokenEnv } } : {}),
-        apiToken: { env: i.qualtrics.apiTokenEnv },
+        ...(i.qualtrics.sharedKey ? { sharedKey: i.qualtrics.sharedKey } : {}),
+        ...(i.qualtrics.token ? { token: i.qualtrics.token } : {}),
+        apiToken: i.qualtrics.apiToken,
         baseUrl: i.qualtrics.baseUrl,
         mapping: i.qualtrics.mapping,
         env,
@@ -118,11 +109,14 @@ function adaptersFrom(config: ServeConfig, env: NodeJS.ProcessEnv = process.env)
 function unsubscribeSecretFrom(config: ServeConfig, env: NodeJS.ProcessEnv): string | undefined {
   const u = config.contact.unsubscribe;
   if (!u) return undefined;
-  const secret = env[u.secretEnv];
+  const secret = env[u.secret.env];
   if (!secret || secret.length < 32) {
-    throw new Error(
-      `contact.unsubscribe.secretEnv: set the environment variable ${u.secretEnv} to a random secret of 32 or more characters`,
-    );
+    throw new ConfigError(config.file, [
+      {
+        path: 'contact.unsubscribe.secret',
+        message: `set the environment variable ${u.secret.env} to a random secret of 32 or more characters`,
+      },
+    ]);
   }
   return secret;
 }
@@ -132,26 +126,9 @@ function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): EmailConne
   const unsubscribe = config.contact.unsubscribe;
   const secret = unsubscribeSecretFrom(config, env);
   if (!email) return [];
-  const t = email.transport;
-  const transport =
-    t.kind === 'directory'
-      ? t
-      : {
-          kind: 'smtp' as const,
-          host: t.host,
-          ...(t.port !== undefined ? { port: t.port } : {}),
-          ...(t.secure !== undefined ? { secure: t.secure } : {}),
-          ...(t.requireTLS !== undefined ? { requireTLS: t.requireTLS } : {}),
-          ...(t.passwordEnv
-            ? { auth: { user: t.userEnv ? { env: t.userEnv } : t.user!, pass: { env: t.passwordEnv } } }
-            : {}),
-        };
   return [
     emailConnector({
-      from: email.from,
-      ...(email.replyTo ? { replyTo: email.replyTo } : {}),
-      ...(email.caseUrl ? { caseUrl: email.caseUrl } : {}),
-      ...(email.resurveyUrl ? { resurveyUrl: email.resurveyUrl } : {}),
+      ...email,
       ...(unsubscribe && secret
         ? {
             unsubscribe: {
@@ -159,7 +136,6 @@ function connectorsFrom(config: ServeConfig, env: NodeJS.ProcessEnv): EmailConne
             },
           }
         : {}),
-      transport,
       env,
     }),
   ];
@@ -176,21 +152,7 @@ export function createRuntime(config: ServeConfig, options: RuntimeOptions = { l
   const connectors = connectorsFrom(config, env);
   const rules = config.rules ? createRulesDecider(config.rules) : undefined;
   const decider: Decider | undefined = rules;
-  let store: EmbeddedClosedLoop['store'];
-  if (typeof config.store !== 'string') {
-    const { urlEnv, schema } = config.store.postgres;
-    const connectionString = env[urlEnv];
-    if (!connectionString) {
-      throw new Error(
-        `store.postgres.urlEnv: the environment variable ${urlEnv} is not set; set it to the PostgreSQL connection string`,
-      );
-    }
-    store = postgresStore({ connectionString, ...(schema ? { schema } : {}) });
-  } else if (config.store === ':memory:') store = memoryStore();
-  else {
-    mkdirSync(dirname(config.store), { recursive: true });
-    store = sqliteStore({ path: config.store });
-  }
+  const store: EmbeddedClosedLoop['store'] = openStore(config, env);
   const loop = createClosedLoop({
     store,
     directory: config.directory,

@@ -19,21 +19,6 @@ export interface RunningSchedule {
   close(): Promise<void>;
 }
 
-/** The mail transport the report mailer takes, from serve's email connector config. */
-function transportOf(t: NonNullable<ServeConfig['connectors']['email']>['transport']) {
-  if (t.kind === 'directory') return { kind: 'directory' as const, path: t.path };
-  return {
-    kind: 'smtp' as const,
-    host: t.host,
-    ...(t.port !== undefined ? { port: t.port } : {}),
-    ...(t.secure !== undefined ? { secure: t.secure } : {}),
-    ...(t.requireTLS !== undefined ? { requireTLS: t.requireTLS } : {}),
-    ...(t.passwordEnv
-      ? { auth: { user: t.userEnv ? { env: t.userEnv } : t.user!, pass: { env: t.passwordEnv } } }
-      : {}),
-  };
-}
-
 /** Starts the config's report schedule, if it has one. */
 export function startReportSchedule(
   config: ServeConfig,
@@ -51,7 +36,7 @@ export function startReportSchedule(
   const analytics = createAnalytics(sql, { segments: new SegmentTree(config.segments, directory) });
   const from =
     typeof email.from === 'string' ? email.from : `${email.from.name ?? ''} <${email.from.address}>`.trim();
-  const mailer = reportMailer({ transport: transportOf(email.transport), from, env: options.env });
+  const mailer = reportMailer({ transport: email.transport, from, env: options.env });
   let schedule: ReportSchedule | undefined;
   let closed = false;
   const ready = (async () => {

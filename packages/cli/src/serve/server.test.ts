@@ -141,7 +141,7 @@ describe('closedloop serve', () => {
             store: ':memory:',
             directory: people,
             segments: segmentsFile,
-            inbound: { typeform: { secretEnv: 'CLOSEDLOOP_TEST_UNSET_SECRET' } },
+            inbound: { typeform: { secret: { env: 'CLOSEDLOOP_TEST_UNSET_SECRET' } } },
             http: { port: 0 },
           }),
         );

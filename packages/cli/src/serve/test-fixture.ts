@@ -29,8 +29,8 @@ export function testConfig(overrides: Partial<ServeConfigInput> = {}) {
       directory: people,
       segments,
       inbound: {
-        typeform: { secretEnv: 'TF_SECRET' },
-        delighted: { apiKeyEnv: 'DL_KEY' },
+        typeform: { secret: { env: 'TF_SECRET' } },
+        delighted: { apiKey: { env: 'DL_KEY' } },
       },
       http: { port: 0 },
       ...overrides,

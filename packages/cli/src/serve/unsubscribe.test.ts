@@ -14,7 +14,9 @@ beforeAll(async () => {
   server = await startServer(
     testConfig({
       connectors: { email: { from: 'care@shop.example', transport: { kind: 'directory', path: mail } } },
-      contact: { unsubscribe: { url: 'https://cx.shop.example/v1/unsubscribe', secretEnv: 'UNSUB_SECRET' } },
+      contact: {
+        unsubscribe: { url: 'https://cx.shop.example/v1/unsubscribe', secret: { env: 'UNSUB_SECRET' } },
+      },
     }),
     { logger: () => {}, env: { UNSUB_SECRET: SECRET, TF_SECRET: 'x', DL_KEY: 'y' } },
   );

@@ -294,7 +294,12 @@ describe('secure by default', () => {
   });
 
   it('refuses OpenID Connect without http.publicUrl or with a short session secret', async () => {
-    const oidc = { mode: 'oidc', issuerEnv: 'ISS', clientIdEnv: 'CID', sessionSecretEnv: 'SEC' } as const;
+    const oidc = {
+      mode: 'oidc',
+      issuer: { env: 'ISS' },
+      clientId: { env: 'CID' },
+      sessionSecret: { env: 'SEC' },
+    } as const;
     const env = { ISS: 'https://id.example.com', CID: 'closedloop', SEC: 'x'.repeat(40) };
     const noUrl = parseConfig({ ...base, auth: oidc, http: { port: 0 } }, process.cwd());
     await expect(startServer(noUrl, { logger: () => {}, env })).rejects.toThrow(/needs http.publicUrl/);

@@ -118,7 +118,7 @@ describe('route table', () => {
       loop: runtime.loop,
       auth: authSettingsFrom(
         config({
-          auth: { mode: 'oidc', issuerEnv: 'I', clientIdEnv: 'C', sessionSecretEnv: 'S' },
+          auth: { mode: 'oidc', issuer: { env: 'I' }, clientId: { env: 'C' }, sessionSecret: { env: 'S' } },
           http: { port: 0, publicUrl: 'https://cx.example.com' },
         }),
         {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Store } from '@closedloop/core';
-import type { ServeConfig } from '../../config/config.ts';
+import type { EnvSecret, ServeConfig } from '../../config/config.ts';
 import type { Logger } from '../log.ts';
 import { deriveKeys } from './crypto.ts';
 import { defaultAllowedHosts, isLoopback } from './hosts.ts';
@@ -13,7 +13,7 @@ export class StartRefused extends Error {
 }
 
 const OIDC_EXAMPLE =
-  '"auth": { "mode": "oidc", "issuerEnv": "OIDC_ISSUER", "clientIdEnv": "OIDC_CLIENT_ID", "clientSecretEnv": "OIDC_CLIENT_SECRET", "sessionSecretEnv": "SESSION_SECRET" } and "http": { "publicUrl": "https://cx.example.com" }';
+  '"auth": { "mode": "oidc", "issuer": { "env": "OIDC_ISSUER" }, "clientId": { "env": "OIDC_CLIENT_ID" }, "clientSecret": { "env": "OIDC_CLIENT_SECRET" }, "sessionSecret": { "env": "SESSION_SECRET" } } and "http": { "publicUrl": "https://cx.example.com" }';
 
 /**
  * Checks how the server is exposed and builds its identity settings. Without an `auth` section
@@ -42,16 +42,16 @@ export function authSettingsFrom(
       {},
     );
   }
-  const secretOf = (name: string | undefined, what: string): string | undefined => {
-    if (!name) return undefined;
-    const v = env[name];
-    if (!v) throw new StartRefused(`${what}: the environment variable ${name} is not set`);
+  const secretOf = (value: string | EnvSecret | undefined, what: string): string | undefined => {
+    if (value === undefined || typeof value === 'string') return value;
+    const v = env[value.env];
+    if (!v) throw new StartRefused(`${what}: the environment variable ${value.env} is not set`);
     return v;
   };
-  const sessionSecret = secretOf(auth.sessionSecretEnv, 'auth.sessionSecretEnv');
+  const sessionSecret = secretOf(auth.sessionSecret, 'auth.sessionSecret');
   if (sessionSecret !== undefined && sessionSecret.length < 32)
     throw new StartRefused(
-      `auth.sessionSecretEnv: ${auth.sessionSecretEnv} must hold at least 32 characters (e.g. \`openssl rand -base64 32\`)`,
+      `auth.sessionSecret: ${auth.sessionSecret?.env} must hold at least 32 characters (e.g. \`openssl rand -base64 32\`)`,
     );
   const secure = publicUrl?.startsWith('https://') ?? false;
   let oidc: AuthSettings['oidc'];
@@ -60,17 +60,15 @@ export function authSettingsFrom(
       throw new StartRefused(
         'auth.mode "oidc" needs http.publicUrl: the URL people open (the sign-in redirect is built from it), such as "https://cx.example.com"',
       );
-    const issuer = secretOf(auth.issuerEnv, 'auth.issuerEnv')!;
+    const issuer = secretOf(auth.issuer, 'auth.issuer')!;
     if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol))
       throw new StartRefused(
-        `auth.issuerEnv: ${auth.issuerEnv} must hold the issuer URL, such as https://login.microsoftonline.com/<tenant>/v2.0`,
+        `auth.issuer: ${typeof auth.issuer === 'string' ? 'it' : auth.issuer.env} must hold the issuer URL, such as https://login.microsoftonline.com/<tenant>/v2.0`,
       );
     oidc = oidcSettings({
       issuer,
-      clientId: secretOf(auth.clientIdEnv, 'auth.clientIdEnv')!,
-      ...(auth.clientSecretEnv
-        ? { clientSecret: secretOf(auth.clientSecretEnv, 'auth.clientSecretEnv')! }
-        : {}),
+      clientId: secretOf(auth.clientId, 'auth.clientId')!,
+      ...(auth.clientSecret ? { clientSecret: secretOf(auth.clientSecret, 'auth.clientSecret')! } : {}),
       scopes: auth.scopes,
       claim: auth.claim,
       ...(auth.groupsClaim ? { groupsClaim: auth.groupsClaim } : {}),

@@ -19,7 +19,9 @@ const directory = [
 const stores = {
   sqlite: () => ({ store: join(dir, 'scope.sqlite'), env: {} }),
   postgres: () => ({
-    store: { postgres: { urlEnv: 'SCOPE_PG', schema: `scope_${process.pid}_${Date.now().toString(36)}` } },
+    store: {
+      postgres: { url: { env: 'SCOPE_PG' }, schema: `scope_${process.pid}_${Date.now().toString(36)}` },
+    },
     env: { SCOPE_PG: inject('pgUrl') },
   }),
 };

@@ -1,12 +1,12 @@
 import { ClosedLoopError } from '@closedloop/core';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../config/config.ts';
+import { CONFIG_HELP, ConfigError, loadConfig } from '../../config/config.ts';
 import { createRuntime } from '../runtime.ts';
 import { createToken, listTokens, revokeToken } from './tokens.ts';
 
 /** Opens the config's store, runs `work`, and turns known errors into a message and exit code 1. */
 async function withStore(
-  configFile: string,
+  configFile: string | undefined,
   work: (store: ReturnType<typeof createRuntime>['loop']['store']) => Promise<void>,
 ): Promise<void> {
   let runtime: ReturnType<typeof createRuntime> | undefined;
@@ -41,8 +41,8 @@ export function registerTokensCommand(program: Command): void {
     .description('create a token; it is printed once and only its hash is kept')
     .requiredOption('--name <name>', 'who uses it, e.g. "survey-import" (the case log shows service:<name>)')
     .requiredOption('--scopes <list>', 'comma-separated: capture, read, write, admin')
-    .option('--config <file>', 'config file', 'closedloop.config.json')
-    .action(async (opts: { name: string; scopes: string; config: string }) => {
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action(async (opts: { name: string; scopes: string; config?: string }) => {
       await withStore(opts.config, async (store) => {
         const scopes = opts.scopes
           .split(',')
@@ -57,8 +57,8 @@ export function registerTokensCommand(program: Command): void {
   tokens
     .command('list')
     .description('list tokens (names, ids, scopes; never the secrets)')
-    .option('--config <file>', 'config file', 'closedloop.config.json')
-    .action(async (opts: { config: string }) => {
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action(async (opts: { config?: string }) => {
       await withStore(opts.config, async (store) => {
         const all = await listTokens(store);
         if (all.length === 0) process.stdout.write('No tokens.\n');
@@ -70,8 +70,8 @@ export function registerTokensCommand(program: Command): void {
     .command('revoke')
     .description('revoke a token by id or name; requests with it get 401 at once')
     .argument('<idOrName>', 'the token id or name')
-    .option('--config <file>', 'config file', 'closedloop.config.json')
-    .action(async (idOrName: string, opts: { config: string }) => {
+    .option('-c, --config <file>', CONFIG_HELP)
+    .action(async (idOrName: string, opts: { config?: string }) => {
       await withStore(opts.config, async (store) => {
         if (await revokeToken(store, idOrName)) process.stdout.write(`Revoked ${idOrName}.\n`);
         else {

@@ -139,8 +139,8 @@ describe('on PostgreSQL, with two replicas', () => {
     process.env.CLOSEDLOOP_AUTH_TEST_PG = inject('pgUrl');
     const env = { CLOSEDLOOP_AUTH_TEST_PG: inject('pgUrl'), SESSION_SECRET: 'a'.repeat(40) };
     const file = writeConfig('pg.json', {
-      store: { postgres: { urlEnv: 'CLOSEDLOOP_AUTH_TEST_PG', schema } },
-      auth: { mode: 'dev', sessionSecretEnv: 'SESSION_SECRET' },
+      store: { postgres: { url: { env: 'CLOSEDLOOP_AUTH_TEST_PG' }, schema } },
+      auth: { mode: 'dev', sessionSecret: { env: 'SESSION_SECRET' } },
     });
     try {
       const created = await cli(
