@@ -115,6 +115,24 @@ export type {
 } from './machine/types.ts';
 // Privacy: erasure, access, retention, consent.
 export * from './privacy/index.ts';
+// The ClosedLoop API over a runtime backend (the Temporal client is one).
+export type {
+  CaseCommand,
+  CaseListing,
+  CheckedFeedback,
+  LoopApi,
+  LoopApiOptions,
+  LoopBackend,
+  LoopEvents,
+} from './runtime/api.ts';
+export {
+  announce,
+  caseNotFound,
+  createLoopApi,
+  createLoopEvents,
+  listInMemory,
+  warnOnError,
+} from './runtime/api.ts';
 export type { Clock, ManualClock } from './runtime/clock.ts';
 export { manualClock, scaledClock, systemClock } from './runtime/clock.ts';
 export type {
