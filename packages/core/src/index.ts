@@ -145,6 +145,7 @@ export type {
 export { createClosedLoop } from './runtime/closed-loop.ts';
 export { casesToCsv } from './runtime/csv.ts';
 export type { DeliveryOptions } from './runtime/delivery.ts';
+export { deliverWithin } from './runtime/delivery.ts';
 export { idsFor } from './runtime/ids.ts';
 export type { JobScheduler, JobSchedulerOptions, JobState, PeriodicJob } from './runtime/jobs.ts';
 export { scheduleJobs } from './runtime/jobs.ts';
