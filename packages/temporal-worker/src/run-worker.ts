@@ -235,6 +235,16 @@ function instrument(activities: LoopActivities, metrics: Metrics): LoopActivitie
         throw e;
       }
     },
+    route: (effect, consent) => activities.route(effect, consent),
+    async deliverTo(effect, connector) {
+      try {
+        await activities.deliverTo(effect, connector);
+        metrics.inc('closedloop_effects_delivered_total', { type: effect.type });
+      } catch (e) {
+        metrics.inc('closedloop_effect_failures_total', { type: effect.type });
+        throw e;
+      }
+    },
     async deliver(effect, consent) {
       try {
         const r = await activities.deliver(effect, consent);

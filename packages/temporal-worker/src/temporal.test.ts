@@ -1,7 +1,7 @@
 // The closed loop on a real Temporal dev server (the project's Temporal CLI, started here).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ClosedLoopError } from '@closedloop/core';
+import { ClosedLoopError, type Connector } from '@closedloop/core';
 import { detractor } from '@closedloop/core/testing';
 import { runtimeConformance } from '@closedloop/core/testing/conformance';
 import { Client } from '@temporalio/client';
@@ -265,5 +265,71 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
     await short.cases.resolve(c!.id, { rootCause: 'packaging' }, { actor: 'ana' });
     await short.cases.inform(c!.id, { message: 'Hecho' }, { actor: 'ana' });
     await eventually(async () => (await handle.describe()).status.name === 'COMPLETED');
+  });
+});
+
+describe('delivery per (effect, connector) on Temporal', { timeout: 60_000 }, () => {
+  const QUEUE = 'closedloop-delivery';
+  // Every call fails for good (a misconfigured connector), listed first.
+  const refusing = dedupingReceiver('refusing');
+  refusing.failNext(Number.POSITIVE_INFINITY, false);
+  const good = dedupingReceiver('good');
+  // The first delivery of each effect never resolves unless aborted (a hung CRM).
+  const hangCalls = new Map<string, number>();
+  const hung = new Set<string>();
+  const hanging: Connector = {
+    name: 'hanging',
+    capabilities: ['notify'],
+    deliver: (effect, ctx) =>
+      new Promise((resolve, reject) => {
+        const n = (hangCalls.get(effect.key) ?? 0) + 1;
+        hangCalls.set(effect.key, n);
+        if (n > 1) {
+          hung.add(effect.key);
+          return resolve();
+        }
+        ctx.signal.addEventListener('abort', () => reject(new Error('aborted')));
+      }),
+  };
+  let w: Worker;
+  let run: Promise<void>;
+  let l: ReturnType<typeof createTemporalClosedLoop>;
+  beforeAll(async () => {
+    w = await createClosedLoopWorker({
+      connection: env.nativeConnection,
+      taskQueue: QUEUE,
+      dataConverter: { payloadCodecs: [testCodec()] },
+      workflowBundle: bundle,
+      decider: testDecider(),
+      connectors: [refusing, hanging, good],
+      deliveryTimeoutMs: 300,
+      ...testOrg,
+    });
+    run = w.run();
+    l = createTemporalClosedLoop({
+      connection: env.connection,
+      taskQueue: QUEUE,
+      dataConverter: { payloadCodecs: [testCodec()] },
+    });
+  });
+  afterAll(async () => {
+    w?.shutdown();
+    await run;
+  });
+
+  test('a connector that gives up does not keep the effect from the others', async () => {
+    const { loopId } = await l.capture(detractor());
+    const notice = `${loopId}:v1:notify`;
+    await eventually(() => good.applied.has(notice));
+    expect(refusing.calls.filter((e) => e.key === notice)).toHaveLength(1);
+    expect(refusing.applied.has(notice)).toBe(false);
+  });
+
+  test('a delivery that hangs is aborted at the deadline and retried as a transient failure', async () => {
+    const { loopId } = await l.capture(detractor());
+    const notice = `${loopId}:v1:notify`;
+    await eventually(() => hung.has(notice));
+    expect(hangCalls.get(notice)).toBe(2);
+    expect(good.calls.filter((e) => e.key === notice)).toHaveLength(1);
   });
 });
