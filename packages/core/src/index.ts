@@ -144,6 +144,7 @@ export type {
 } from './runtime/closed-loop.ts';
 export { createClosedLoop } from './runtime/closed-loop.ts';
 export { casesToCsv } from './runtime/csv.ts';
+export { checkedDecision } from './runtime/decisions.ts';
 export type { DeliveryOptions } from './runtime/delivery.ts';
 export { deliverWithin } from './runtime/delivery.ts';
 export { idsFor } from './runtime/ids.ts';

@@ -1,12 +1,13 @@
 // Activities: the decision (rules) and the delivery of effects through connectors. They run in
 // the worker process with full Node.js; the workflow imports their types only.
 import {
+  ClosedLoopError,
   type Connector,
   type ContactPolicy,
+  checkedDecision,
   contactRefusal,
   type Decider,
   type Decision,
-  DecisionSchema,
   DeliveryError,
   Directory,
   defaultDecider,
@@ -135,17 +136,18 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
   return {
     async decide(feedback, now) {
       const raw = await decider.decide(feedback, { segments, now: new Date(now) });
-      const parsed = DecisionSchema.safeParse(raw);
-      const invalid = (message: string) =>
-        ApplicationFailure.create({ type: FailureType.INVALID_DECISION, message, nonRetryable: true });
-      if (!parsed.success)
-        throw invalid(`Decider ${decider.version} returned an invalid decision: ${parsed.error.message}`);
-      const c = parsed.data.case;
-      if (c && !segments.has(c.segment))
-        throw invalid(`Decider ${decider.version} routed to unknown segment "${c.segment}"`);
-      if (c?.owner !== undefined && !directory.has(c.owner))
-        throw invalid(`Decider ${decider.version} assigned unknown owner "${c.owner}"`);
-      return mirror ? { decision: parsed.data, org, mirror: true } : { decision: parsed.data, org };
+      let decision: Decision;
+      try {
+        decision = checkedDecision(raw, decider.version, { segments, directory });
+      } catch (e) {
+        if (!(e instanceof ClosedLoopError)) throw e;
+        throw ApplicationFailure.create({
+          type: FailureType.INVALID_DECISION,
+          message: e.message,
+          nonRetryable: true,
+        });
+      }
+      return mirror ? { decision, org, mirror: true } : { decision, org };
     },
     async mirrorLoop(snapshot, at) {
       if (!mirror) {

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Connector } from '../connector.ts';
-import { type Decider, type Decision, DecisionSchema } from '../domain/decision.ts';
+import type { Decider, Decision } from '../domain/decision.ts';
 import { defaultDecider } from '../domain/default-decider.ts';
 import type { Feedback } from '../domain/feedback.ts';
-import { parseOrThrow } from '../domain/parse.ts';
 import { Directory, type Person, type Segment, SegmentTree } from '../domain/people.ts';
 import { ClosedLoopError } from '../errors.ts';
 import { type LoopSnapshot, startAndStep, stepLoop, stepLoopOrThrow } from '../machine/loop.ts';
@@ -31,6 +30,7 @@ import {
 } from './api.ts';
 import { checkConnectors } from './check-connectors.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { checkedDecision } from './decisions.ts';
 import { type DeliveryOptions, deliveriesFor, EffectRunner } from './delivery.ts';
 import type { idsFor } from './ids.ts';
 import { TimerRunner } from './timers.ts';
@@ -270,30 +270,6 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     });
   }
 
-  function checkDecision(decision: Decision) {
-    const c = decision.case;
-    if (!c) return;
-    if (!segments.has(c.segment)) {
-      throw new ClosedLoopError(
-        'INVALID_DECISION',
-        `Decider ${decider.version} routed to segment "${c.segment}", which is not configured; known: ${segments
-          .all()
-          .map((s) => s.id)
-          .join(', ')}`,
-        { issues: [{ path: 'case.segment', message: 'unknown segment' }] },
-      );
-    }
-    if (c.owner !== undefined && !directory.has(c.owner)) {
-      throw new ClosedLoopError(
-        'INVALID_DECISION',
-        `Decider ${decider.version} assigned owner "${c.owner}", who is not in the directory`,
-        {
-          issues: [{ path: 'case.owner', message: 'unknown person' }],
-        },
-      );
-    }
-  }
-
   function resultOf(
     rec: { snapshot: LoopSnapshot },
     duplicate: boolean,
@@ -317,13 +293,11 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     const using = decider;
     const version = pinnedVersion;
     const decided = await using.decide(feedback, { segments, now: new Date(now) });
-    const decision = parseOrThrow(
-      DecisionSchema,
+    const decision = checkedDecision(
       version === undefined ? decided : { ...decided, ruleSetVersion: version },
-      'INVALID_DECISION',
-      `decision from decider ${decider.version}`,
+      using.version,
+      env,
     );
-    checkDecision(decision);
     if (learnOnly)
       return { ...decision, case: undefined, alerts: [], thankCustomer: undefined, resurvey: undefined };
     return decision;
