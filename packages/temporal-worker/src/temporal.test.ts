@@ -17,6 +17,8 @@ import { commandSignal } from './workflows/definitions.ts';
 
 const TASK_QUEUE = 'closedloop-test';
 const FIXTURE = new URL('./fixtures/happy-path.history.json', import.meta.url);
+/** The same loop recorded after delivery per (effect, connector) (the `delivery-per-connector` patch). */
+const PER_CONNECTOR_FIXTURE = new URL('./fixtures/per-connector.history.json', import.meta.url);
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -97,9 +99,10 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
     expect(keys).toContain(`${loopId}:v1:notify`);
     expect(keys.some((k) => k.endsWith(':inform'))).toBe(true);
     // Record the history once: replaying it is the determinism check below.
-    if (!existsSync(FIXTURE)) {
+    for (const fixture of [FIXTURE, PER_CONNECTOR_FIXTURE]) {
+      if (existsSync(fixture)) continue;
       const history = await handle.fetchHistory();
-      writeFileSync(FIXTURE, `${historyToJSON(history)}\n`);
+      writeFileSync(fixture, `${historyToJSON(history)}\n`);
     }
   });
 
@@ -206,13 +209,23 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
   });
 
   test('recorded histories replay on the current workflow code (a non-deterministic change fails)', async () => {
-    expect(existsSync(FIXTURE)).toBe(true);
-    const history = historyFromJSON(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+    const histories = [FIXTURE, PER_CONNECTOR_FIXTURE].map((fixture, i) => {
+      expect(existsSync(fixture)).toBe(true);
+      return {
+        workflowId: `fixture-${i}`,
+        history: historyFromJSON(JSON.parse(readFileSync(fixture, 'utf8'))),
+      };
+    });
     const results = Worker.runReplayHistories(
       { workflowBundle: bundle, dataConverter: { payloadCodecs: [testCodec()] } },
-      [{ workflowId: 'fixture', history }],
+      histories,
     );
-    for await (const r of results) expect(r.error).toBeUndefined();
+    let replayed = 0;
+    for await (const r of results) {
+      expect(r.error).toBeUndefined();
+      replayed++;
+    }
+    expect(replayed).toBe(2);
   });
 
   test('a workflow change that breaks determinism fails the replay', async () => {
