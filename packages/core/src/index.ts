@@ -101,6 +101,24 @@ export type {
 } from './machine/types.ts';
 // Privacy: erasure, access, retention, consent.
 export * from './privacy/index.ts';
+// The ClosedLoop API over a runtime backend (the Temporal client is one).
+export type {
+  CaseCommand,
+  CaseListing,
+  CheckedFeedback,
+  LoopApi,
+  LoopApiOptions,
+  LoopBackend,
+  LoopEvents,
+} from './runtime/api.ts';
+export {
+  announce,
+  caseNotFound,
+  createLoopApi,
+  createLoopEvents,
+  listInMemory,
+  warnOnError,
+} from './runtime/api.ts';
 export type { Clock, ManualClock } from './runtime/clock.ts';
 export { manualClock, scaledClock, systemClock } from './runtime/clock.ts';
 export type {
@@ -112,7 +130,9 @@ export type {
 } from './runtime/closed-loop.ts';
 export { createClosedLoop } from './runtime/closed-loop.ts';
 export { casesToCsv } from './runtime/csv.ts';
+export { checkedDecision } from './runtime/decisions.ts';
 export type { DeliveryOptions } from './runtime/delivery.ts';
+export { deliverWithin } from './runtime/delivery.ts';
 export { idsFor } from './runtime/ids.ts';
 export type { JobScheduler, JobSchedulerOptions, JobState, PeriodicJob } from './runtime/jobs.ts';
 export { scheduleJobs } from './runtime/jobs.ts';

@@ -1,15 +1,17 @@
 // Activities: the decision (rules) and the delivery of effects through connectors. They run in
 // the worker process with full Node.js; the workflow imports their types only.
 import {
+  ClosedLoopError,
   type Connector,
   type ContactPolicy,
+  checkedDecision,
   contactRefusal,
   type Decider,
   type Decision,
-  DecisionSchema,
   DeliveryError,
   Directory,
   defaultDecider,
+  deliverWithin,
   type Effect,
   type Feedback,
   isCustomerEffect,
@@ -39,15 +41,31 @@ export interface ActivityDeps {
   mirror?: Store;
   /** Who may be contacted (docs/privacy.md); the do-not-contact list is read from the mirror's documents. */
   contact?: ContactPolicy;
+  /**
+   * How long one delivery to one connector may take (default 30 s): the connector's abort signal
+   * fires then, and the delivery is retried as a transient failure. Keep it under the activity's
+   * 2-minute start-to-close timeout.
+   */
+  deliveryTimeoutMs?: number;
 }
 
 export interface LoopActivities {
   /** Decides what to do with the feedback; returns the organisation the machine routes with. */
   decide(feedback: Feedback, now: string): Promise<{ decision: Decision; org: Org; mirror?: boolean }>;
   /**
-   * Hands an effect to every connector that handles its type. Connectors dedupe by `effect.key`.
-   * A message to the customer is first screened (do-not-contact list, the answer's `consent`):
-   * a refused one is not sent and `suppressed` says why.
+   * The connectors that take this effect. A message to the customer is first screened
+   * (do-not-contact list, the answer's `consent`): a refused one goes to none and `suppressed`
+   * says why.
+   */
+  route(effect: Effect, consent?: boolean): Promise<{ connectors: string[]; suppressed?: string }>;
+  /**
+   * Hands an effect to one connector (one activity per effect and connector, retried on its own).
+   * The connector dedupes by `effect.key`, the idempotency key.
+   */
+  deliverTo(effect: Effect, connector: string): Promise<void>;
+  /**
+   * Loops scheduled before delivery per connector: route, then every connector in turn. Kept so
+   * their histories replay; new loops use `route` and `deliverTo`.
    */
   deliver(effect: Effect, consent?: boolean): Promise<{ connectors: string[]; suppressed?: string }>;
   /**
@@ -72,21 +90,64 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
   const org: Org = { people: [...deps.directory], segments: [...deps.segments] };
   const mirror = deps.mirror;
   let mirrorReady: Promise<void> | undefined;
+  const deliveryTimeoutMs = deps.deliveryTimeoutMs ?? 30_000;
+
+  async function route(effect: Effect, consent?: boolean) {
+    if (isCustomerEffect(effect)) {
+      const refusal = await contactRefusal(
+        mirror?.documents,
+        effect,
+        consent === undefined ? undefined : { consent },
+        deps.contact,
+      );
+      if (refusal !== undefined) return { connectors: [], suppressed: refusal };
+    }
+    return { connectors: connectors.filter((c) => c.capabilities.includes(effect.type)).map((c) => c.name) };
+  }
+
+  /** One attempt of one delivery, heartbeating while the connector works, within its deadline. */
+  async function deliverOne(connector: Connector, effect: Effect) {
+    const ctx = Context.current();
+    const beat = setInterval(() => ctx.heartbeat(), 1000);
+    try {
+      await deliverWithin(
+        connector,
+        effect,
+        { attempt: ctx.info.attempt, signal: ctx.cancellationSignal },
+        deliveryTimeoutMs,
+      );
+    } catch (e) {
+      // The failure is recorded in the workflow history: no recipient address in it.
+      const message = `${connector.name} could not deliver ${effect.type} ${effect.key}: ${redactAddresses(e instanceof Error ? e.message : String(e))}`;
+      if (e instanceof DeliveryError) {
+        throw ApplicationFailure.create({
+          type: 'DELIVERY_FAILED',
+          message,
+          nonRetryable: !e.retryable,
+          nextRetryDelay: e.retryAfterMs,
+        });
+      }
+      throw ApplicationFailure.create({ type: 'DELIVERY_FAILED', message });
+    } finally {
+      clearInterval(beat);
+    }
+  }
 
   return {
     async decide(feedback, now) {
       const raw = await decider.decide(feedback, { segments, now: new Date(now) });
-      const parsed = DecisionSchema.safeParse(raw);
-      const invalid = (message: string) =>
-        ApplicationFailure.create({ type: FailureType.INVALID_DECISION, message, nonRetryable: true });
-      if (!parsed.success)
-        throw invalid(`Decider ${decider.version} returned an invalid decision: ${parsed.error.message}`);
-      const c = parsed.data.case;
-      if (c && !segments.has(c.segment))
-        throw invalid(`Decider ${decider.version} routed to unknown segment "${c.segment}"`);
-      if (c?.owner !== undefined && !directory.has(c.owner))
-        throw invalid(`Decider ${decider.version} assigned unknown owner "${c.owner}"`);
-      return mirror ? { decision: parsed.data, org, mirror: true } : { decision: parsed.data, org };
+      let decision: Decision;
+      try {
+        decision = checkedDecision(raw, decider.version, { segments, directory });
+      } catch (e) {
+        if (!(e instanceof ClosedLoopError)) throw e;
+        throw ApplicationFailure.create({
+          type: FailureType.INVALID_DECISION,
+          message: e.message,
+          nonRetryable: true,
+        });
+      }
+      return mirror ? { decision, org, mirror: true } : { decision, org };
     },
     async mirrorLoop(snapshot, at) {
       if (!mirror) {
@@ -104,43 +165,24 @@ export function createActivities(deps: ActivityDeps): LoopActivities {
       await mirrorReady;
       return { written: await writeMirror(mirror, snapshot, at) };
     },
+    route,
+    async deliverTo(effect, name) {
+      const connector = connectors.find((c) => c.name === name);
+      if (!connector) {
+        throw ApplicationFailure.create({
+          type: 'DELIVERY_FAILED',
+          message: `connector "${name}" is not configured on this worker: give every worker of the task queue the same connectors`,
+          nonRetryable: true,
+        });
+      }
+      await deliverOne(connector, effect);
+    },
     async deliver(effect, consent) {
-      if (isCustomerEffect(effect)) {
-        const refusal = await contactRefusal(
-          mirror?.documents,
-          effect,
-          consent === undefined ? undefined : { consent },
-          deps.contact,
-        );
-        if (refusal !== undefined) return { connectors: [], suppressed: refusal };
-      }
-      const ctx = Context.current();
-      const targets = connectors.filter((c) => c.capabilities.includes(effect.type));
-      const beat = setInterval(() => ctx.heartbeat(), 1000);
-      try {
-        for (const connector of targets) await deliverTo(connector);
-      } finally {
-        clearInterval(beat);
-      }
-      return { connectors: targets.map((c) => c.name) };
-
-      async function deliverTo(connector: Connector) {
-        try {
-          await connector.deliver(effect, { attempt: ctx.info.attempt, signal: ctx.cancellationSignal });
-        } catch (e) {
-          // The failure is recorded in the workflow history: no recipient address in it.
-          const message = `${connector.name} could not deliver ${effect.type} ${effect.key}: ${redactAddresses(e instanceof Error ? e.message : String(e))}`;
-          if (e instanceof DeliveryError) {
-            throw ApplicationFailure.create({
-              type: 'DELIVERY_FAILED',
-              message,
-              nonRetryable: !e.retryable,
-              nextRetryDelay: e.retryAfterMs,
-            });
-          }
-          throw ApplicationFailure.create({ type: 'DELIVERY_FAILED', message });
-        }
-      }
+      const routed = await route(effect, consent);
+      if (routed.suppressed === undefined)
+        for (const name of routed.connectors)
+          await deliverOne(connectors.find((c) => c.name === name)!, effect);
+      return routed;
     },
   };
 }

@@ -1,22 +1,20 @@
 // The Temporal runtime's client: the same `ClosedLoop` interface as the embedded runtime, so a
 // user switches runtimes by changing one line.
 import {
-  type ActorOptions,
+  announce,
   type CaptureResult,
   type Case,
+  type CaseCommand,
   type CaseQuery,
-  type CaseStatus,
   type ClosedLoop,
   ClosedLoopError,
-  type ClosedLoopEventName,
-  type ClosedLoopEvents,
-  casesToCsv,
-  compareCases,
+  caseNotFound,
+  createLoopApi,
+  createLoopEvents,
   type Feedback,
-  type FeedbackInput,
-  FeedbackInputSchema,
-  idsFor,
-  matchesQuery,
+  type LoopBackend,
+  listInMemory,
+  warnOnError,
 } from '@closedloop/core';
 import type { LoopSnapshot } from '@closedloop/core/machine';
 import {
@@ -33,7 +31,6 @@ import {
   commandUpdate,
   FailureType,
   LOOP_WORKFLOW_TYPE,
-  type LoopCommand,
   type LoopWorkflowInput,
   snapshotQuery,
 } from './workflows/definitions.ts';
@@ -50,6 +47,8 @@ export interface TemporalClosedLoopOptions {
   maxHistoryEvents?: number;
   /** How soon a delivery on a dead worker is retried elsewhere (default '30s'). */
   deliveryHeartbeatTimeout?: string;
+  /** Called when an event handler throws. Default: a one-line warning without payload data. */
+  onError?: (error: unknown, where: string) => void;
 }
 
 /** Workflow id of a loop: `closedloop-<12 hex>`, derived from the feedback's idempotency key. */
@@ -59,25 +58,13 @@ export function workflowIdOf(ref: { loopId?: string; caseId?: string }): string 
   return `closedloop-${(ref.loopId ?? ref.caseId ?? '').toLowerCase()}`;
 }
 
-const STATUSES: CaseStatus[] = ['new', 'open', 'escalated', 'resolved'];
 const asList = <T>(v: T | T[] | undefined): T[] | undefined =>
   v === undefined ? undefined : Array.isArray(v) ? v : [v];
-/** The same filters and order as the embedded stores. */
-const matches = (c: Case, q: CaseQuery): boolean => matchesQuery(c, q);
-const compare = (q: CaseQuery) => compareCases(q);
 const quote = (s: string) => `'${s.replace(/['\\]/g, '')}'`;
 
 /** Turns a workflow's refusal into the same `ClosedLoopError` the embedded runtime throws. */
 function translate(error: unknown, caseId?: string): unknown {
-  if (error instanceof WorkflowNotFoundError) {
-    return new ClosedLoopError(
-      'CASE_NOT_FOUND',
-      `No case "${caseId}". Find cases with cases.list({ search: "<case id or customer email>" })`,
-      {
-        details: { caseId },
-      },
-    );
-  }
+  if (error instanceof WorkflowNotFoundError) return caseNotFound(caseId ?? '');
   let cause: unknown = error instanceof WorkflowUpdateFailedError ? error.cause : error;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure) {
@@ -120,49 +107,22 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
     dataConverter: options.dataConverter,
   });
   const searchAttributes = options.searchAttributes ?? true;
-  const handlers = new Map<ClosedLoopEventName, Set<(p: never) => void>>();
-  function emit<E extends ClosedLoopEventName>(event: E, payload: ClosedLoopEvents[E]) {
-    for (const h of handlers.get(event) ?? []) {
-      try {
-        (h as (p: ClosedLoopEvents[E]) => void)(payload);
-      } catch (e) {
-        process.emitWarning(
-          `closedloop: handler for ${event} failed: ${e instanceof Error ? e.message : String(e)}`,
-        );
-      }
-    }
-  }
-  let closed = false;
-  const ensureOpen = () => {
-    if (closed)
-      throw new ClosedLoopError(
-        'CLOSED',
-        'This closed loop was closed: create a new one with createTemporalClosedLoop()',
-      );
-  };
+  const events = createLoopEvents(options.onError ?? warnOnError);
 
-  async function snapshotOf(caseId: string): Promise<LoopSnapshot> {
-    ensureOpen();
+  /** The loop of a case as it is now, or undefined when there is no such case. */
+  async function snapshotOf(caseId: string): Promise<LoopSnapshot | undefined> {
     try {
       const snap = await client.workflow.getHandle(workflowIdOf({ caseId })).query(snapshotQuery);
       if (snap?.context.case?.id === caseId) return snap;
     } catch (e) {
       if (!(e instanceof WorkflowNotFoundError)) throw e;
     }
-    throw translate(new WorkflowNotFoundError('not found', workflowIdOf({ caseId }), undefined), caseId);
+    return undefined;
   }
 
-  async function command(caseId: string, opts: ActorOptions, cmd: LoopCommand): Promise<Case> {
-    if (!opts || typeof opts.actor !== 'string' || opts.actor === '') {
-      throw new ClosedLoopError(
-        'INVALID_INPUT',
-        'options.actor is required: the person id making the change',
-        {
-          issues: [{ path: 'actor', message: 'required' }],
-        },
-      );
-    }
+  async function applyToCase(caseId: string, cmd: CaseCommand): Promise<Case> {
     const before = await snapshotOf(caseId);
+    if (!before) throw caseNotFound(caseId);
     let after: LoopSnapshot;
     try {
       after = await client.workflow
@@ -171,14 +131,9 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
     } catch (e) {
       throw translate(e, caseId);
     }
-    const c = after.context.case!;
-    if (c.version !== before.context.case?.version)
-      emit('case.updated', { case: c, event: cmd.type, actor: opts.actor });
-    if (after.state === 'learned' && before.state !== 'learned')
-      emit('loop.learned', { loopId: after.context.loopId, caseId: c.id });
-    return c;
+    announce(events, before, after, cmd);
+    return after.context.case!;
   }
-
   /**
    * When the worker failed the loop's workflow task because it has no key for our payloads, a
    * `ClosedLoopError` naming the key id (the task failure is in the history, in clear text).
@@ -203,26 +158,11 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
     return undefined;
   }
 
-  async function capture(
-    input: FeedbackInput,
-    captureOptions: Parameters<ClosedLoop['capture']>[1] = {},
-  ): Promise<CaptureResult> {
-    ensureOpen();
-    const parsed = FeedbackInputSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new ClosedLoopError(
-        'INVALID_FEEDBACK',
-        `Invalid feedback: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        {
-          issues: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-        },
-      );
-    }
-    const ids = idsFor(parsed.data.source);
+  const capture: LoopBackend['capture'] = async (parsed, ids, captureOptions) => {
     const feedback: Feedback = {
-      ...parsed.data,
+      ...parsed,
       id: ids.feedbackId,
-      receivedAt: parsed.data.receivedAt ?? new Date().toISOString(),
+      receivedAt: parsed.receivedAt ?? new Date().toISOString(),
     };
     const workflowId = workflowIdOf({ loopId: ids.loopId });
     const wfInput: LoopWorkflowInput = {
@@ -258,25 +198,13 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       reply = { snapshot: snap, duplicate: true };
     }
     const ctx = reply.snapshot.context;
-    if (!reply.duplicate && parsed.data.inReplyTo !== undefined) {
-      // The answer to a re-survey: record it on the loop it was sent from (as the embedded runtime).
-      await this_
-        .recordResurvey(parsed.data.inReplyTo, {
-          feedbackId: ids.feedbackId,
-          nps: parsed.data.nps,
-          csat: parsed.data.csat,
-        })
-        .catch(() => undefined);
-    }
     if (!reply.duplicate) {
-      emit('feedback.captured', {
+      events.emit('feedback.captured', {
         loopId: ids.loopId,
         feedbackId: ids.feedbackId,
         state: reply.snapshot.state,
       });
-      if (ctx.case) emit('case.created', { case: ctx.case });
-      if (reply.snapshot.state === 'learned')
-        emit('loop.learned', { loopId: ids.loopId, caseId: ctx.case?.id });
+      announce(events, undefined, reply.snapshot, { type: 'DECIDED' });
     }
     return {
       loopId: ids.loopId,
@@ -286,11 +214,11 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
       state: reply.snapshot.state,
       classification: ctx.classification,
       case: ctx.case,
-    };
-  }
+    } satisfies CaptureResult;
+  };
 
-  async function listCases(query: CaseQuery): Promise<Case[]> {
-    ensureOpen();
+  /** The cases a query may select: narrowed by search attributes, filtered exactly by the API. */
+  async function candidates(query: CaseQuery): Promise<Case[]> {
     const clauses = [`WorkflowType = '${LOOP_WORKFLOW_TYPE}'`, `TaskQueue = ${quote(options.taskQueue)}`];
     if (searchAttributes) {
       clauses.push('ClosedLoopCaseId IS NOT NULL');
@@ -326,10 +254,10 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
     return cases;
   }
 
-  const this_: ClosedLoop = {
+  const backend: LoopBackend = {
     capture,
+    applyToCase,
     async recordResurvey(loopId, answer) {
-      ensureOpen();
       try {
         await client.workflow.getHandle(workflowIdOf({ loopId })).executeUpdate(commandUpdate, {
           args: [{ type: 'RESURVEY_ANSWERED', ...answer }],
@@ -340,61 +268,14 @@ export function createTemporalClosedLoop(options: TemporalClosedLoopOptions): Cl
         throw translate(e);
       }
     },
-    cases: {
-      async get(caseId) {
-        return (await snapshotOf(caseId)).context.case!;
-      },
-      async list(query = {}) {
-        const all = await listCases({ ...query, status: undefined });
-        const countsByStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<CaseStatus, number>;
-        const { status: _s, ...rest } = query;
-        for (const c of all) if (matches(c, rest)) countsByStatus[c.status]++;
-        const matching = all.filter((c) => matches(c, query)).sort(compare(query));
-        const offset = query.offset ?? 0;
-        const page = matching.slice(offset, query.limit === undefined ? undefined : offset + query.limit);
-        return { cases: page, total: matching.length, countsByStatus };
-      },
-      update: (caseId, changes, opts) =>
-        command(caseId, opts, { type: 'UPDATE', actor: opts?.actor, changes, note: opts?.note }),
-      reassign: (caseId, owner, opts) =>
-        command(caseId, opts, { type: 'REASSIGN', actor: opts?.actor, owner, note: opts?.note }),
-      comment: (caseId, body, opts) =>
-        command(caseId, opts, {
-          type: 'COMMENT',
-          actor: opts?.actor,
-          body,
-          commentId: `c-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
-        }),
-      resolve: (caseId, resolution, opts) =>
-        command(caseId, opts, {
-          type: 'RESOLVE',
-          actor: opts?.actor,
-          rootCause: resolution.rootCause,
-          note: opts?.note,
-        }),
-      inform: (caseId, message, opts) =>
-        command(caseId, opts, {
-          type: 'INFORM_CUSTOMER',
-          actor: opts?.actor,
-          message: message.message,
-          gesture: message.gesture,
-          ...(message.template !== undefined ? { template: message.template } : {}),
-          ...(message.language !== undefined ? { language: message.language } : {}),
-        }),
-      async export(format, query = {}) {
-        const { cases } = await this.list({ ...query, limit: undefined, offset: undefined });
-        return format === 'csv' ? casesToCsv(cases) : JSON.stringify(cases, null, 2);
-      },
-    },
-    on(event, handler) {
-      const set = handlers.get(event) ?? new Set();
-      handlers.set(event, set);
-      set.add(handler as (p: never) => void);
-      return () => set.delete(handler as (p: never) => void);
-    },
-    async close() {
-      closed = true;
-    },
+    getCase: async (caseId) => (await snapshotOf(caseId))?.context.case,
+    listCases: async (query) => listInMemory(await candidates({ ...query, status: undefined }), query),
+    async close() {},
   };
-  return this_;
+  return createLoopApi(backend, {
+    createdBy: 'createTemporalClosedLoop',
+    events,
+    onError: options.onError ?? warnOnError,
+    now: () => Date.now(),
+  }).loop;
 }

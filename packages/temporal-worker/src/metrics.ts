@@ -107,6 +107,16 @@ export function instrument(activities: LoopActivities, metrics: WorkerMetrics): 
         throw e;
       }
     },
+    route: (effect, consent) => activities.route(effect, consent),
+    async deliverTo(effect, connector) {
+      try {
+        await activities.deliverTo(effect, connector);
+        metrics.effectsDelivered.inc({ type: effect.type });
+      } catch (e) {
+        metrics.effectFailures.inc({ type: effect.type });
+        throw e;
+      }
+    },
     async deliver(effect, consent) {
       try {
         const r = await activities.deliver(effect, consent);

@@ -332,6 +332,7 @@ export async function runWorker(config: WorkerConfig, extras: RunWorkerExtras = 
         segments: config.segments as Segment[],
         ...(mirror ? { mirror } : {}),
         contact: config.contact,
+        deliveryTimeoutMs: config.deliveryTimeoutMs,
       }),
       metrics,
     ),

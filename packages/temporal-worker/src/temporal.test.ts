@@ -1,7 +1,7 @@
 // The closed loop on a real Temporal dev server (the project's Temporal CLI, started here).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ClosedLoopError } from '@closedloop/core';
+import { ClosedLoopError, type Connector } from '@closedloop/core';
 import { detractor } from '@closedloop/core/testing';
 import { runtimeConformance } from '@closedloop/core/testing/conformance';
 import { Client } from '@temporalio/client';
@@ -17,6 +17,8 @@ import { commandSignal } from './workflows/definitions.ts';
 
 const TASK_QUEUE = 'closedloop-test';
 const FIXTURE = new URL('./fixtures/happy-path.history.json', import.meta.url);
+/** The same loop recorded after delivery per (effect, connector) (the `delivery-per-connector` patch). */
+const PER_CONNECTOR_FIXTURE = new URL('./fixtures/per-connector.history.json', import.meta.url);
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -97,9 +99,10 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
     expect(keys).toContain(`${loopId}:v1:notify`);
     expect(keys.some((k) => k.endsWith(':inform'))).toBe(true);
     // Record the history once: replaying it is the determinism check below.
-    if (!existsSync(FIXTURE)) {
+    for (const fixture of [FIXTURE, PER_CONNECTOR_FIXTURE]) {
+      if (existsSync(fixture)) continue;
       const history = await handle.fetchHistory();
-      writeFileSync(FIXTURE, `${historyToJSON(history)}\n`);
+      writeFileSync(fixture, `${historyToJSON(history)}\n`);
     }
   });
 
@@ -206,13 +209,23 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
   });
 
   test('recorded histories replay on the current workflow code (a non-deterministic change fails)', async () => {
-    expect(existsSync(FIXTURE)).toBe(true);
-    const history = historyFromJSON(JSON.parse(readFileSync(FIXTURE, 'utf8')));
+    const histories = [FIXTURE, PER_CONNECTOR_FIXTURE].map((fixture, i) => {
+      expect(existsSync(fixture)).toBe(true);
+      return {
+        workflowId: `fixture-${i}`,
+        history: historyFromJSON(JSON.parse(readFileSync(fixture, 'utf8'))),
+      };
+    });
     const results = Worker.runReplayHistories(
       { workflowBundle: bundle, dataConverter: { payloadCodecs: [testCodec()] } },
-      [{ workflowId: 'fixture', history }],
+      histories,
     );
-    for await (const r of results) expect(r.error).toBeUndefined();
+    let replayed = 0;
+    for await (const r of results) {
+      expect(r.error).toBeUndefined();
+      replayed++;
+    }
+    expect(replayed).toBe(2);
   });
 
   test('a workflow change that breaks determinism fails the replay', async () => {
@@ -265,5 +278,71 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
     await short.cases.resolve(c!.id, { rootCause: 'packaging' }, { actor: 'ana' });
     await short.cases.inform(c!.id, { message: 'Hecho' }, { actor: 'ana' });
     await eventually(async () => (await handle.describe()).status.name === 'COMPLETED');
+  });
+});
+
+describe('delivery per (effect, connector) on Temporal', { timeout: 60_000 }, () => {
+  const QUEUE = 'closedloop-delivery';
+  // Every call fails for good (a misconfigured connector), listed first.
+  const refusing = dedupingReceiver('refusing');
+  refusing.failNext(Number.POSITIVE_INFINITY, false);
+  const good = dedupingReceiver('good');
+  // The first delivery of each effect never resolves unless aborted (a hung CRM).
+  const hangCalls = new Map<string, number>();
+  const hung = new Set<string>();
+  const hanging: Connector = {
+    name: 'hanging',
+    capabilities: ['notify'],
+    deliver: (effect, ctx) =>
+      new Promise((resolve, reject) => {
+        const n = (hangCalls.get(effect.key) ?? 0) + 1;
+        hangCalls.set(effect.key, n);
+        if (n > 1) {
+          hung.add(effect.key);
+          return resolve();
+        }
+        ctx.signal.addEventListener('abort', () => reject(new Error('aborted')));
+      }),
+  };
+  let w: Worker;
+  let run: Promise<void>;
+  let l: ReturnType<typeof createTemporalClosedLoop>;
+  beforeAll(async () => {
+    w = await createClosedLoopWorker({
+      connection: env.nativeConnection,
+      taskQueue: QUEUE,
+      dataConverter: { payloadCodecs: [testCodec()] },
+      workflowBundle: bundle,
+      decider: testDecider(),
+      connectors: [refusing, hanging, good],
+      deliveryTimeoutMs: 300,
+      ...testOrg,
+    });
+    run = w.run();
+    l = createTemporalClosedLoop({
+      connection: env.connection,
+      taskQueue: QUEUE,
+      dataConverter: { payloadCodecs: [testCodec()] },
+    });
+  });
+  afterAll(async () => {
+    w?.shutdown();
+    await run;
+  });
+
+  test('a connector that gives up does not keep the effect from the others', async () => {
+    const { loopId } = await l.capture(detractor());
+    const notice = `${loopId}:v1:notify`;
+    await eventually(() => good.applied.has(notice));
+    expect(refusing.calls.filter((e) => e.key === notice)).toHaveLength(1);
+    expect(refusing.applied.has(notice)).toBe(false);
+  });
+
+  test('a delivery that hangs is aborted at the deadline and retried as a transient failure', async () => {
+    const { loopId } = await l.capture(detractor());
+    const notice = `${loopId}:v1:notify`;
+    await eventually(() => hung.has(notice));
+    expect(hangCalls.get(notice)).toBe(2);
+    expect(good.calls.filter((e) => e.key === notice)).toHaveLength(1);
   });
 });

@@ -58,6 +58,7 @@ export const WorkerConfigSchema = z
       .strict()
       .default({ requireConsent: false }),
     searchAttributes: W.searchAttributes,
+    deliveryTimeoutMs: W.deliveryTimeoutMs,
     http: W.http,
     codecCorsOrigin: W.codecCorsOrigin,
     logLevel: W.logLevel,
@@ -143,6 +144,7 @@ export function workerConfigFrom(c: Config, env: NodeJS.ProcessEnv = process.env
     ...(c.retention ? { retention: c.retention } : {}),
     contact: { requireConsent: c.contact.requireConsent },
     searchAttributes: w.searchAttributes,
+    deliveryTimeoutMs: w.deliveryTimeoutMs,
     http: w.http,
     ...(w.codecCorsOrigin ? { codecCorsOrigin: w.codecCorsOrigin } : {}),
     logLevel: w.logLevel,

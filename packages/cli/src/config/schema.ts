@@ -280,6 +280,11 @@ export const WorkerSchema = z
       .default('30s'),
     /** Keep the ClosedLoop* search attributes current (they must be registered). */
     searchAttributes: z.boolean().default(true),
+    /**
+     * How long one delivery (an effect to one connector) may take before its abort signal fires and
+     * it is retried (default 30 s); below the delivery activity's 2-minute timeout.
+     */
+    deliveryTimeoutMs: z.int().min(100).max(110_000).default(30_000),
     /** Payload encryption keys (each 32 bytes, base64, in an environment variable); `current` encrypts, all decrypt. */
     encryption: z
       .object({

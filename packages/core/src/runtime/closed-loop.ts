@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { z } from 'zod';
 import type { Connector } from '../connector.ts';
-import { type Case, CaseStatusSchema, PrioritySchema } from '../domain/case.ts';
-import { type Decider, type Decision, DecisionSchema } from '../domain/decision.ts';
+import type { Decider, Decision } from '../domain/decision.ts';
 import { defaultDecider } from '../domain/default-decider.ts';
-import { type Feedback, type FeedbackInput, FeedbackInputSchema } from '../domain/feedback.ts';
-
-type FeedbackInputParsed = ReturnType<typeof FeedbackInputSchema.parse>;
-
-import { parseOrThrow } from '../domain/parse.ts';
+import type { Feedback } from '../domain/feedback.ts';
 import { Directory, type Person, type Segment, SegmentTree } from '../domain/people.ts';
 import { ClosedLoopError } from '../errors.ts';
 import { type LoopSnapshot, startAndStep, stepLoop, stepLoopOrThrow } from '../machine/loop.ts';
@@ -24,27 +18,23 @@ import {
 } from '../privacy/privacy.ts';
 import type { CustomerRef } from '../privacy/redact.ts';
 import { sqliteStore } from '../stores/sqlite.ts';
+import type { CaseQuery, LoopRecord, Store } from '../stores/store.ts';
 import {
-  CASE_SORT_COLUMNS,
-  type CaseQuery,
-  type LoopRecord,
-  SLA_STATES,
-  type Store,
-} from '../stores/store.ts';
+  announce,
+  type CheckedFeedback,
+  caseNotFound,
+  createLoopApi,
+  createLoopEvents,
+  type LoopBackend,
+  warnOnError,
+} from './api.ts';
 import { checkConnectors } from './check-connectors.ts';
 import { type Clock, systemClock } from './clock.ts';
-import { casesToCsv } from './csv.ts';
+import { checkedDecision } from './decisions.ts';
 import { type DeliveryOptions, deliveriesFor, EffectRunner } from './delivery.ts';
-import { idsFor } from './ids.ts';
+import type { idsFor } from './ids.ts';
 import { TimerRunner } from './timers.ts';
-import type {
-  ActorOptions,
-  CaptureOptions,
-  CaptureResult,
-  ClosedLoop,
-  ClosedLoopEventName,
-  ClosedLoopEvents,
-} from './types.ts';
+import type { CaptureOptions, CaptureResult, ClosedLoop } from './types.ts';
 
 export interface ClosedLoopOptions {
   /** A store, or a SQLite file path. Default: `closedloop.sqlite` in the working directory. */
@@ -130,29 +120,6 @@ export interface PrivacyApi {
   export(person: CustomerRef): Promise<CustomerExport>;
 }
 
-const Instant = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
-const QuerySchema = z
-  .object({
-    status: z.union([CaseStatusSchema, z.array(CaseStatusSchema)]).optional(),
-    priority: z.union([PrioritySchema, z.array(PrioritySchema)]).optional(),
-    segment: z.union([z.string(), z.array(z.string())]).optional(),
-    owner: z.union([z.string(), z.array(z.string())]).optional(),
-    search: z.string().max(320).optional(),
-    sla: z.enum(SLA_STATES).optional(),
-    now: Instant.optional(),
-    from: Instant.optional(),
-    to: Instant.optional(),
-    sort: z.enum(CASE_SORT_COLUMNS).optional(),
-    order: z.enum(['asc', 'desc']).optional(),
-    limit: z.int().min(0).max(10_000).optional(),
-    offset: z.int().min(0).optional(),
-  })
-  .strict();
-const ActorOptionsSchema = z.object({
-  actor: z.string().min(1).max(200),
-  note: z.string().max(5000).optional(),
-});
-
 /**
  * Runs the closed feedback loop in this process: capture → classify → assign → act → inform →
  * learn, on a durable store. Every step commits feedback, case, log, timers and outbox in one
@@ -188,24 +155,9 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     }
     return isoText;
   };
-  const onError =
-    options.onError ??
-    ((error: unknown, where: string) => {
-      process.emitWarning(
-        `closedloop: ${where} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    });
-
-  const handlers = new Map<ClosedLoopEventName, Set<(p: never) => void>>();
-  function emit<E extends ClosedLoopEventName>(event: E, payload: ClosedLoopEvents[E]) {
-    for (const h of handlers.get(event) ?? []) {
-      try {
-        (h as (p: ClosedLoopEvents[E]) => void)(payload);
-      } catch (e) {
-        onError(e, `handler for ${event}`);
-      }
-    }
-  }
+  const onError = options.onError ?? warnOnError;
+  const events = createLoopEvents(onError);
+  const emit = events.emit;
 
   // One step at a time per loop; steps of different loops run concurrently.
   const locks = new Map<string, Promise<unknown>>();
@@ -223,15 +175,6 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     });
     return run;
   }
-
-  let closed = false;
-  const ensureOpen = () => {
-    if (closed)
-      throw new ClosedLoopError(
-        'CLOSED',
-        'This closed loop was closed: create a new one with createClosedLoop()',
-      );
-  };
 
   const runner = new EffectRunner(
     store,
@@ -305,19 +248,6 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     }
   }
 
-  function announce(before: LoopSnapshot | undefined, after: LoopSnapshot, event: LoopEvent) {
-    const c = after.context.case;
-    if (c && !before?.context.case) emit('case.created', { case: c });
-    else if (c && before?.context.case && c.version !== before.context.case.version) {
-      emit('case.updated', { case: c, event: event.type, actor: 'actor' in event ? event.actor : 'system' });
-      if (event.type === 'TIMER_FIRED' && (event.timer === 'firstResponse' || event.timer === 'resolution')) {
-        emit('sla.breached', { case: c, kind: event.timer });
-      }
-    }
-    if (after.state === 'learned' && before?.state !== 'learned')
-      emit('loop.learned', { loopId: after.context.loopId, caseId: c?.id });
-  }
-
   /** Loads a loop, applies one event, commits. Refusals throw when `strict`, else are skipped. */
   function step(
     loopId: string,
@@ -335,33 +265,9 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         : stepLoop(machine, rec.snapshot, event);
       if (!result.accepted) return rec.snapshot;
       await commit(rec.version, result.snapshot, result.effects);
-      announce(rec.snapshot, result.snapshot, event);
+      announce(events, rec.snapshot, result.snapshot, event);
       return result.snapshot;
     });
-  }
-
-  function checkDecision(decision: Decision) {
-    const c = decision.case;
-    if (!c) return;
-    if (!segments.has(c.segment)) {
-      throw new ClosedLoopError(
-        'INVALID_DECISION',
-        `Decider ${decider.version} routed to segment "${c.segment}", which is not configured; known: ${segments
-          .all()
-          .map((s) => s.id)
-          .join(', ')}`,
-        { issues: [{ path: 'case.segment', message: 'unknown segment' }] },
-      );
-    }
-    if (c.owner !== undefined && !directory.has(c.owner)) {
-      throw new ClosedLoopError(
-        'INVALID_DECISION',
-        `Decider ${decider.version} assigned owner "${c.owner}", who is not in the directory`,
-        {
-          issues: [{ path: 'case.owner', message: 'unknown person' }],
-        },
-      );
-    }
   }
 
   function resultOf(
@@ -387,13 +293,11 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     const using = decider;
     const version = pinnedVersion;
     const decided = await using.decide(feedback, { segments, now: new Date(now) });
-    const decision = parseOrThrow(
-      DecisionSchema,
+    const decision = checkedDecision(
       version === undefined ? decided : { ...decided, ruleSetVersion: version },
-      'INVALID_DECISION',
-      `decision from decider ${decider.version}`,
+      using.version,
+      env,
     );
-    checkDecision(decision);
     if (learnOnly)
       return { ...decision, case: undefined, alerts: [], thankCustomer: undefined, resurvey: undefined };
     return decision;
@@ -402,7 +306,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
   /** The same response again, with more in it: store it and let the loop classify it again. */
   async function updateFeedback(
     existing: LoopRecord,
-    parsed: FeedbackInputParsed,
+    parsed: CheckedFeedback,
     feedbackId: string,
     learnOnly: boolean,
   ): Promise<CaptureResult> {
@@ -419,14 +323,15 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     const result = stepLoop(machine, existing.snapshot, event);
     if (!result.accepted) return resultOf(existing, true, feedbackId);
     await commit(existing.version, result.snapshot, result.effects, feedback);
-    announce(existing.snapshot, result.snapshot, event);
+    announce(events, existing.snapshot, result.snapshot, event);
     return resultOf(result, true, feedbackId, true);
   }
 
-  async function capture(input: FeedbackInput, options: CaptureOptions = {}): Promise<CaptureResult> {
-    ensureOpen();
-    const parsed = parseOrThrow(FeedbackInputSchema, input, 'INVALID_FEEDBACK', 'feedback');
-    const ids = idsFor(parsed.source);
+  async function capture(
+    parsed: CheckedFeedback,
+    ids: ReturnType<typeof idsFor>,
+    options: CaptureOptions,
+  ): Promise<CaptureResult> {
     const once = async (): Promise<CaptureResult> => {
       const existing = await store.getLoop(ids.loopId);
       if (existing) {
@@ -445,10 +350,10 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         feedbackId: ids.feedbackId,
         state: stepped.snapshot.state,
       });
-      announce(undefined, stepped.snapshot, event);
+      announce(events, undefined, stepped.snapshot, event);
       return resultOf(stepped, false, ids.feedbackId);
     };
-    const result = await withLock(ids.loopId, async () => {
+    return withLock(ids.loopId, async () => {
       // Another process (a replica given the same webhook redelivery) wrote this loop between our
       // read and our write: read it again, so the answer is a duplicate (or an update), not an error.
       for (let attempt = 1; ; attempt++) {
@@ -459,53 +364,18 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
         }
       }
     });
-    if (!result.duplicate && parsed.inReplyTo !== undefined) {
-      await recordResurvey(parsed.inReplyTo, {
-        feedbackId: ids.feedbackId,
-        nps: parsed.nps,
-        csat: parsed.csat,
-      }).catch((e) => {
-        // An answer to a loop that is not waiting for one (or is unknown) stays a plain answer.
-        const plain =
-          e instanceof ClosedLoopError && (e.code === 'MOVE_REFUSED' || e.code === 'LOOP_NOT_FOUND');
-        if (!plain) onError(e, 're-survey link');
-      });
-    }
-    return result;
   }
 
   async function recordResurvey(loopId: string, answer: { feedbackId: string; nps?: number; csat?: number }) {
-    ensureOpen();
     await step(loopId, () => ({ type: 'RESURVEY_ANSWERED', at: iso(), ...answer }), true);
   }
 
   async function loopOfCase(caseId: string): Promise<string> {
-    ensureOpen();
     const c = await store.getCase(caseId);
-    if (!c) {
-      throw new ClosedLoopError(
-        'CASE_NOT_FOUND',
-        `No case "${caseId}". Find cases with cases.list({ search: "<case id or customer email>" })`,
-        {
-          details: { caseId },
-        },
-      );
-    }
+    if (!c) throw caseNotFound(caseId);
     return c.loopId;
   }
 
-  async function caseEvent(
-    caseId: string,
-    opts: ActorOptions,
-    make: (at: string, actor: string) => LoopEvent,
-  ): Promise<Case> {
-    const o = parseOrThrow(ActorOptionsSchema, opts, 'INVALID_INPUT', 'options');
-    const loopId = await loopOfCase(caseId);
-    const snap = await step(loopId, () => make(iso(), o.actor), true);
-    return snap.context.case!;
-  }
-
-  let commentSeq = 0;
   const timers = new TimerRunner(
     store,
     clock,
@@ -548,7 +418,7 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
 
   /** A checked query as the store takes it: each known segment widened to its subtree, `now` from the clock. */
   function storeQuery(query: CaseQuery): CaseQuery {
-    const q = parseOrThrow(QuerySchema, query, 'INVALID_INPUT', 'case query') as CaseQuery;
+    const q = { ...query };
     if (q.segment !== undefined) {
       const ids = new Set<string>();
       for (const id of Array.isArray(q.segment) ? q.segment : [q.segment]) {
@@ -561,92 +431,42 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
     return q;
   }
 
-  return {
-    store,
+  const backend: LoopBackend = {
     capture,
     recordResurvey,
-    cases: {
-      async get(caseId) {
-        await loopOfCase(caseId);
-        return (await store.getCase(caseId))!;
-      },
-      async list(query: CaseQuery = {}) {
-        ensureOpen();
-        const q = storeQuery(query);
-        const { status: _status, ...rest } = q;
-        const [page, countsByStatus] = await Promise.all([
-          store.listCases(q),
-          store.countCasesByStatus(rest),
-        ]);
-        return { ...page, countsByStatus };
-      },
-      update: (caseId, changes, opts) =>
-        caseEvent(caseId, opts, (at, actor) => ({
-          type: 'UPDATE',
-          actor,
-          at,
-          note: opts.note,
-          changes: parseOrThrow(
-            z
-              .object({
-                status: CaseStatusSchema.optional(),
-                priority: PrioritySchema.optional(),
-                segment: z.string().min(1).optional(),
-                rootCause: z.string().min(1).max(2000).optional(),
-              })
-              .strict(),
-            changes,
-            'INVALID_INPUT',
-            'case update',
-          ),
-        })),
-      reassign: (caseId, owner, opts) =>
-        caseEvent(caseId, opts, (at, actor) => ({ type: 'REASSIGN', actor, at, owner, note: opts.note })),
-      comment: (caseId, body, opts) =>
-        caseEvent(caseId, opts, (at, actor) => ({
-          type: 'COMMENT',
-          actor,
-          at,
-          body,
-          commentId: `cm_${clock.now().toString(36)}_${(++commentSeq).toString(36)}`,
-        })),
-      resolve: (caseId, resolution, opts) =>
-        caseEvent(caseId, opts, (at, actor) => ({
-          type: 'RESOLVE',
-          actor,
-          at,
-          rootCause: resolution.rootCause,
-          note: opts.note,
-        })),
-      inform: (caseId, message, opts) =>
-        caseEvent(caseId, opts, (at, actor) => ({
-          type: 'INFORM_CUSTOMER',
-          actor,
-          at,
-          message: message.message,
-          gesture: message.gesture,
-          ...(message.template !== undefined ? { template: message.template } : {}),
-          ...(message.language !== undefined ? { language: message.language } : {}),
-        })),
-      async export(format, query = {}) {
-        ensureOpen();
-        const { cases } = await store.listCases(
-          storeQuery({ ...query, limit: undefined, offset: undefined }),
-        );
-        if (format === 'json') return `${JSON.stringify(cases, null, 2)}\n`;
-        if (format === 'csv') return casesToCsv(cases);
-        throw new ClosedLoopError(
-          'INVALID_INPUT',
-          `Unknown export format "${String(format)}": use "csv" or "json"`,
-        );
-      },
+    async applyToCase(caseId, command) {
+      const loopId = await loopOfCase(caseId);
+      const snap = await step(loopId, () => ({ ...command, at: iso() }) as LoopEvent, true);
+      return snap.context.case!;
     },
-    on(event, handler) {
-      const set = handlers.get(event) ?? new Set();
-      handlers.set(event, set);
-      set.add(handler as (p: never) => void);
-      return () => set.delete(handler as (p: never) => void);
+    getCase: (caseId) => store.getCase(caseId),
+    async listCases(query) {
+      const q = storeQuery(query);
+      const { status: _status, ...rest } = q;
+      const [page, countsByStatus] = await Promise.all([store.listCases(q), store.countCasesByStatus(rest)]);
+      return { ...page, countsByStatus };
     },
+    async close() {
+      if (poll) clearInterval(poll);
+      timers.stop();
+      await timers.idle();
+      await Promise.all([...inFlight]);
+      // Lets deliveries in flight finish, then releases every claim this process still holds.
+      await runner.stop();
+      await Promise.all(connectors.map((c) => c.close?.()));
+      await store.close();
+    },
+  };
+  const { loop, ensureOpen } = createLoopApi(backend, {
+    createdBy: 'createClosedLoop',
+    events,
+    onError,
+    now: () => clock.now(),
+  });
+
+  return {
+    ...loop,
+    store,
     async idle() {
       for (;;) {
         await Promise.all([...inFlight]);
@@ -685,18 +505,6 @@ export function createClosedLoop(options: ClosedLoopOptions): EmbeddedClosedLoop
       ensureOpen();
       decider = next;
       pinnedVersion = opts.version;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      if (poll) clearInterval(poll);
-      timers.stop();
-      await timers.idle();
-      await Promise.all([...inFlight]);
-      // Lets deliveries in flight finish, then releases every claim this process still holds.
-      await runner.stop();
-      await Promise.all(connectors.map((c) => c.close?.()));
-      await store.close();
     },
   };
 }

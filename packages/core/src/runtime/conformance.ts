@@ -146,6 +146,44 @@ export function runtimeConformance(
       expect(json.map((c) => c.id)).toContain(b.case!.id);
     });
 
+    // Drift between runtimes, pinned (issue 15): one behaviour each, the same everywhere.
+    test('a JSON export is an array of cases ending with a newline (a file on its own)', async () => {
+      const { case: c } = await rt.loop.capture(detractor());
+      const json = await rt.loop.cases.export('json', { search: c!.id });
+      expect(json.endsWith(']\n')).toBe(true);
+      expect((JSON.parse(json) as { id: string }[]).map((x) => x.id)).toEqual([c!.id]);
+    });
+
+    test('an unknown export format is INVALID_INPUT naming the formats', async () => {
+      const error = (await rt.loop.cases.export('xml' as 'csv').catch((e: unknown) => e)) as ClosedLoopError;
+      expect(error).toBeInstanceOf(ClosedLoopError);
+      expect(error.code).toBe('INVALID_INPUT');
+      expect(error.message).toMatch(/"csv" or "json"/);
+    });
+
+    test('an invalid answer is named by its path, list items in brackets', async () => {
+      const answers = [
+        { question: 'q1', answer: 'a' },
+        { question: 'q2', answer: 'b' },
+        { question: 'q3', answer: { nested: true } },
+      ];
+      const bad = { ...detractor(), answers } as unknown as FeedbackInput;
+      const error = (await rt.loop.capture(bad).catch((e: unknown) => e)) as ClosedLoopError;
+      expect(error.code).toBe('INVALID_FEEDBACK');
+      expect(error.issues.map((i) => i.path)).toContain('answers[2].answer');
+    });
+
+    test('a case update with an unknown field is refused, naming it, and changes nothing', async () => {
+      const { case: c } = await rt.loop.capture(detractor());
+      const error = (await rt.loop.cases
+        .update(c!.id, { status: 'open', colour: 'red' } as never, { actor: 'ana' })
+        .catch((e: unknown) => e)) as ClosedLoopError;
+      expect(error).toBeInstanceOf(ClosedLoopError);
+      expect(error.code).toBe('INVALID_INPUT');
+      expect(error.issues.map((i) => i.message).join(' ')).toMatch(/colour/);
+      expect((await rt.loop.cases.get(c!.id)).version).toBe(c!.version);
+    });
+
     test('case events reach subscribers', async () => {
       const created: string[] = [];
       const off = rt.loop.on('case.created', (e) => created.push(e.case.id));

@@ -54,6 +54,42 @@ export function deliveriesFor(
 }
 
 /**
+ * Hands one effect to one connector with a deadline: the connector's signal aborts after
+ * `timeoutMs`, and a connector that has not stopped by then fails all the same (retryable), so a
+ * hung receiver never holds a delivery slot. `signal` is the runtime's own (shutdown).
+ */
+export async function deliverWithin(
+  connector: Connector,
+  effect: Effect,
+  ctx: { attempt: number; signal: AbortSignal },
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = AbortSignal.any([ctx.signal, deadline]);
+  let onAbort = () => {};
+  const stopped = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      const why = deadline.aborted ? `did not finish within ${timeoutMs} ms` : 'was stopped (shutdown)';
+      // A connector that settles on the abort itself does so first: its own error stands.
+      setImmediate(() =>
+        reject(new DeliveryError(`${connector.name} ${why}`, { retryable: true, reason: why })),
+      );
+    };
+  });
+  stopped.catch(() => {});
+  const delivering = connector.deliver(effect, { attempt: ctx.attempt, signal });
+  // Settling after the deadline lost the race: nothing to report.
+  delivering.catch(() => {});
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([delivering, stopped]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
  * Delivers the outbox: due rows through their connector, retrying retryable failures with
  * exponential backoff (or the connector's Retry-After), giving up on permanent ones.
  * At least once: a crash between delivery and bookkeeping redelivers, so connectors dedupe by key.
@@ -192,9 +228,13 @@ export class EffectRunner {
           reason: `connector "${d.connector}" is not configured`,
         });
       }
-      // The runtime's abort (shutdown) and this delivery's own deadline, in one signal.
-      const signal = AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#opts.timeoutMs)]);
-      await connector.deliver(d.effect, { attempt: attempts, signal });
+      // The runtime's abort (shutdown) and this delivery's own deadline.
+      await deliverWithin(
+        connector,
+        d.effect,
+        { attempt: attempts, signal: this.#abort.signal },
+        this.#opts.timeoutMs,
+      );
     } catch (e) {
       const retryable = !(e instanceof DeliveryError) || e.retryable;
       // Stored on the outbox row and emitted: without the recipient's address.

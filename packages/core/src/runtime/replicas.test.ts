@@ -113,6 +113,28 @@ describe('replicas on one PostgreSQL store', () => {
     expect(calls).toBe(2);
   });
 
+  test('a connector that ignores the abort still fails at the deadline and is retried', async () => {
+    let calls = 0;
+    const hung: Connector = {
+      name: 'hung',
+      capabilities: ['notify'],
+      // The first call never settles, whatever the signal says (a CRM that hangs up on nobody).
+      deliver: () => (++calls > 1 ? Promise.resolve() : new Promise(() => {})),
+    };
+    const failures: { error: string; willRetry: boolean }[] = [];
+    const loop = runtime(memoryStore(), [hung], 'solo', {
+      delivery: { timeoutMs: 100, baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    loop.on('effect.failed', (e) => failures.push({ error: e.error, willRetry: e.willRetry }));
+    await loop.capture(detractor());
+    await until(
+      async () => (await loop.store.listDeliveries({ status: 'delivered' })).length === 1,
+      'the retry',
+    );
+    expect(failures).toEqual([{ error: 'hung did not finish within 100 ms', willRetry: true }]);
+    expect(calls).toBe(2);
+  });
+
   test('a closing process releases its claims at once, so another takes the work without waiting for the lease', async () => {
     const schema = `t_rep_${runId}_${n++}`;
     let release: () => void = () => {};

@@ -24,6 +24,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -59,8 +60,13 @@ const { mirrorLoop } = proxyActivities<LoopActivities>({
     nonRetryableErrorTypes: [FailureType.NO_MIRROR],
   },
 });
-const deliveryActivities = (heartbeatTimeout: string) =>
+const { route } = proxyActivities<LoopActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+});
+const deliveryActivities = (heartbeatTimeout: string, activityId?: string) =>
   proxyActivities<LoopActivities>({
+    ...(activityId === undefined ? {} : { activityId }),
     startToCloseTimeout: '2 minutes',
     // The deliver activity heartbeats while a connector works: a worker that died mid-delivery
     // is noticed after this long, and the delivery retried on another worker.
@@ -94,7 +100,8 @@ function refusalFailure(
  * with update-with-start; its id derives from the feedback's idempotency key.
  */
 export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot> {
-  const { deliver } = deliveryActivities(input.deliveryHeartbeatTimeout ?? '30s');
+  const heartbeatTimeout = input.deliveryHeartbeatTimeout ?? '30s';
+  const { deliver } = deliveryActivities(heartbeatTimeout);
   let org: Org | undefined = input.resume?.org;
   let machine: LoopMachine | undefined;
   let env: { segments: SegmentTree; directory: Directory } | undefined;
@@ -254,20 +261,51 @@ export async function closedLoop(input: LoopWorkflowInput): Promise<LoopSnapshot
     publish();
   }
 
+  /**
+   * One activity per (effect, connector), each retried on its own with an id from the effect's
+   * idempotency key and the connector: a retry never re-sends to a connector that succeeded, and
+   * one connector giving up does not keep the effect from the others. Whether any took it.
+   */
+  const deliverEach = async (effect: Effect, connectors: string[]): Promise<boolean> => {
+    const results = await Promise.allSettled(
+      connectors.map((name) =>
+        deliveryActivities(heartbeatTimeout, `${effect.key}@${name}`).deliverTo(effect, name),
+      ),
+    );
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        // Gave up (non-retryable, or out of attempts): the loop goes on, as the embedded runtime does.
+        log.warn('effect delivery failed', {
+          key: effect.key,
+          type: effect.type,
+          connector: connectors[i],
+          error: redactAddresses(String(r.reason)),
+        });
+      }
+    });
+    return connectors.length === 0 || results.some((r) => r.status === 'fulfilled');
+  };
+
   const deliverOne = async (effect: Effect) => {
     inFlight++;
     try {
-      const result = await deliver(effect, snapshot?.context.feedback.consent);
-      if (
-        result?.suppressed !== undefined &&
-        (effect.type === 'informCustomer' || effect.type === 'sendResurvey')
-      ) {
+      const consent = snapshot?.context.feedback.consent;
+      let suppressed: string | undefined;
+      if (patched('delivery-per-connector')) {
+        const routed = await route(effect, consent);
+        suppressed = routed.suppressed;
+        if (suppressed === undefined && !(await deliverEach(effect, routed.connectors))) return;
+      } else {
+        // Loops recorded before delivery per connector replay their one activity per effect.
+        suppressed = (await deliver(effect, consent))?.suppressed;
+      }
+      if (suppressed !== undefined && (effect.type === 'informCustomer' || effect.type === 'sendResurvey')) {
         // Not sent (do-not-contact, no consent): the case log says why.
         inbox.push({
           type: 'CONTACT_SUPPRESSED',
           at: iso(Date.now()),
           effect: effect.type,
-          reason: result.suppressed,
+          reason: suppressed,
         });
       } else if (effect.type === 'informCustomer' && effect.caseId !== undefined) {
         inbox.push({ type: 'CUSTOMER_INFORMED', at: iso(Date.now()) });
