@@ -87,6 +87,14 @@ CREATE UNIQUE INDEX feedback_source ON feedback (tool, response_id);
 ${LEARN_FEEDBACK_VIEW}`);
     },
   },
+  {
+    // No query of the store uses these (sqlite-plans.test.ts shows the plans of those that use
+    // an index), and each costs a B-tree insert per step. Learn adds its own (analytics prepare()).
+    name: 'drop the indexes no query uses: feedback_received, cases_updated',
+    up(db) {
+      db.exec('DROP INDEX IF EXISTS feedback_received; DROP INDEX IF EXISTS cases_updated;');
+    },
+  },
 ];
 
 /** The version a database is at: the highest step recorded, 0 for a new (or pre-versioning) one. */
