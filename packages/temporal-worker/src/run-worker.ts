@@ -22,7 +22,6 @@ import {
   type Cadence,
   createAnalytics,
   postgresExecutor,
-  ReportScheduleConfigSchema,
   resolveAudiences,
 } from '@closedloop/core/learn';
 import { postgresStore } from '@closedloop/core/postgres';

@@ -9,7 +9,7 @@ import {
   SegmentSchema,
   suggestKeys,
 } from '@closedloop/core';
-import { ReportScheduleConfigSchema, resolveAudiences } from '@closedloop/core/learn';
+import { resolveAudiences } from '@closedloop/core/learn';
 import { z } from 'zod';
 import { type Deprecation, deprecationMessage, migrateDeprecated } from './deprecations.ts';
 import { type ConfigInput, ConfigSchema, type EnvSecret, type ParsedConfig, ROLES } from './schema.ts';

@@ -19,7 +19,6 @@ import {
   systemClock,
   unsubscribeUrl,
 } from '@closedloop/core';
-import { postgresStore } from '@closedloop/core/postgres';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
 import { ConfigError, type ServeConfig } from '../config/config.ts';
 import { openStore } from '../config/store.ts';
