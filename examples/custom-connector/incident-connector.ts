@@ -6,7 +6,7 @@
 import { defineConnector, httpCall, SecretSchema } from '@closedloop/connectors/kit';
 import { z } from 'zod';
 
-export const IncidentConnectorConfigSchema = z.object({
+const IncidentConnectorConfigSchema = z.object({
   name: z.string().min(1).optional(),
   /** Base URL of the incident API, e.g. https://incidents.internal/api */
   url: z.url(),

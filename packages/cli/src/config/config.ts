@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { type Deprecation, deprecationMessage, migrateDeprecated } from './deprecations.ts';
 import { type ConfigInput, ConfigSchema, type EnvSecret, type ParsedConfig, ROLES } from './schema.ts';
 
-export type { AuthConfig, ConfigInput, EnvSecret } from './schema.ts';
+export type { ConfigInput, EnvSecret } from './schema.ts';
 export { ConfigSchema, ROLES } from './schema.ts';
 export type ServeConfigInput = ConfigInput;
 type Parsed = ParsedConfig;

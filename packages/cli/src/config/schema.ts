@@ -11,7 +11,7 @@ const EnvName = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'give the NAME of an environment variable, such as SMTP_PASSWORD');
 
 /** What a secret written into the file is told. */
-export const INLINE_SECRET =
+const INLINE_SECRET =
   'secrets never live in the config file: write { "env": "NAME" } and set the environment variable NAME';
 
 /**
@@ -30,7 +30,7 @@ export type EnvSecret = z.output<typeof EnvSecretSchema>;
 const ValueOrEnv = z.union([z.string().min(1), EnvSecretSchema]);
 
 /** A PostgreSQL database: the connection string (it has a password) from the environment. */
-export const PostgresSchema = z
+const PostgresSchema = z
   .object({
     url: EnvSecretSchema,
     schema: z
@@ -41,7 +41,7 @@ export const PostgresSchema = z
   .strict();
 
 /** SQLite file, `:memory:` for a throwaway in-memory store, or PostgreSQL for a team. */
-export const StoreSchema = z
+const StoreSchema = z
   .union([z.string().min(1), z.object({ postgres: PostgresSchema }).strict()])
   .default('data/closedloop.sqlite');
 
@@ -169,7 +169,7 @@ const SessionTimes = {
 };
 
 /** Who may sign in to `serve` and how. */
-export const AuthSchema = z.discriminatedUnion('mode', [
+const AuthSchema = z.discriminatedUnion('mode', [
   z
     .object({
       /** Local use only: a sign-in page listing the directory's people; refused off loopback. */
@@ -197,7 +197,7 @@ export const AuthSchema = z.discriminatedUnion('mode', [
     })
     .strict(),
 ]);
-export type AuthConfig = z.output<typeof AuthSchema>;
+type AuthConfig = z.output<typeof AuthSchema>;
 
 /** Who may be contacted, and the unsubscribe link customer mail carries. */
 const ContactSchema = z
