@@ -197,7 +197,6 @@ const AuthSchema = z.discriminatedUnion('mode', [
     })
     .strict(),
 ]);
-type AuthConfig = z.output<typeof AuthSchema>;
 
 /** Who may be contacted, and the unsubscribe link customer mail carries. */
 const ContactSchema = z
