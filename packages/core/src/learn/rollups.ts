@@ -1,0 +1,322 @@
+// Daily rollups of the report figures: additive counts per UTC day and key (segment, touchpoint,
+// language, and topic / root cause / duration bucket), so the figures of any range of whole days
+// are sums over its days. Database triggers keep them in the same transaction as every write of
+// a feedback or case row (insert, update, delete: the runtime's steps, erasure, retention);
+// `rebuildRollups` recomputes any range of days from the rows with the very same SQL.
+//
+// One definition per table: `contribution(…)` is the SQL of what a set of rows adds to it. A
+// trigger adds the contribution of the new row (AFTER INSERT/UPDATE) and takes back the one of the
+// old row (BEFORE UPDATE/DELETE, when the table still holds it); the rebuild inserts the
+// contribution of a range's rows after deleting that range's rollup rows.
+
+import { ClosedLoopError } from '../errors.ts';
+import type { SqlExecutor, SqlParam } from './executor.ts';
+import { type DialectSql, dialectSql, type Frag, raw, sql } from './sql.ts';
+
+export const ROLLUP_TABLES = [
+  'learn_feedback_daily',
+  'learn_topic_daily',
+  'learn_case_daily',
+  'learn_duration_daily',
+] as const;
+export type RollupTable = (typeof ROLLUP_TABLES)[number];
+
+/**
+ * Durations (time to first response, to resolution) are counted in a fixed log-scale histogram:
+ * bucket `i ≥ 1` holds durations in (γ^(i−1), γ^i] ms, bucket 0 those ≤ 0 ms. A percentile is the
+ * nearest-rank bucket's value 2γ^i/(γ+1), within {@link DURATION_ERROR} of the exact nearest-rank
+ * duration (relative error (γ−1)/(γ+1)). Mergeable: a range's histogram is the sum of its days'.
+ */
+export const DURATION_GAMMA = 1.02;
+/** The relative error of a reported percentile: (γ−1)/(γ+1) ≈ 0.99%. */
+export const DURATION_ERROR = (DURATION_GAMMA - 1) / (DURATION_GAMMA + 1);
+const LN_GAMMA = Math.log(DURATION_GAMMA);
+
+/** The duration a histogram bucket stands for, in ms (rounded). */
+export function bucketValue(bucket: number): number {
+  return bucket <= 0 ? 0 : Math.round((2 * DURATION_GAMMA ** bucket) / (DURATION_GAMMA + 1));
+}
+
+/** The histogram bucket of a duration in ms (the SQL of the rollup does the same). */
+export function durationBucket(ms: number): number {
+  return ms <= 0 ? 0 : Math.max(1, Math.ceil(Math.log(ms) / LN_GAMMA));
+}
+
+interface TableDef {
+  name: RollupTable;
+  /** Key columns after `day` (all text, `''` for none). */
+  keys: readonly string[];
+  /** Additive counts. */
+  measures: readonly string[];
+}
+
+const DIMS = ['segment', 'touchpoint', 'language'] as const;
+const FEEDBACK: TableDef = {
+  name: 'learn_feedback_daily',
+  keys: DIMS,
+  measures: [
+    'responses',
+    'with_nps',
+    'promoters',
+    'passives',
+    'detractors',
+    'with_csat',
+    'satisfied',
+    'neutral',
+    'dissatisfied',
+    'csat_sum',
+    'anonymous',
+    'resurveyed',
+    'recovered',
+    'recovered_promoters',
+  ],
+};
+const TOPIC: TableDef = {
+  name: 'learn_topic_daily',
+  keys: [...DIMS, 'topic'],
+  measures: ['mentions', 'with_nps', 'promoters', 'passives', 'detractors'],
+};
+const CASE: TableDef = {
+  name: 'learn_case_daily',
+  keys: [...DIMS, 'root_cause'],
+  measures: ['cases', 'breached', 'first_breached', 'resolution_breached'],
+};
+const DURATION: TableDef = {
+  name: 'learn_duration_daily',
+  keys: [...DIMS, 'kind', 'bucket'],
+  measures: ['n'],
+};
+const TABLES = [FEEDBACK, TOPIC, CASE, DURATION] as const;
+
+/** Which rows a contribution covers, as a condition on the base table alias (`f`, `r` or `c`). */
+type RowFilter = (alias: string) => Frag;
+
+const flag = (cond: string) => `CASE WHEN ${cond} THEN 1 ELSE 0 END`;
+
+/** The SQL of the rows' contribution to one rollup table: `day, keys…, measures…` grouped by key. */
+function contribution(ex: SqlExecutor, def: TableDef, rows: RowFilter): Frag {
+  const d = dialectSql(ex.dialect);
+  const F = ex.table('feedback');
+  const C = ex.table('cases');
+  const L = ex.table('loops');
+  const dims = (time: string, segment: string, fb: string) =>
+    `${d.day(time)} AS day, COALESCE(${segment}, '') AS segment, COALESCE(${fb}.touchpoint, '') AS touchpoint, COALESCE(${fb}.language, '') AS language`;
+  const score = (a: string) =>
+    `${flag(`${a}.nps IS NOT NULL`)} AS with_nps, ${flag(`${a}.nps >= 9`)} AS promoters, ${flag(`${a}.nps BETWEEN 7 AND 8`)} AS passives, ${flag(`${a}.nps <= 6`)} AS detractors`;
+  let inner: Frag;
+  switch (def.name) {
+    case 'learn_feedback_daily': {
+      const reply = d.jsonText('r.data', ['inReplyTo']);
+      inner = sql`
+        SELECT ${raw(dims('f.received_at', 'f.segment', 'f'))}, 1 AS responses, ${raw(score('f'))},
+          ${raw(flag('f.csat IS NOT NULL'))} AS with_csat, ${raw(flag('f.csat >= 4'))} AS satisfied,
+          ${raw(flag('f.csat = 3'))} AS neutral, ${raw(flag('f.csat <= 2'))} AS dissatisfied,
+          COALESCE(f.csat, 0) AS csat_sum, CAST(f.anonymous AS INTEGER) AS anonymous,
+          0 AS resurveyed, 0 AS recovered, 0 AS recovered_promoters
+        FROM ${raw(F)} f WHERE ${rows('f')}
+        UNION ALL
+        SELECT ${raw(dims('r.received_at', 'c.segment', 'r'))}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+          1, ${raw(flag('r.nps >= 7'))}, ${raw(flag('r.nps >= 9'))}
+        FROM ${raw(F)} r JOIN ${raw(C)} c ON c.loop_id = ${raw(reply)}
+        WHERE ${raw(reply)} IS NOT NULL AND r.nps IS NOT NULL AND ${raw(d.jsonNumber('c.data', ['nps']))} <= 6 AND ${rows('r')}`;
+      break;
+    }
+    case 'learn_topic_daily': {
+      const topics = d.jsonTextElements('l.snapshot', ['context', 'classification', 'topics']);
+      const as = ex.dialect === 'postgres' ? 'AS t(value)' : 'AS t';
+      inner = sql`
+        SELECT ${raw(dims('f.received_at', 'f.segment', 'f'))}, t.value AS topic, 1 AS mentions, ${raw(score('f'))}
+        FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = 'loop_' || substr(f.id, 4)
+          CROSS JOIN ${raw(topics)} ${raw(as)}
+        WHERE ${rows('f')}`;
+      break;
+    }
+    case 'learn_case_daily': {
+      const path = ['sla', 'breaches'];
+      inner = sql`
+        SELECT ${raw(dims('c.created_at', 'c.segment', 'f'))}, COALESCE(${raw(d.jsonText('c.data', ['rootCause']))}, '') AS root_cause,
+          1 AS cases, ${raw(flag(d.jsonArrayNotEmpty('c.data', path)))} AS breached,
+          ${raw(flag(d.jsonArrayHasObject('c.data', path, 'kind', 'firstResponse')))} AS first_breached,
+          ${raw(flag(d.jsonArrayHasObject('c.data', path, 'kind', 'resolution')))} AS resolution_breached
+        FROM ${raw(caseRows(ex, d))} WHERE ${rows('c')}`;
+      break;
+    }
+    case 'learn_duration_daily': {
+      const part = (kind: string, field: readonly string[]) => {
+        const ms = d.millisBetween('c.created_at', d.jsonText('c.data', field));
+        const bucket = `CASE WHEN ${ms} <= 0 THEN 0 ELSE CAST(${d.greatest('1', `ceil(${d.ln(ms)} / ${LN_GAMMA})`)} AS INTEGER) END`;
+        return sql`
+          SELECT ${raw(dims('c.created_at', 'c.segment', 'f'))}, ${raw(`'${kind}'`)} AS kind, ${raw(bucket)} AS bucket, 1 AS n
+          FROM ${raw(caseRows(ex, d))} WHERE ${raw(ms)} IS NOT NULL AND ${rows('c')}`;
+      };
+      inner = sql`${part('first', ['sla', 'firstRespondedAt'])} UNION ALL ${part('resolution', ['resolvedAt'])}`;
+      break;
+    }
+  }
+  const keys = ['day', ...def.keys].join(', ');
+  return sql`SELECT ${raw(keys)}, ${raw(def.measures.map((m) => `SUM(${m}) AS ${m}`).join(', '))}
+    FROM (${inner}) x GROUP BY ${raw(keys)}`;
+}
+
+/** Cases with their feedback (for its touchpoint and language). */
+function caseRows(ex: SqlExecutor, d: DialectSql): string {
+  return `${ex.table('cases')} c LEFT JOIN ${ex.table('feedback')} f ON f.id = ${d.jsonText('c.data', ['feedbackId'])}`;
+}
+
+/** Adds (`sign` 1) or takes back (−1) the rows' contribution to one rollup table. */
+function upsert(ex: SqlExecutor, def: TableDef, rows: RowFilter, sign: 1 | -1): Frag {
+  const keys = ['day', ...def.keys];
+  const cols = [...keys, ...def.measures];
+  const sums = def.measures.map((m) => `${sign} * c.${m}`).join(', ');
+  return sql`INSERT INTO ${raw(ex.table(def.name))} AS t (${raw(cols.join(', '))})
+    SELECT ${raw(keys.map((k) => `c.${k}`).join(', '))}, ${raw(sums)} FROM (${contribution(ex, def, rows)}) c WHERE 1 = 1
+    ON CONFLICT (${raw(keys.join(', '))}) DO UPDATE SET ${raw(def.measures.map((m) => `${m} = t.${m} + excluded.${m}`).join(', '))}`;
+}
+
+const byId =
+  (ref: string): RowFilter =>
+  (alias) =>
+    raw(`${alias}.id = ${ref}`);
+
+/** The statements that create the rollup tables and their triggers (idempotent: run at every start). */
+export function rollupSchema(ex: SqlExecutor): string[] {
+  const pg = ex.dialect === 'postgres';
+  const tables = TABLES.map((def) => {
+    const keys = ['day', ...def.keys];
+    const cols = [
+      `day ${pg ? 'date' : 'TEXT'} NOT NULL`,
+      ...def.keys.map((k) => `${k} ${k === 'bucket' ? 'INTEGER' : 'TEXT'} NOT NULL`),
+      ...def.measures.map((m) => `${m} ${pg ? 'bigint' : 'INTEGER'} NOT NULL DEFAULT 0`),
+    ];
+    return `CREATE TABLE IF NOT EXISTS ${ex.table(def.name)} (${cols.join(', ')}, PRIMARY KEY (${keys.join(', ')}))${pg ? '' : ' WITHOUT ROWID'}`;
+  });
+  const text = (f: Frag) => {
+    if (f.params.length) throw new Error('A rollup trigger takes no parameters');
+    return f.text;
+  };
+  const maintained = [
+    { base: 'feedback', defs: [FEEDBACK, TOPIC] },
+    { base: 'cases', defs: [CASE, DURATION] },
+  ] as const;
+  const triggers = maintained.flatMap(({ base, defs }) => {
+    const minus = defs.map((def) => text(upsert(ex, def, byId('OLD.id'), -1)));
+    const plus = defs.map((def) => text(upsert(ex, def, byId('NEW.id'), 1)));
+    const name = `learn_${base}_rollup`;
+    if (!pg) {
+      const trigger = (suffix: string, when: string, body: string[]) => [
+        `DROP TRIGGER IF EXISTS ${name}_${suffix}`,
+        `CREATE TRIGGER ${name}_${suffix} ${when} ON ${base} BEGIN ${body.map((s) => `${s};`).join(' ')} END`,
+      ];
+      return [
+        ...trigger('insert', 'AFTER INSERT', plus),
+        ...trigger('before_update', 'BEFORE UPDATE', minus),
+        ...trigger('after_update', 'AFTER UPDATE', plus),
+        ...trigger('delete', 'BEFORE DELETE', minus),
+      ];
+    }
+    // The function lives in the store's schema, beside the tables (`table()` only qualifies).
+    const fn = ex.table(name as RollupTable);
+    const table = ex.table(base);
+    return [
+      `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $rollup$
+BEGIN
+  IF TG_WHEN = 'BEFORE' THEN
+    ${minus.map((s) => `${s};`).join('\n    ')}
+    IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+    RETURN NEW;
+  END IF;
+  ${plus.map((s) => `${s};`).join('\n  ')}
+  RETURN NULL;
+END
+$rollup$`,
+      `CREATE OR REPLACE TRIGGER ${name}_before BEFORE UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+      `CREATE OR REPLACE TRIGGER ${name}_after AFTER INSERT OR UPDATE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    ];
+  });
+  return [...tables, ...triggers];
+}
+
+/** Creates the rollup tables and triggers (idempotent). A store runs this at `init()`. */
+export async function installRollups(ex: SqlExecutor): Promise<void> {
+  for (const s of rollupSchema(ex)) await ex.exec(s);
+}
+
+export interface RebuildOptions {
+  /** First UTC day (`YYYY-MM-DD` or an instant on it); default the first day with a row. */
+  from?: string;
+  /** Day after the last one rebuilt (exclusive); default the day after the last row. */
+  to?: string;
+  /** Called after each day. */
+  onProgress?: (done: { day: string; days: number; of: number }) => void;
+}
+
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * Recomputes the rollups of a range of UTC days from the rows: per day, one transaction deletes the
+ * day's rollup rows and inserts its rows' contribution. Idempotent, and safe while the store
+ * serves: each day's transaction locks out writers of feedback and cases for its duration (SQLite:
+ * `BEGIN IMMEDIATE`; PostgreSQL: `SHARE ROW EXCLUSIVE` on both tables), so no write is counted
+ * twice or lost; readers are never blocked.
+ *
+ * @example
+ * await rebuildRollups(store.sql!, { from: '2026-01-01', to: '2026-02-01' });
+ */
+export async function rebuildRollups(
+  ex: SqlExecutor,
+  options: RebuildOptions = {},
+): Promise<{ days: number }> {
+  const d = dialectSql(ex.dialect);
+  const edge = async (fn: 'MIN' | 'MAX'): Promise<number | undefined> => {
+    const [r] = await ex.all(
+      `SELECT CAST(${fn}(x) AS TEXT) AS x FROM (SELECT ${fn}(${d.day('received_at')}) AS x FROM ${ex.table('feedback')} UNION ALL SELECT ${fn}(${d.day('created_at')}) FROM ${ex.table('cases')}) m`,
+    );
+    return r?.x == null ? undefined : dayStart(String(r.x), 'day');
+  };
+  const start = async () => (options.from !== undefined ? dayStart(options.from, 'from') : edge('MIN'));
+  const end = async () => {
+    if (options.to !== undefined) return dayStart(options.to, 'to');
+    const last = await edge('MAX');
+    return last === undefined ? undefined : last + DAY_MS;
+  };
+  const from = await start();
+  const to = await end();
+  if (from === undefined || to === undefined || to <= from) return { days: 0 };
+  const of = Math.round((to - from) / DAY_MS);
+  let days = 0;
+  for (let day = from; day < to; day += DAY_MS) {
+    const lo = new Date(day).toISOString();
+    const hi = new Date(day + DAY_MS).toISOString();
+    await ex.transaction(async (tx) => {
+      if (tx.dialect === 'postgres')
+        await tx.exec(`LOCK TABLE ${tx.table('feedback')}, ${tx.table('cases')} IN SHARE ROW EXCLUSIVE MODE`);
+      for (const def of TABLES) {
+        await tx.all(`DELETE FROM ${tx.table(def.name)} WHERE day = ?`, [dayOf(day)]);
+        const time = def === FEEDBACK || def === TOPIC ? 'received_at' : 'created_at';
+        const f = upsert(
+          tx,
+          def,
+          (a) => sql`${raw(`${a}.${time}`)} >= ${lo} AND ${raw(`${a}.${time}`)} < ${hi}`,
+          1,
+        );
+        await tx.all(f.text, f.params as SqlParam[]);
+      }
+    });
+    days++;
+    options.onProgress?.({ day: dayOf(day), days, of });
+  }
+  return { days };
+}
+
+/** Midnight UTC of a day given as `YYYY-MM-DD` or an instant at midnight UTC. */
+function dayStart(v: string, name: string): number {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : v);
+  if (Number.isNaN(ms) || ms % DAY_MS !== 0) {
+    throw new ClosedLoopError(
+      'INVALID_INPUT',
+      `Invalid ${name} "${v}": rollups cover whole UTC days; use a date such as 2026-01-05`,
+    );
+  }
+  return ms;
+}
