@@ -24,7 +24,8 @@ import {
 } from '@closedloop/core';
 import { createActor } from 'xstate';
 import { measuredOn, writeResults } from '../../../bench/results.ts';
-import { encodeStep, SQLITE_SCHEMA } from '../src/stores/sqlite.ts';
+import { encodeStep } from '../src/stores/sqlite.ts';
+import { migrateSqlite } from '../src/stores/sqlite-migrations.ts';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
 
@@ -130,13 +131,13 @@ function recording(store: Store, steps: StepWrite[]): Store {
 function runRawSqlite(dir: string, steps: EncodedStep[], batch: number) {
   const db = new DatabaseSync(join(dir, `raw-${batch}.sqlite`));
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
-  db.exec(SQLITE_SCHEMA);
+  migrateSqlite(db, 'raw reference');
   const ins = {
     loop: db.prepare(
       'INSERT INTO loops (loop_id, state, version, snapshot, updated_at, timers, next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     feedback: db.prepare(
-      'INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     case: db.prepare(
       'INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

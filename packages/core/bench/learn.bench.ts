@@ -93,6 +93,7 @@ interface Chunk {
     string,
     number,
     string,
+    string,
   ][];
   loops: [string, string, number, string, string][];
   cases: [string, string, string, string, number, string, string, string, string, string, string][];
@@ -160,6 +161,7 @@ function nextChunk(size: number): Chunk {
       language,
       anonymous ? 1 : 0,
       JSON.stringify(feedback),
+      loopId,
     ]);
     const flags = nps === null ? [] : nps <= 3 ? ['red'] : nps <= 6 ? ['yellow'] : [];
     const t = [pick(topics), ...(rand() < 0.5 ? [pick(topics)] : [])];
@@ -251,7 +253,7 @@ function nextChunk(size: number): Chunk {
 
 function loadSqlite(db: DatabaseSync, c: Chunk) {
   const f = db.prepare(
-    'INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const l = db.prepare(
     'INSERT INTO loops (loop_id, state, version, snapshot, updated_at) VALUES (?, ?, ?, ?, ?)',
@@ -269,8 +271,8 @@ function loadSqlite(db: DatabaseSync, c: Chunk) {
 async function loadPostgres(pool: pg.Pool, s: string, c: Chunk) {
   const col = <T>(rows: T[][], i: number) => rows.map((r) => r[i]);
   await pool.query(
-    `INSERT INTO ${s}.feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::smallint[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::json[])`,
+    `INSERT INTO ${s}.feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::smallint[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::boolean[], $11::json[], $12::text[])`,
     c.feedback[0]!.map((_, i) => (i === 9 ? col(c.feedback, i).map(Boolean) : col(c.feedback, i))),
   );
   await pool.query(

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { postgresStore } from '../stores/postgres.ts';
 import { describeAnalytics } from './analytics.suite.ts';
 import { postgresExecutor } from './executor.ts';
-import { installRollups, ROLLUP_TABLES } from './rollups.ts';
+import { ROLLUP_TABLES } from './rollups.ts';
 
 const runId = `${process.pid}_${Date.now().toString(36)}`;
 let n = 0;
@@ -15,7 +15,6 @@ describeAnalytics('PostgreSQL', async () => {
   await store.init();
   const q = `"${schema}"`;
   const executor = postgresExecutor(pool, schema);
-  await installRollups(executor);
   return {
     store,
     executor,

@@ -5,14 +5,13 @@ import { DatabaseSync } from 'node:sqlite';
 import { sqliteStore } from '../stores/sqlite.ts';
 import { describeAnalytics } from './analytics.suite.ts';
 import { sqliteExecutor } from './executor.ts';
-import { installRollups, ROLLUP_TABLES } from './rollups.ts';
+import { ROLLUP_TABLES } from './rollups.ts';
 
 describeAnalytics('SQLite', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'learn-')), 'closedloop.sqlite');
   const store = sqliteStore({ path, synchronous: 'NORMAL' });
   await store.init();
   const db = new DatabaseSync(path);
-  await installRollups(sqliteExecutor(db));
   return {
     store,
     executor: sqliteExecutor(db),

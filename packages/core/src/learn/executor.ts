@@ -13,8 +13,11 @@ export type SqlRow = Record<string, unknown>;
  */
 export interface SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
-  /** The qualified name of a store table (`feedback`, `cases`, `loops`, or a rollup table). */
-  table(name: 'feedback' | 'cases' | 'loops' | RollupTable): string;
+  /**
+   * The qualified name of a store table (`feedback`, `cases`, `loops`, a rollup table) or of the
+   * view `learn_feedback` (feedback with its `loop_id`; docs/learn.md, "What learn reads").
+   */
+  table(name: 'feedback' | 'learn_feedback' | 'cases' | 'loops' | RollupTable): string;
   all(sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]>;
   /** Runs a statement with no result (DDL). */
   exec(sql: string): Promise<void>;

@@ -243,7 +243,9 @@ interface Source {
 export function createRowScanAnalytics(executor: SqlExecutor, options: AnalyticsOptions): Analytics {
   const d = dialectSql(executor.dialect);
   const tree = options.segments;
-  const F = executor.table('feedback');
+  // Feedback is read through the view the stores keep for learn; indexes go on its table.
+  const F = executor.table('learn_feedback');
+  const FEEDBACK_TABLE = executor.table('feedback');
   const C = executor.table('cases');
   const L = executor.table('loops');
   const pg = executor.dialect === 'postgres';
@@ -344,8 +346,8 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
     async prepare() {
       const statements = pg
         ? [
-            `CREATE INDEX IF NOT EXISTS learn_feedback_cover ON ${F} (received_at, segment, nps, csat, touchpoint, language, anonymous)`,
-            `CREATE INDEX IF NOT EXISTS learn_feedback_reply ON ${F} (received_at) WHERE ((data)::json ->> 'inReplyTo') IS NOT NULL`,
+            `CREATE INDEX IF NOT EXISTS learn_feedback_cover ON ${FEEDBACK_TABLE} (received_at, segment, nps, csat, touchpoint, language, anonymous)`,
+            `CREATE INDEX IF NOT EXISTS learn_feedback_reply ON ${FEEDBACK_TABLE} (received_at) WHERE ((data)::json ->> 'inReplyTo') IS NOT NULL`,
             // postgresStore already indexes cases by created_at, updated_at and loop_id.
           ]
         : [
@@ -559,7 +561,7 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
           SUM(CASE WHEN f.nps >= 9 THEN 1 ELSE 0 END) AS promoters,
           SUM(CASE WHEN f.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives,
           SUM(CASE WHEN f.nps <= 6 THEN 1 ELSE 0 END) AS detractors
-        FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = 'loop_' || substr(f.id, 4)
+        FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = f.loop_id
           CROSS JOIN ${raw(topics)} ${raw(as('t'))}
         ${whereSql(where(q, FB))}
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`);

@@ -88,13 +88,16 @@ const DURATION: TableDef = {
 };
 const TABLES = [FEEDBACK, TOPIC, CASE, DURATION] as const;
 
+/** Where the rollups live: the dialect and the qualified names of the store's tables. */
+export type RollupTarget = Pick<SqlExecutor, 'dialect' | 'table'>;
+
 /** Which rows a contribution covers, as a condition on the base table alias (`f`, `r` or `c`). */
 type RowFilter = (alias: string) => Frag;
 
 const flag = (cond: string) => `CASE WHEN ${cond} THEN 1 ELSE 0 END`;
 
 /** The SQL of the rows' contribution to one rollup table: `day, keys…, measures…` grouped by key. */
-function contribution(ex: SqlExecutor, def: TableDef, rows: RowFilter): Frag {
+function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
   const d = dialectSql(ex.dialect);
   const F = ex.table('feedback');
   const C = ex.table('cases');
@@ -126,7 +129,7 @@ function contribution(ex: SqlExecutor, def: TableDef, rows: RowFilter): Frag {
       const as = ex.dialect === 'postgres' ? 'AS t(value)' : 'AS t';
       inner = sql`
         SELECT ${raw(dims('f.received_at', 'f.segment', 'f'))}, t.value AS topic, 1 AS mentions, ${raw(score('f'))}
-        FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = 'loop_' || substr(f.id, 4)
+        FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = f.loop_id
           CROSS JOIN ${raw(topics)} ${raw(as)}
         WHERE ${rows('f')}`;
       break;
@@ -159,12 +162,12 @@ function contribution(ex: SqlExecutor, def: TableDef, rows: RowFilter): Frag {
 }
 
 /** Cases with their feedback (for its touchpoint and language). */
-function caseRows(ex: SqlExecutor, d: DialectSql): string {
+function caseRows(ex: RollupTarget, d: DialectSql): string {
   return `${ex.table('cases')} c LEFT JOIN ${ex.table('feedback')} f ON f.id = ${d.jsonText('c.data', ['feedbackId'])}`;
 }
 
 /** Adds (`sign` 1) or takes back (−1) the rows' contribution to one rollup table. */
-function upsert(ex: SqlExecutor, def: TableDef, rows: RowFilter, sign: 1 | -1): Frag {
+function upsert(ex: RollupTarget, def: TableDef, rows: RowFilter, sign: 1 | -1): Frag {
   const keys = ['day', ...def.keys];
   const cols = [...keys, ...def.measures];
   const sums = def.measures.map((m) => `${sign} * c.${m}`).join(', ');
@@ -179,7 +182,7 @@ const byId =
     raw(`${alias}.id = ${ref}`);
 
 /** The statements that create the rollup tables and their triggers (idempotent: run at every start). */
-export function rollupSchema(ex: SqlExecutor): string[] {
+export function rollupSchema(ex: RollupTarget): string[] {
   const pg = ex.dialect === 'postgres';
   const tables = TABLES.map((def) => {
     const keys = ['day', ...def.keys];
@@ -236,9 +239,21 @@ $rollup$`,
   return [...tables, ...triggers];
 }
 
-/** Creates the rollup tables and triggers (idempotent). A store runs this at `init()`. */
-export async function installRollups(ex: SqlExecutor): Promise<void> {
-  for (const s of rollupSchema(ex)) await ex.exec(s);
+/**
+ * The statements of a store migration that adds the rollups: tables, triggers, and the rollups of
+ * every row already stored (one pass). SQLite also gets an index of cases by loop, for the
+ * re-survey lookup of each new answer (PostgreSQL's store has one).
+ */
+export function rollupMigration(ex: RollupTarget): string[] {
+  const fill = TABLES.flatMap((def) => {
+    const all = upsert(ex, def, () => raw('1 = 1'), 1);
+    return [`DELETE FROM ${ex.table(def.name)}`, all.text];
+  });
+  return [
+    ...(ex.dialect === 'sqlite' ? ['CREATE INDEX IF NOT EXISTS learn_cases_loop ON cases (loop_id)'] : []),
+    ...rollupSchema(ex),
+    ...fill,
+  ];
 }
 
 export interface RebuildOptions {

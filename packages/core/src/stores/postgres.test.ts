@@ -17,6 +17,7 @@ import {
   timer,
 } from './conformance.ts';
 import { postgresStore, redactConnectionString } from './postgres.ts';
+import { migratePostgres, POSTGRES_MIGRATIONS } from './postgres-migrations.ts';
 import type { Store } from './store.ts';
 
 const url = inject('pgUrl');
@@ -234,7 +235,7 @@ describe('postgresStore', () => {
       const versions = await admin.query(
         `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
       );
-      expect(versions.rows.map((r) => r.version)).toEqual([1, 2]);
+      expect(versions.rows.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
       const lease = { owner: 'p1', now: 1, until: 60_001 };
       expect((await stores[0]!.claimDeliveries(Date.now(), 10, lease)).map((d) => d.id)).toEqual([
         'l1:a@email',
@@ -244,6 +245,63 @@ describe('postgresStore', () => {
       expect(held.rows).toEqual([{ claimed_by: 'p1' }]);
     } finally {
       for (const st of stores) await st.close();
+    }
+  });
+
+  test('a schema of the previous release (steps 1-2) upgrades in place: rows intact, loop_id filled, view for learn', async () => {
+    const schema = nextSchema();
+    await migratePostgres(admin, schema, POSTGRES_MIGRATIONS.slice(0, 2));
+    // Rows as the previous release wrote them: feedback without loop_id.
+    const step = firstStep('l1', { deliveries: [deliveryFor('l1', 'a')] });
+    const f = step.feedback!;
+    await admin.query(
+      `INSERT INTO "${schema}".loops (loop_id, state, version, snapshot, updated_at) VALUES ($1, $2, 1, $3, $4)`,
+      ['l1', step.loop.snapshot.state, JSON.stringify(step.loop.snapshot), step.loop.updatedAt],
+    );
+    await admin.query(
+      `INSERT INTO "${schema}".feedback (id, tool, response_id, received_at, anonymous, data) VALUES ($1, $2, $3, $4, false, $5)`,
+      [f.id, f.source.tool, f.source.responseId, f.receivedAt, JSON.stringify(f)],
+    );
+    const store = make(schema);
+    try {
+      await store.init();
+      expect(await store.getLoop('l1')).toMatchObject({ loopId: 'l1', version: 1 });
+      expect(await store.getFeedback('fb-l1')).toEqual(JSON.parse(JSON.stringify(f)));
+      await store.commit(firstStep('l2'));
+      const rows = await admin.query(`SELECT id, loop_id FROM "${schema}".learn_feedback ORDER BY id`);
+      expect(rows.rows).toEqual([
+        { id: 'fb-l1', loop_id: 'l1' },
+        { id: 'fb-l2', loop_id: 'l2' },
+      ]);
+      const versions = await admin.query(
+        `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+      );
+      expect(versions.rows.map((r) => r.version)).toEqual(POSTGRES_MIGRATIONS.map((_, i) => i + 1));
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a schema at a newer version than this code knows is refused, naming both versions, and left untouched', async () => {
+    const schema = nextSchema();
+    await migratePostgres(admin, schema, POSTGRES_MIGRATIONS.slice(0, 2));
+    const future = POSTGRES_MIGRATIONS.length + 1;
+    await admin.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES ($1)`, [future]);
+    const store = make(schema);
+    try {
+      const e = await errorOf(store.init());
+      expect(e.code).toBe('STORE');
+      expect(e.message).toContain(`version ${future}, newer than this closedloop knows (${future - 1})`);
+      const column = await admin.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'feedback' AND column_name = 'loop_id'`,
+        [schema],
+      );
+      expect(column.rows).toEqual([]);
+      expect(
+        (await admin.query('SELECT to_regclass($1) AS v', [`"${schema}".learn_feedback`])).rows[0].v,
+      ).toBeNull();
+    } finally {
+      await store.close();
     }
   });
 

@@ -6,6 +6,8 @@
 // `createWriter` must stay self-contained: it is serialised with `Function.prototype.toString`,
 // so it may not use imports or anything else from module scope.
 import type { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import { ClosedLoopError } from '../errors.ts';
 
 /** One step, flattened on the main thread into SQL parameters. */
 export interface EncodedStep {
@@ -14,7 +16,7 @@ export interface EncodedStep {
   expectedVersion: number | null;
   /** loop_id, state, version, snapshot, updated_at, timers, next_due_at */
   loop: [string, string, number, string, string, string, number | null];
-  /** id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data */
+  /** id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id */
   feedback: (string | number | null)[] | null;
   /** id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data */
   case: (string | number | null)[] | null;
@@ -57,8 +59,8 @@ export function createWriter(db: DatabaseSync): Writer {
      next_due_at = excluded.next_due_at`,
   );
   const upsertFeedback = stmt(
-    `INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET nps = excluded.nps, csat = excluded.csat, segment = excluded.segment,
      touchpoint = excluded.touchpoint, language = excluded.language, anonymous = excluded.anonymous, data = excluded.data`,
   );
@@ -203,3 +205,151 @@ parentPort.on('message', (ops) => {
   }
 });
 `;
+
+function opError(r: NonNullable<OpResult>): ClosedLoopError {
+  return new ClosedLoopError(r.code, r.message);
+}
+
+interface Pending {
+  op: EncodedOp;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** The store's side of its writer: ops queued, sent in batches, resolved once committed. */
+export interface WriterClient {
+  /** Resolves once the op is committed (durably, with `synchronous=FULL`). */
+  enqueue(op: EncodedOp): Promise<void>;
+  /** Waits for the ops under way, then stops the writer (its connection closed). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the writer for the database at `path`: in a worker thread with its own connection, or
+ * `inline` on `db` (one batch per turn of the event loop). `setup` is the PRAGMAs to run.
+ */
+export function startWriter(
+  db: DatabaseSync,
+  path: string,
+  setup: string,
+  mode: 'thread' | 'inline',
+): WriterClient {
+  let closed = false;
+  const queue: Pending[] = [];
+  const settle = (batch: Pending[], outcome: { results: OpResult[] } | { error: string }) => {
+    if ('error' in outcome) {
+      const error = new ClosedLoopError('STORE', `SQLite commit failed: ${outcome.error}`);
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const r = outcome.results[i];
+      if (r) item.reject(opError(r));
+      else item.resolve();
+    });
+  };
+
+  // Inline: one batch per turn of the event loop, on this connection.
+  let inline: ReturnType<typeof createWriter> | undefined;
+  let scheduled = false;
+  const flushInline = () => {
+    scheduled = false;
+    const batch = queue.splice(0);
+    if (batch.length > 0) settle(batch, inline!.apply(batch.map((p) => p.op)));
+  };
+
+  // Thread: at most one batch in flight; the next one is sent when it is committed.
+  let worker: Worker | undefined;
+  let inFlight: Pending[] | undefined;
+  let fatal: string | undefined;
+  let idle: (() => void) | undefined;
+  let exited = false;
+  const send = () => {
+    if (inFlight || queue.length === 0 || !worker) return;
+    inFlight = queue.splice(0);
+    worker.ref();
+    worker.postMessage(inFlight.map((p) => p.op));
+  };
+  const failAll = (message: string) => {
+    fatal ??= message;
+    const batch = [...(inFlight ?? []), ...queue.splice(0)];
+    inFlight = undefined;
+    settle(batch, { error: fatal });
+    idle?.();
+  };
+
+  if (mode === 'inline') {
+    inline = createWriter(db);
+  } else {
+    worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { path, pragmas: setup },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on(
+      'message',
+      (msg: { results: OpResult[] } | { error: string } | { fatal: string } | 'closed') => {
+        if (msg === 'closed') return;
+        if ('fatal' in msg) return failAll(msg.fatal);
+        const batch = inFlight ?? [];
+        inFlight = undefined;
+        send();
+        if (!inFlight) {
+          worker?.unref();
+          if (queue.length === 0) idle?.();
+        }
+        settle(batch, msg);
+      },
+    );
+    worker.on('error', (e) => failAll(`the SQLite writer thread failed: ${String(e)}`));
+    worker.on('exit', () => {
+      exited = true;
+      if (!closed) failAll('the SQLite writer thread exited');
+    });
+  }
+
+  const enqueue = (op: EncodedOp) =>
+    new Promise<void>((resolve, reject) => {
+      if (closed) return reject(new ClosedLoopError('CLOSED', `The SQLite store "${path}" is closed`));
+      if (fatal) return reject(new ClosedLoopError('STORE', `SQLite commit failed: ${fatal}`));
+      queue.push({ op, resolve, reject });
+      if (inline) {
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flushInline);
+        }
+      } else if (!inFlight && queue.length === 1) {
+        // The writer is idle: send now. The steps that arrive while it commits form the next
+        // batch, so this thread's work overlaps with the writer's inserts and fsync.
+        send();
+      }
+    });
+
+  return {
+    enqueue,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (inline) {
+        flushInline();
+      } else if (worker) {
+        const w = worker;
+        if (!fatal && (inFlight || queue.length > 0)) {
+          await new Promise<void>((resolve) => {
+            idle = resolve;
+            send();
+          });
+        }
+        if (!exited) {
+          w.ref();
+          await new Promise<void>((resolve) => {
+            w.once('exit', () => resolve());
+            w.postMessage('close');
+          });
+        }
+      }
+    },
+  };
+}
