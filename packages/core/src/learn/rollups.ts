@@ -11,7 +11,7 @@
 
 import { ClosedLoopError } from '../errors.ts';
 import type { SqlExecutor, SqlParam } from './executor.ts';
-import { type DialectSql, dialectSql, type Frag, raw, sql } from './sql.ts';
+import { type Dialect, type DialectSql, dialectSql, type Frag, raw, sql } from './sql.ts';
 
 export const ROLLUP_TABLES = [
   'learn_feedback_daily',
@@ -102,6 +102,7 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
   const F = ex.table('feedback');
   const C = ex.table('cases');
   const L = ex.table('loops');
+  const doc = jsonDoc(ex.dialect);
   const dims = (time: string, segment: string, fb: string) =>
     `${d.day(time)} AS day, COALESCE(${segment}, '') AS segment, COALESCE(${fb}.touchpoint, '') AS touchpoint, COALESCE(${fb}.language, '') AS language`;
   const score = (a: string) =>
@@ -109,7 +110,7 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
   let inner: Frag;
   switch (def.name) {
     case 'learn_feedback_daily': {
-      const reply = d.jsonText('r.data', ['inReplyTo']);
+      const reply = d.jsonText(doc('r.data'), ['inReplyTo']);
       inner = sql`
         SELECT ${raw(dims('f.received_at', 'f.segment', 'f'))}, 1 AS responses, ${raw(score('f'))},
           ${raw(flag('f.csat IS NOT NULL'))} AS with_csat, ${raw(flag('f.csat >= 4'))} AS satisfied,
@@ -121,11 +122,11 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
         SELECT ${raw(dims('r.received_at', 'c.segment', 'r'))}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
           1, ${raw(flag('r.nps >= 7'))}, ${raw(flag('r.nps >= 9'))}
         FROM ${raw(F)} r JOIN ${raw(C)} c ON c.loop_id = ${raw(reply)}
-        WHERE ${raw(reply)} IS NOT NULL AND r.nps IS NOT NULL AND ${raw(d.jsonNumber('c.data', ['nps']))} <= 6 AND ${rows('r')}`;
+        WHERE ${raw(reply)} IS NOT NULL AND r.nps IS NOT NULL AND ${raw(d.jsonNumber(doc('c.data'), ['nps']))} <= 6 AND ${rows('r')}`;
       break;
     }
     case 'learn_topic_daily': {
-      const topics = d.jsonTextElements('l.snapshot', ['context', 'classification', 'topics']);
+      const topics = d.jsonTextElements(doc('l.snapshot'), ['context', 'classification', 'topics']);
       const as = ex.dialect === 'postgres' ? 'AS t(value)' : 'AS t';
       inner = sql`
         SELECT ${raw(dims('f.received_at', 'f.segment', 'f'))}, t.value AS topic, 1 AS mentions, ${raw(score('f'))}
@@ -137,16 +138,16 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
     case 'learn_case_daily': {
       const path = ['sla', 'breaches'];
       inner = sql`
-        SELECT ${raw(dims('c.created_at', 'c.segment', 'f'))}, COALESCE(${raw(d.jsonText('c.data', ['rootCause']))}, '') AS root_cause,
-          1 AS cases, ${raw(flag(d.jsonArrayNotEmpty('c.data', path)))} AS breached,
-          ${raw(flag(d.jsonArrayHasObject('c.data', path, 'kind', 'firstResponse')))} AS first_breached,
-          ${raw(flag(d.jsonArrayHasObject('c.data', path, 'kind', 'resolution')))} AS resolution_breached
+        SELECT ${raw(dims('c.created_at', 'c.segment', 'f'))}, COALESCE(${raw(d.jsonText(doc('c.data'), ['rootCause']))}, '') AS root_cause,
+          1 AS cases, ${raw(flag(d.jsonArrayNotEmpty(doc('c.data'), path)))} AS breached,
+          ${raw(flag(d.jsonArrayHasObject(doc('c.data'), path, 'kind', 'firstResponse')))} AS first_breached,
+          ${raw(flag(d.jsonArrayHasObject(doc('c.data'), path, 'kind', 'resolution')))} AS resolution_breached
         FROM ${raw(caseRows(ex, d))} WHERE ${rows('c')}`;
       break;
     }
     case 'learn_duration_daily': {
       const part = (kind: string, field: readonly string[]) => {
-        const ms = d.millisBetween('c.created_at', d.jsonText('c.data', field));
+        const ms = d.millisBetween('c.created_at', d.jsonText(doc('c.data'), field));
         const bucket = `CASE WHEN ${ms} <= 0 THEN 0 ELSE CAST(${d.greatest('1', `ceil(${d.ln(ms)} / ${LN_GAMMA})`)} AS INTEGER) END`;
         return sql`
           SELECT ${raw(dims('c.created_at', 'c.segment', 'f'))}, ${raw(`'${kind}'`)} AS kind, ${raw(bucket)} AS bucket, 1 AS n
@@ -161,9 +162,24 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
     FROM (${inner}) x GROUP BY ${raw(keys)}`;
 }
 
+/**
+ * A stored JSON document, readable by PostgreSQL's json operators. They refuse a whole document
+ * holding the escape of a NUL or of a lone surrogate (which a customer's text may carry, and the
+ * store keeps as written), so such escapes are replaced by U+FFFD first; the fields read here
+ * (ids, scores, root cause, SLA times, topics) are never customer text. A trigger that failed on
+ * them would fail the capture itself.
+ */
+function jsonDoc(dialect: Dialect): (column: string) => string {
+  if (dialect === 'sqlite') return (c) => c;
+  const escape = String.raw`'\\u(0000|[dD][89abAB][0-9a-fA-F]{2}|[dD][c-fC-F][0-9a-fA-F]{2})'`;
+  return (c) =>
+    `(CASE WHEN strpos((${c})::text, '\\u') > 0 THEN regexp_replace((${c})::text, ${escape}, '\\\\ufffd', 'g') ELSE (${c})::text END)`;
+}
+
 /** Cases with their feedback (for its touchpoint and language). */
 function caseRows(ex: RollupTarget, d: DialectSql): string {
-  return `${ex.table('cases')} c LEFT JOIN ${ex.table('feedback')} f ON f.id = ${d.jsonText('c.data', ['feedbackId'])}`;
+  const doc = jsonDoc(ex.dialect);
+  return `${ex.table('cases')} c LEFT JOIN ${ex.table('feedback')} f ON f.id = ${d.jsonText(doc('c.data'), ['feedbackId'])}`;
 }
 
 /** Adds (`sign` 1) or takes back (−1) the rows' contribution to one rollup table. */
