@@ -171,9 +171,9 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
  */
 function jsonDoc(dialect: Dialect): (column: string) => string {
   if (dialect === 'sqlite') return (c) => c;
-  const escape = String.raw`'\\u(0000|[dD][89abAB][0-9a-fA-F]{2}|[dD][c-fC-F][0-9a-fA-F]{2})'`;
+  const escapes = String.raw`'\\u(0000|[dD][89abAB][0-9a-fA-F]{2}|[dD][c-fC-F][0-9a-fA-F]{2})'`;
   return (c) =>
-    `(CASE WHEN strpos((${c})::text, '\\u') > 0 THEN regexp_replace((${c})::text, ${escape}, '\\\\ufffd', 'g') ELSE (${c})::text END)`;
+    `(CASE WHEN strpos((${c})::text, '\\u') > 0 THEN regexp_replace((${c})::text, ${escapes}, '\\\\ufffd', 'g') ELSE (${c})::text END)`;
 }
 
 /** Cases with their feedback (for its touchpoint and language). */
