@@ -176,7 +176,7 @@ const CHECKPOINT_EVERY = 128;
 /** What a writer thread runs (CommonJS: an `eval` worker), given `{ path, pragmas }` as workerData. */
 export const WRITER_SOURCE = `'use strict';
 const { DatabaseSync } = require('node:sqlite');
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
 const createWriter = (${createWriter.toString()});
 let db;
 let writer;
@@ -191,17 +191,37 @@ try {
   parentPort.postMessage({ fatal: String(e) });
 }
 let sinceCheckpoint = 0;
-parentPort.on('message', (ops) => {
-  if (ops === 'close') {
-    try { writer?.close(); } finally { parentPort.postMessage('closed'); parentPort.close(); }
-    return;
+// Every message is one batch of ops. The batches that arrived while the last transaction ran are
+// taken off the port at once and written in one transaction (group commit); each gets its own
+// reply, in order.
+parentPort.on('message', (first) => {
+  const batches = [];
+  let closing = first === 'close';
+  if (!closing) batches.push(first);
+  for (let m; !closing && (m = receiveMessageOnPort(parentPort)); ) {
+    if (m.message === 'close') closing = true;
+    else batches.push(m.message);
   }
-  if (!writer) return parentPort.postMessage({ error: 'the SQLite writer failed to open the database' });
-  parentPort.postMessage(writer.apply(ops));
-  sinceCheckpoint += ops.length;
-  if (sinceCheckpoint >= ${CHECKPOINT_EVERY}) {
-    sinceCheckpoint = 0;
-    try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {}
+  if (batches.length > 0) {
+    if (!writer) {
+      for (const _ of batches) parentPort.postMessage({ error: 'the SQLite writer failed to open the database' });
+    } else {
+      const ops = batches.length === 1 ? batches[0] : batches.flat();
+      const out = writer.apply(ops);
+      let at = 0;
+      for (const b of batches) {
+        parentPort.postMessage('error' in out ? out : { results: out.results.slice(at, at + b.length) });
+        at += b.length;
+      }
+      sinceCheckpoint += ops.length;
+      if (sinceCheckpoint >= ${CHECKPOINT_EVERY}) {
+        sinceCheckpoint = 0;
+        try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {}
+      }
+    }
+  }
+  if (closing) {
+    try { writer?.close(); } finally { parentPort.postMessage('closed'); parentPort.close(); }
   }
 });
 `;
@@ -258,22 +278,24 @@ export function startWriter(
     if (batch.length > 0) settle(batch, inline!.apply(batch.map((p) => p.op)));
   };
 
-  // Thread: at most one batch in flight; the next one is sent when it is committed.
+  // Thread: the ops queued during one turn of the event loop go as one message, without waiting
+  // for the batches before them; the writer writes all it has received in one transaction.
   let worker: Worker | undefined;
-  let inFlight: Pending[] | undefined;
+  const sent: Pending[][] = [];
   let fatal: string | undefined;
   let idle: (() => void) | undefined;
   let exited = false;
   const send = () => {
-    if (inFlight || queue.length === 0 || !worker) return;
-    inFlight = queue.splice(0);
-    worker.ref();
-    worker.postMessage(inFlight.map((p) => p.op));
+    scheduled = false;
+    if (queue.length === 0 || !worker) return;
+    const batch = queue.splice(0);
+    sent.push(batch);
+    if (sent.length === 1) worker.ref();
+    worker.postMessage(batch.map((p) => p.op));
   };
   const failAll = (message: string) => {
     fatal ??= message;
-    const batch = [...(inFlight ?? []), ...queue.splice(0)];
-    inFlight = undefined;
+    const batch = [...sent.splice(0).flat(), ...queue.splice(0)];
     settle(batch, { error: fatal });
     idle?.();
   };
@@ -293,10 +315,8 @@ export function startWriter(
       (msg: { results: OpResult[] } | { error: string } | { fatal: string } | 'closed') => {
         if (msg === 'closed') return;
         if ('fatal' in msg) return failAll(msg.fatal);
-        const batch = inFlight ?? [];
-        inFlight = undefined;
-        send();
-        if (!inFlight) {
+        const batch = sent.shift() ?? [];
+        if (sent.length === 0) {
           worker?.unref();
           if (queue.length === 0) idle?.();
         }
@@ -315,15 +335,9 @@ export function startWriter(
       if (closed) return reject(new ClosedLoopError('CLOSED', `The SQLite store "${path}" is closed`));
       if (fatal) return reject(new ClosedLoopError('STORE', `SQLite commit failed: ${fatal}`));
       queue.push({ op, resolve, reject });
-      if (inline) {
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flushInline);
-        }
-      } else if (!inFlight && queue.length === 1) {
-        // The writer is idle: send now. The steps that arrive while it commits form the next
-        // batch, so this thread's work overlaps with the writer's inserts and fsync.
-        send();
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(inline ? flushInline : send);
       }
     });
 
@@ -336,7 +350,7 @@ export function startWriter(
         flushInline();
       } else if (worker) {
         const w = worker;
-        if (!fatal && (inFlight || queue.length > 0)) {
+        if (!fatal && (sent.length > 0 || queue.length > 0)) {
           await new Promise<void>((resolve) => {
             idle = resolve;
             send();
