@@ -258,7 +258,8 @@ $rollup$`,
 /**
  * The statements of a store migration that adds the rollups: tables, triggers, and the rollups of
  * every row already stored (one pass). SQLite also gets an index of cases by loop, for the
- * re-survey lookup of each new answer (PostgreSQL's store has one).
+ * re-survey lookup of each new answer, and by creation time, for rebuilds (PostgreSQL's store has
+ * both).
  */
 export function rollupMigration(ex: RollupTarget): string[] {
   const fill = TABLES.flatMap((def) => {
@@ -266,7 +267,12 @@ export function rollupMigration(ex: RollupTarget): string[] {
     return [`DELETE FROM ${ex.table(def.name)}`, all.text];
   });
   return [
-    ...(ex.dialect === 'sqlite' ? ['CREATE INDEX IF NOT EXISTS learn_cases_loop ON cases (loop_id)'] : []),
+    ...(ex.dialect === 'sqlite'
+      ? [
+          'CREATE INDEX IF NOT EXISTS learn_cases_loop ON cases (loop_id)',
+          'CREATE INDEX IF NOT EXISTS learn_cases_created ON cases (created_at)',
+        ]
+      : []),
     ...rollupSchema(ex),
     ...fill,
   ];
