@@ -132,12 +132,27 @@ export function createAnalytics(
     }
   }
 
-  /** Sums of measures per period and group, groups with none of `nonZero` left out. */
-  function sums(table: RollupTable, q: MetricQuery, measures: string[], nonZero: string): Promise<SqlRow[]> {
+  /**
+   * Sums of measures per period, group and `extra` key columns, groups with no `nonZero` left
+   * out. Summed per day first (in primary-key order, on the few columns asked for), so the
+   * period and group expressions run once per day and group, not once per rollup row.
+   */
+  function sums(
+    table: RollupTable,
+    q: MetricQuery,
+    measures: string[],
+    nonZero: string,
+    extra: string[] = [],
+    order = '',
+  ): Promise<SqlRow[]> {
+    const byDay = ['day', ...extra, ...(q.by ? [q.by] : [])].map((c) => `x.${c}`).join(', ');
+    const summed = (prefix: string) => measures.map((m) => `SUM(${prefix}${m}) AS ${m}`).join(', ');
+    const keys = extra.map((c) => `, x.${c} AS ${c}`).join('');
     return run(sql`
-      SELECT ${periodKey(q)} AS period, ${groupKey(q)} AS grp, ${raw(measures.map((m) => `SUM(${m}) AS ${m}`).join(', '))}
-      FROM ${raw(executor.table(table))} x ${where(q)}
-      GROUP BY 1, 2 HAVING SUM(${raw(nonZero)}) > 0 ORDER BY 1, 2`);
+      SELECT ${periodKey(q)} AS period, ${groupKey(q)} AS grp${raw(keys)}, ${raw(summed('x.'))}
+      FROM (SELECT ${raw(byDay)}, ${raw(summed('x.'))} FROM ${raw(executor.table(table))} x ${where(q)} GROUP BY ${raw(byDay)}) x
+      GROUP BY ${raw(['1', '2', ...extra.map((_, i) => String(i + 3))].join(', '))}
+      HAVING SUM(x.${raw(nonZero)}) > 0 ORDER BY ${raw(order || '1, 2')}`);
   }
 
   const keyed = (r: SqlRow): Keyed => ({ period: str(r.period), group: str(r.grp) });
@@ -217,10 +232,7 @@ export function createAnalytics(
     },
 
     async responseTimes(q = {}) {
-      const found = await run(sql`
-        SELECT ${periodKey(q)} AS period, ${groupKey(q)} AS grp, x.kind AS kind, x.bucket AS bucket, SUM(x.n) AS n
-        FROM ${raw(executor.table('learn_duration_daily'))} x ${where(q)}
-        GROUP BY 1, 2, 3, 4 HAVING SUM(x.n) > 0 ORDER BY 1, 2, 3, 4`);
+      const found = await sums('learn_duration_daily', q, ['n'], 'n', ['kind', 'bucket'], '1, 2, 3, 4');
       // Per period, group and kind: the histogram in bucket order → nearest-rank p50/p90.
       const out = new Map<string, ResponseTimeRow>();
       const histograms = new Map<
@@ -290,17 +302,19 @@ export function createAnalytics(
     },
 
     async topicTrends(q = {}) {
-      const found = await run(sql`
-        SELECT ${periodKey(q)} AS period, ${groupKey(q)} AS grp, x.topic AS topic, SUM(x.mentions) AS n,
-          SUM(x.with_nps) AS nps_n, SUM(x.promoters) AS promoters, SUM(x.passives) AS passives,
-          SUM(x.detractors) AS detractors
-        FROM ${raw(executor.table('learn_topic_daily'))} x ${where(q)}
-        GROUP BY 1, 2, 3 HAVING SUM(x.mentions) > 0 ORDER BY 1, 2, 4 DESC, 3`);
+      const found = await sums(
+        'learn_topic_daily',
+        q,
+        ['mentions', 'with_nps', 'promoters', 'passives', 'detractors'],
+        'mentions',
+        ['topic'],
+        '1, 2, 4 DESC, 3',
+      );
       return found.map((r) => ({
         ...keyed(r),
         topic: str(r.topic),
-        mentions: num(r.n),
-        npsResponses: num(r.nps_n),
+        mentions: num(r.mentions),
+        npsResponses: num(r.with_nps),
         detractors: num(r.detractors),
         nps: npsWithInterval(num(r.promoters), num(r.passives), num(r.detractors)).nps,
       }));

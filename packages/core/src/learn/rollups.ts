@@ -44,7 +44,10 @@ export function durationBucket(ms: number): number {
 
 interface TableDef {
   name: RollupTable;
-  /** Key columns after `day` (all text, `''` for none). */
+  /**
+   * Key columns after `day` (text, `''` for none; `bucket` an integer): the table's own first, so
+   * that reports grouping by day and them read the primary key in order.
+   */
   keys: readonly string[];
   /** Additive counts. */
   measures: readonly string[];
@@ -73,17 +76,17 @@ const FEEDBACK: TableDef = {
 };
 const TOPIC: TableDef = {
   name: 'learn_topic_daily',
-  keys: [...DIMS, 'topic'],
+  keys: ['topic', ...DIMS],
   measures: ['mentions', 'with_nps', 'promoters', 'passives', 'detractors'],
 };
 const CASE: TableDef = {
   name: 'learn_case_daily',
-  keys: [...DIMS, 'root_cause'],
+  keys: ['root_cause', ...DIMS],
   measures: ['cases', 'breached', 'first_breached', 'resolution_breached'],
 };
 const DURATION: TableDef = {
   name: 'learn_duration_daily',
-  keys: [...DIMS, 'kind', 'bucket'],
+  keys: ['kind', 'bucket', ...DIMS],
   measures: ['n'],
 };
 const TABLES = [FEEDBACK, TOPIC, CASE, DURATION] as const;
@@ -103,6 +106,8 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
   const C = ex.table('cases');
   const L = ex.table('loops');
   const doc = jsonDoc(ex.dialect);
+  // The rows asked for first, then index lookups: SQLite's CROSS JOIN keeps that order.
+  const thenJoin = ex.dialect === 'sqlite' ? 'CROSS JOIN' : 'JOIN';
   const dims = (time: string, segment: string, fb: string) =>
     `${d.day(time)} AS day, COALESCE(${segment}, '') AS segment, COALESCE(${fb}.touchpoint, '') AS touchpoint, COALESCE(${fb}.language, '') AS language`;
   const score = (a: string) =>
@@ -121,7 +126,7 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
         UNION ALL
         SELECT ${raw(dims('r.received_at', 'c.segment', 'r'))}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
           1, ${raw(flag('r.nps >= 7'))}, ${raw(flag('r.nps >= 9'))}
-        FROM ${raw(F)} r JOIN ${raw(C)} c ON c.loop_id = ${raw(reply)}
+        FROM ${raw(F)} r ${raw(thenJoin)} ${raw(C)} c ON c.loop_id = ${raw(reply)}
         WHERE ${raw(reply)} IS NOT NULL AND r.nps IS NOT NULL AND ${raw(d.jsonNumber(doc('c.data'), ['nps']))} <= 6 AND ${rows('r')}`;
       break;
     }
@@ -130,7 +135,7 @@ function contribution(ex: RollupTarget, def: TableDef, rows: RowFilter): Frag {
       const as = ex.dialect === 'postgres' ? 'AS t(value)' : 'AS t';
       inner = sql`
         SELECT ${raw(dims('f.received_at', 'f.segment', 'f'))}, t.value AS topic, 1 AS mentions, ${raw(score('f'))}
-        FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = f.loop_id
+        FROM ${raw(F)} f ${raw(thenJoin)} ${raw(L)} l ON l.loop_id = f.loop_id
           CROSS JOIN ${raw(topics)} ${raw(as)}
         WHERE ${rows('f')}`;
       break;
