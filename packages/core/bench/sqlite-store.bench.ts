@@ -26,7 +26,7 @@ import { encodeStep, pragmas } from '../src/stores/sqlite-schema.ts';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
 
-const N = Number(process.env.BENCH_N ?? 20_000);
+const N = Number(process.env.BENCH_N ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '16,128').split(',').map(Number);
 

@@ -16,12 +16,12 @@ it('a store from before rollups gets them filled from its rows when it is opened
   await store.init();
   await load(store, ANSWERS);
   await store.close();
-  // Back to the release before: no rollup tables, triggers or step 3.
+  // Back to the release before: no rollup tables, triggers or step 4.
   const db = new DatabaseSync(path);
   for (const t of db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all())
     db.exec(`DROP TRIGGER ${String(t.name)}`);
   for (const t of ROLLUP_TABLES) db.exec(`DROP TABLE ${t}`);
-  db.exec('DELETE FROM schema_migrations WHERE version = 3');
+  db.exec('DELETE FROM schema_migrations WHERE version = 4');
   db.close();
 
   const reopened = sqliteStore({ path, synchronous: 'NORMAL' });

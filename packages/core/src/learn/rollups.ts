@@ -263,8 +263,8 @@ $rollup$`,
 /**
  * The statements of a store migration that adds the rollups: tables, triggers, and the rollups of
  * every row already stored (one pass). SQLite also gets an index of cases by loop, for the
- * re-survey lookup of each new answer, and by creation time, for rebuilds (PostgreSQL's store has
- * both).
+ * re-survey lookup of each new answer, and cases and feedback by time, for rebuilds (one day at a
+ * time); PostgreSQL's store has all three.
  */
 export function rollupMigration(ex: RollupTarget): string[] {
   const fill = TABLES.flatMap((def) => {
@@ -276,6 +276,7 @@ export function rollupMigration(ex: RollupTarget): string[] {
       ? [
           'CREATE INDEX IF NOT EXISTS learn_cases_loop ON cases (loop_id)',
           'CREATE INDEX IF NOT EXISTS learn_cases_created ON cases (created_at)',
+          'CREATE INDEX IF NOT EXISTS learn_feedback_received ON feedback (received_at)',
         ]
       : []),
     ...rollupSchema(ex),
@@ -328,27 +329,26 @@ export async function rebuildRollups(
   const of = Math.round((to - from) / DAY_MS);
   let days = 0;
   for (let day = from; day < to; day += DAY_MS) {
-    const lo = new Date(day).toISOString();
-    const hi = new Date(day + DAY_MS).toISOString();
     await ex.transaction(async (tx) => {
       if (tx.dialect === 'postgres')
         await tx.exec(`LOCK TABLE ${tx.table('feedback')}, ${tx.table('cases')} IN SHARE ROW EXCLUSIVE MODE`);
-      for (const def of TABLES) {
-        await tx.all(`DELETE FROM ${tx.table(def.name)} WHERE day = ?`, [dayOf(day)]);
-        const time = def === FEEDBACK || def === TOPIC ? 'received_at' : 'created_at';
-        const f = upsert(
-          tx,
-          def,
-          (a) => sql`${raw(`${a}.${time}`)} >= ${lo} AND ${raw(`${a}.${time}`)} < ${hi}`,
-          1,
-        );
-        await tx.all(f.text, f.params as SqlParam[]);
-      }
+      for (const f of rebuildDaySql(tx, day)) await tx.all(f.text, f.params as SqlParam[]);
     });
     days++;
     options.onProgress?.({ day: dayOf(day), days, of });
   }
   return { days };
+}
+
+/** The statements that recompute one UTC day (midnight UTC in ms): per table, delete and refill. */
+export function rebuildDaySql(ex: RollupTarget, day: number): Frag[] {
+  const lo = new Date(day).toISOString();
+  const hi = new Date(day + DAY_MS).toISOString();
+  return TABLES.flatMap((def) => {
+    const time = def === FEEDBACK || def === TOPIC ? 'received_at' : 'created_at';
+    const rows: RowFilter = (a) => sql`${raw(`${a}.${time}`)} >= ${lo} AND ${raw(`${a}.${time}`)} < ${hi}`;
+    return [sql`DELETE FROM ${raw(ex.table(def.name))} WHERE day = ${dayOf(day)}`, upsert(ex, def, rows, 1)];
+  });
 }
 
 /** Midnight UTC of a day given as `YYYY-MM-DD` or an instant at midnight UTC. */

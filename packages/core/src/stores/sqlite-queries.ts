@@ -31,6 +31,56 @@ export type SqliteQueries = Pick<
   tx: CustomerTx;
 };
 
+/** The WHERE clause of a case query (its filters; sorting and paging are the caller's). */
+export function caseWhere(query: CaseQuery): { sql: string; params: SQLInputValue[] } {
+  const clauses: string[] = [];
+  const params: SQLInputValue[] = [];
+  const inList = (column: string, values: string[] | undefined) => {
+    if (!values) return;
+    clauses.push(values.length === 0 ? '0' : `${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  inList('status', asList(query.status));
+  inList('priority', asList(query.priority));
+  inList('segment', asList(query.segment));
+  inList('owner', asList(query.owner));
+  if (query.search !== undefined && query.search !== '') {
+    const s = query.search.toLowerCase();
+    clauses.push(
+      `(substr(lower(id), 1, length(?)) = ? OR instr(lower(customer_email), ?) > 0 OR instr(lower(coalesce(${SQL_NAME}, '')), ?) > 0)`,
+    );
+    params.push(s, s, s, s);
+  }
+  if (query.from !== undefined) {
+    clauses.push('created_at >= ?');
+    params.push(query.from);
+  }
+  if (query.to !== undefined) {
+    clauses.push('created_at < ?');
+    params.push(query.to);
+  }
+  if (query.sla !== undefined) {
+    const now = query.now ?? new Date().toISOString();
+    if (query.sla === 'dueSoon') {
+      const until = dueSoonUntil(now);
+      clauses.push(`((${RUN_FR} >= ? AND ${RUN_FR} < ?) OR (${RUN_RD} >= ? AND ${RUN_RD} < ?))`);
+      params.push(now, until, now, until);
+    } else {
+      clauses.push(`(json_array_length(data, '$.sla.breaches') > 0 OR ${RUN_FR} < ? OR ${RUN_RD} < ?)`);
+      params.push(now, now);
+    }
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/** Statements of the store whose plans must use an index (sqlite-plans.test.ts checks each). */
+export const DUE_TIMERS_SQL =
+  'SELECT loop_id, timers FROM loops WHERE next_due_at <= ? ORDER BY next_due_at, loop_id LIMIT ?';
+export const NEXT_TIMER_SQL = 'SELECT MIN(next_due_at) AS t FROM loops';
+export const DUE_DELIVERIES_SQL =
+  "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?";
+export const NEXT_DELIVERY_SQL = "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'";
+
 /** The reads of a store on `db`; `open` throws once the store is closed. */
 export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries {
   const cache = new Map<string, StatementSync>();
@@ -52,47 +102,6 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
     lastError: r.last_error === null ? undefined : String(r.last_error),
     effect: JSON.parse(String(r.effect)),
   });
-
-  function where(query: CaseQuery): { sql: string; params: SQLInputValue[] } {
-    const clauses: string[] = [];
-    const params: SQLInputValue[] = [];
-    const inList = (column: string, values: string[] | undefined) => {
-      if (!values) return;
-      clauses.push(values.length === 0 ? '0' : `${column} IN (${values.map(() => '?').join(', ')})`);
-      params.push(...values);
-    };
-    inList('status', asList(query.status));
-    inList('priority', asList(query.priority));
-    inList('segment', asList(query.segment));
-    inList('owner', asList(query.owner));
-    if (query.search !== undefined && query.search !== '') {
-      const s = query.search.toLowerCase();
-      clauses.push(
-        `(substr(lower(id), 1, length(?)) = ? OR instr(lower(customer_email), ?) > 0 OR instr(lower(coalesce(${SQL_NAME}, '')), ?) > 0)`,
-      );
-      params.push(s, s, s, s);
-    }
-    if (query.from !== undefined) {
-      clauses.push('created_at >= ?');
-      params.push(query.from);
-    }
-    if (query.to !== undefined) {
-      clauses.push('created_at < ?');
-      params.push(query.to);
-    }
-    if (query.sla !== undefined) {
-      const now = query.now ?? new Date().toISOString();
-      if (query.sla === 'dueSoon') {
-        const until = dueSoonUntil(now);
-        clauses.push(`((${RUN_FR} >= ? AND ${RUN_FR} < ?) OR (${RUN_RD} >= ? AND ${RUN_RD} < ?))`);
-        params.push(now, until, now, until);
-      } else {
-        clauses.push(`(json_array_length(data, '$.sla.breaches') > 0 OR ${RUN_FR} < ? OR ${RUN_RD} < ?)`);
-        params.push(now, now);
-      }
-    }
-    return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
-  }
 
   // One customer's rows, read and written on this thread's connection (erasure is rare; the
   // writer thread waits on the lock meanwhile).
@@ -224,7 +233,7 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
     },
     async listCases(query: CaseQuery = {}): Promise<CasePage> {
       open();
-      const w = where(query);
+      const w = caseWhere(query);
       const sortColumn = SQL_SORT[query.sort ?? 'updatedAt'];
       const dir = (query.order ?? 'desc') === 'asc' ? 'ASC' : 'DESC';
       const total = Number(
@@ -239,7 +248,7 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
     },
     async countCasesByStatus(query = {}) {
       open();
-      const w = where(query);
+      const w = caseWhere(query);
       const counts: Record<CaseStatus, number> = emptyCounts();
       for (const r of db
         .prepare(`SELECT status, COUNT(*) AS n FROM cases ${w.sql} GROUP BY status`)
@@ -252,9 +261,7 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
       open();
       // Each loop found has at least one due timer, and a loop's key is its earliest timer's:
       // the first `limit` loops hold the first `limit` due timers.
-      const rows = stmt(
-        'SELECT loop_id, timers FROM loops WHERE next_due_at <= ? ORDER BY next_due_at, loop_id LIMIT ?',
-      ).all(now, limit) as Row[];
+      const rows = stmt(DUE_TIMERS_SQL).all(now, limit) as Row[];
       const due: TimerRow[] = [];
       for (const r of rows) {
         const loopId = String(r.loop_id);
@@ -267,22 +274,16 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
     },
     async nextTimerDueAt() {
       open();
-      const r = stmt('SELECT MIN(next_due_at) AS t FROM loops').get() as Row;
+      const r = stmt(NEXT_TIMER_SQL).get() as Row;
       return r.t === null ? undefined : Number(r.t);
     },
     async dueDeliveries(now, limit) {
       open();
-      return (
-        stmt(
-          "SELECT * FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?",
-        ).all(now, limit) as Row[]
-      ).map(rowToDelivery);
+      return (stmt(DUE_DELIVERIES_SQL).all(now, limit) as Row[]).map(rowToDelivery);
     },
     async nextDeliveryAt() {
       open();
-      const r = stmt(
-        "SELECT MIN(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'",
-      ).get() as Row;
+      const r = stmt(NEXT_DELIVERY_SQL).get() as Row;
       return r.t === null ? undefined : Number(r.t);
     },
     async listDeliveries(filter = {}) {

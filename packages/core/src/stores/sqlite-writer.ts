@@ -51,12 +51,16 @@ export function createWriter(db: DatabaseSync): Writer {
     }
     return s;
   };
+  // One write per table per step: the loop row is inserted (a new loop) or updated at the
+  // expected version; no row changed is a conflict, and only then is the stored version read.
   const versionOf = stmt('SELECT version FROM loops WHERE loop_id = ?');
-  const upsertLoop = stmt(
+  const insertLoop = stmt(
     `INSERT INTO loops (loop_id, state, version, snapshot, updated_at, timers, next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (loop_id) DO UPDATE SET state = excluded.state, version = excluded.version,
-     snapshot = excluded.snapshot, updated_at = excluded.updated_at, timers = excluded.timers,
-     next_due_at = excluded.next_due_at`,
+     ON CONFLICT (loop_id) DO NOTHING`,
+  );
+  const updateLoop = stmt(
+    `UPDATE loops SET state = ?2, version = ?3, snapshot = ?4, updated_at = ?5, timers = ?6, next_due_at = ?7
+     WHERE loop_id = ?1 AND version = ?8`,
   );
   const upsertFeedback = stmt(
     `INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id)
@@ -94,15 +98,17 @@ export function createWriter(db: DatabaseSync): Writer {
       if (Number(res.changes) === 0) throw new Refused('STORE', `Unknown delivery ${op.params[4]}`);
       return;
     }
-    const current = versionOf.get(op.loopId) as { version: number } | undefined;
-    const stored = current === undefined ? null : Number(current.version);
-    if (stored !== op.expectedVersion) {
+    const written =
+      op.expectedVersion === null
+        ? insertLoop.run(...op.loop)
+        : updateLoop.run(...op.loop, op.expectedVersion);
+    if (Number(written.changes) === 0) {
+      const current = versionOf.get(op.loopId) as { version: number } | undefined;
       throw new Refused(
         'CONFLICT',
-        `Loop ${op.loopId} changed meanwhile (stored version ${stored ?? 'none'}, expected ${op.expectedVersion ?? 'none'}); retry`,
+        `Loop ${op.loopId} changed meanwhile (stored version ${current?.version ?? 'none'}, expected ${op.expectedVersion ?? 'none'}); retry`,
       );
     }
-    upsertLoop.run(...op.loop);
     if (op.feedback) upsertFeedback.run(...op.feedback);
     if (op.case) upsertCase.run(...op.case);
     for (const d of op.deliveries) {
@@ -170,8 +176,11 @@ export function createWriter(db: DatabaseSync): Writer {
   }
 }
 
-/** Steps between two checkpoints of the writer thread (about 1,000 pages of WAL for new loops). */
-const CHECKPOINT_EVERY = 128;
+/**
+ * Steps between two checkpoints of the writer thread (about 8,000 pages of WAL for new loops):
+ * fewer, larger checkpoints copy each hot index page back once instead of eight times.
+ */
+const CHECKPOINT_EVERY = 1024;
 
 /** What a writer thread runs (CommonJS: an `eval` worker), given `{ path, pragmas }` as workerData. */
 export const WRITER_SOURCE = `'use strict';
