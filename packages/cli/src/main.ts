@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { registerDataCommands } from './commands/data.ts';
+import { registerLearnCommands } from './commands/learn.ts';
 import { registerPrivacyCommands } from './commands/privacy.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRulesCommands } from './commands/rules.ts';
@@ -33,6 +34,7 @@ export function createProgram(): Command {
   registerRulesCommands(program);
   registerDataCommands(program);
   registerReportCommand(program);
+  registerLearnCommands(program);
   registerPrivacyCommands(program);
   registerServeCommand(program);
   registerTokensCommand(program);

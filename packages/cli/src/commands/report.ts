@@ -59,7 +59,7 @@ const CADENCE: Record<Period, Cadence> = {
   quarter: 'quarterly',
 };
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** The segment tree from a file, or (without one) every segment the store has seen, as roots. */
 async function segmentTree(file: string | undefined, executor: SqlExecutor): Promise<SegmentTree> {
@@ -75,14 +75,14 @@ async function segmentTree(file: string | undefined, executor: SqlExecutor): Pro
   );
 }
 
-interface Source {
+export interface Source {
   executor: SqlExecutor;
   segments?: Segment[];
   close(): Promise<void>;
 }
 
 /** The store to report on: the config's (SQLite or PostgreSQL) or a SQLite file given with --db. */
-function openSource(opts: ReportCliOptions, env: NodeJS.ProcessEnv): Source {
+export function openSource(opts: ReportCliOptions, env: NodeJS.ProcessEnv): Source {
   if (opts.config && opts.db) throw new UsageError('give --config or --db, not both');
   if (!opts.db) {
     const config = loadConfig(opts.config);

@@ -3,6 +3,7 @@ import { inject } from 'vitest';
 import { postgresStore } from '../stores/postgres.ts';
 import { describeAnalytics } from './analytics.suite.ts';
 import { postgresExecutor } from './executor.ts';
+import { ROLLUP_TABLES } from './rollups.ts';
 
 const runId = `${process.pid}_${Date.now().toString(36)}`;
 let n = 0;
@@ -13,11 +14,14 @@ describeAnalytics('PostgreSQL', async () => {
   const store = postgresStore({ pool, schema });
   await store.init();
   const q = `"${schema}"`;
+  const executor = postgresExecutor(pool, schema);
   return {
     store,
-    executor: postgresExecutor(pool, schema),
+    executor,
     async clear() {
-      await pool.query(`TRUNCATE ${q}.feedback, ${q}.cases, ${q}.loops`);
+      await pool.query(
+        `TRUNCATE ${q}.feedback, ${q}.cases, ${q}.loops, ${ROLLUP_TABLES.map((t) => `${q}.${t}`).join(', ')}`,
+      );
     },
     async close() {
       await store.close();

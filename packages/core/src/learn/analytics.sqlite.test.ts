@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { sqliteStore } from '../stores/sqlite.ts';
 import { describeAnalytics } from './analytics.suite.ts';
 import { sqliteExecutor } from './executor.ts';
+import { ROLLUP_TABLES } from './rollups.ts';
 
 describeAnalytics('SQLite', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'learn-')), 'closedloop.sqlite');
@@ -16,6 +17,7 @@ describeAnalytics('SQLite', async () => {
     executor: sqliteExecutor(db),
     async clear() {
       db.exec('DELETE FROM feedback; DELETE FROM cases; DELETE FROM loops;');
+      for (const t of ROLLUP_TABLES) db.exec(`DELETE FROM ${t}`);
     },
     async close() {
       await store.close();

@@ -1,257 +1,68 @@
-import type { SegmentTree } from '../domain/people.ts';
+// The report figures. Period figures (NPS, CSAT, responses, recovery, response times, SLA breach
+// rate, root causes, topics) are sums over the daily rollups (rollups.ts), so a quarter costs about
+// what a day does; the backlog and the lists (red-flag cases, breaches) read the rows (figures.ts).
 import { ClosedLoopError } from '../errors.ts';
-import type { SqlExecutor, SqlParam, SqlRow } from './executor.ts';
-import { dialectSql, type Frag, joinSql, list, type Period, raw, sql, text } from './sql.ts';
+import type { SqlParam, SqlRow } from './executor.ts';
+import {
+  type Analytics,
+  type AnalyticsOptions,
+  createRowScanAnalytics,
+  iso,
+  type Keyed,
+  type MetricQuery,
+  npsWithInterval,
+  num,
+  type Percentiles,
+  pct,
+  type ResponseTimeRow,
+  round,
+  str,
+} from './figures.ts';
+import { bucketValue, type RollupTable } from './rollups.ts';
+import { dialectSql, type Frag, joinSql, list, raw, sql, text } from './sql.ts';
 
-export type { Period } from './sql.ts';
-export const PERIODS: readonly Period[] = ['day', 'week', 'month', 'quarter'];
+export {
+  AGE_BANDS,
+  type AgeBand,
+  type Analytics,
+  type AnalyticsOptions,
+  type BacklogRow,
+  type BreachListRow,
+  type CaseListRow,
+  type CsatRow,
+  type Dimension,
+  type MetricQuery,
+  type NpsRow,
+  npsWithInterval,
+  PERIODS,
+  type Percentiles,
+  type Period,
+  type RecoveryRow,
+  type ResponseCountRow,
+  type ResponseTimeRow,
+  type RootCauseRow,
+  type SlaRow,
+  type TopicRow,
+} from './figures.ts';
 
-/** What a metric is broken down by besides the period. */
-export type Dimension = 'segment' | 'touchpoint' | 'language';
-
-/**
- * Which rows a metric covers and how they are grouped. Times are ISO-8601 instants (or `Date`s),
- * `from` inclusive and `to` exclusive; periods are UTC calendar days, ISO weeks (from Monday),
- * months and quarters, keyed by their first day (`2026-01-05`).
- */
-export interface MetricQuery {
-  from?: string | Date;
-  to?: string | Date;
-  /** Group by period; without it one row covers the whole range (`period: 'all'`). */
-  period?: Period;
-  /** Segments whose subtrees are covered (roll-up). Without it: every row, segmented or not. */
-  segment?: string | readonly string[];
-  touchpoint?: string;
-  language?: string;
-  /**
-   * Break down by a dimension (`group` of each row). By segment: a single `segment` scope splits
-   * into its own rows plus one roll-up per child; several segments (or none: the tree's roots)
-   * split one roll-up per segment, `(none)` collecting rows without a known segment.
-   */
-  by?: Dimension;
-}
-
-interface Keyed {
-  /** Period start (`YYYY-MM-DD`), or `all`. */
-  period: string;
-  /** Group of the `by` dimension, or `all`. */
-  group: string;
-}
-
-export interface NpsRow extends Keyed {
-  /** Answers with an NPS score. */
-  responses: number;
-  promoters: number;
-  passives: number;
-  detractors: number;
-  /** %promoters − %detractors, in [-100, 100]; `null` with no answer. */
-  nps: number | null;
-  /** 95% confidence interval of the NPS (normal approximation), clamped to [-100, 100]. */
-  ci: { low: number; high: number } | null;
-}
-
-export interface CsatRow extends Keyed {
-  responses: number;
-  /** Scores 4–5. */
-  satisfied: number;
-  neutral: number;
-  dissatisfied: number;
-  /** Share of satisfied answers, in % (0–100); `null` with no answer. */
-  csat: number | null;
-  /** Mean score (1–5). */
-  average: number | null;
-}
-
-export interface ResponseCountRow extends Keyed {
-  total: number;
-  withNps: number;
-  withCsat: number;
-  anonymous: number;
-}
-
-export interface RecoveryRow extends Keyed {
-  /** Detractors whose case was re-surveyed and who answered with an NPS score. */
-  resurveyed: number;
-  /** Of them, now passive or promoter (7–10). */
-  recovered: number;
-  /** Of them, now promoter (9–10). */
-  promoters: number;
-  /** recovered / resurveyed in %, `null` when none. */
-  rate: number | null;
-}
-
-export interface Percentiles {
-  count: number;
-  /** Milliseconds; nearest-rank percentiles (PostgreSQL's `percentile_disc`). */
-  p50: number | null;
-  p90: number | null;
-}
-
-export interface ResponseTimeRow extends Keyed {
-  /** Case creation → first response (first move out of `new`). */
-  firstResponse: Percentiles;
-  /** Case creation → resolution. */
-  resolution: Percentiles;
-}
-
-export interface SlaRow extends Keyed {
-  cases: number;
-  /** Cases with at least one breach. */
-  breached: number;
-  firstResponseBreached: number;
-  resolutionBreached: number;
-  /** breached / cases in %. */
-  rate: number | null;
-}
-
-export const AGE_BANDS = ['<1d', '1-3d', '3-7d', '7-30d', '>30d'] as const;
-export type AgeBand = (typeof AGE_BANDS)[number];
-
-export interface BacklogRow {
-  group: string;
-  /** Cases new, open or escalated at `asOf`. */
-  open: number;
-  byAge: Record<AgeBand, number>;
-  /** Age of the oldest open case, in ms. */
-  oldestMs: number | null;
-}
-
-export interface RootCauseRow {
-  rootCause: string;
-  cases: number;
-  /** Share of all root-caused cases, in %. */
-  share: number;
-  /** Running share down the Pareto, in %. */
-  cumulativeShare: number;
-}
-
-export interface TopicRow extends Keyed {
-  topic: string;
-  mentions: number;
-  /** Mentions by answers with an NPS score, and the NPS of those answers. */
-  npsResponses: number;
-  detractors: number;
-  nps: number | null;
-}
-
-export interface CaseListRow {
-  caseId: string;
-  segment: string;
-  priority: string;
-  status: string;
-  owner: string;
-  nps: number | null;
-  /** The customer's comment (customer text: escape it when rendering). */
-  comment: string;
-  createdAt: string;
-}
-
-export interface BreachListRow {
-  caseId: string;
-  segment: string;
-  priority: string;
-  status: string;
-  owner: string;
-  kind: string;
-  at: string;
-}
-
-export interface AnalyticsOptions {
-  segments: SegmentTree;
-}
-
-/** Inner-loop metrics computed in SQL over the store's `feedback`, `cases` and `loops` tables. */
-export interface Analytics {
-  readonly dialect: SqlExecutor['dialect'];
-  readonly segments: SegmentTree;
-  /** Creates the indexes the metrics use (`CREATE INDEX IF NOT EXISTS`). Idempotent; call once. */
-  prepare(): Promise<void>;
-  nps(q?: MetricQuery): Promise<NpsRow[]>;
-  csat(q?: MetricQuery): Promise<CsatRow[]>;
-  responses(q?: MetricQuery): Promise<ResponseCountRow[]>;
-  recovery(q?: MetricQuery): Promise<RecoveryRow[]>;
-  responseTimes(q?: MetricQuery): Promise<ResponseTimeRow[]>;
-  slaBreachRate(q?: MetricQuery): Promise<SlaRow[]>;
-  /** Open cases at `asOf` (default now) by age; `from`, `to` and `period` are ignored. */
-  backlog(q?: MetricQuery & { asOf?: string | Date }): Promise<BacklogRow[]>;
-  rootCauses(q?: MetricQuery): Promise<RootCauseRow[]>;
-  topicTrends(q?: MetricQuery): Promise<TopicRow[]>;
-  /** Cases opened in the range whose feedback carries a red flag, newest first. */
-  redFlagCases(q?: MetricQuery & { limit?: number }): Promise<CaseListRow[]>;
-  /** SLA breaches that happened in the range, newest first. */
-  breaches(q?: MetricQuery & { limit?: number }): Promise<BreachListRow[]>;
-}
-
-const Z95 = 1.959963984540054;
+const DAY_MS = 86_400_000;
 
 /**
- * NPS and its 95% interval from category counts. The NPS is the mean of per-answer scores
- * +1 (promoter), 0 (passive), −1 (detractor), times 100; its standard error is
- * √(var/n) with var = (p + d) − (p − d)², the normal interval is clamped to [-100, 100].
- */
-export function npsWithInterval(promoters: number, passives: number, detractors: number) {
-  const n = promoters + passives + detractors;
-  if (n === 0) return { nps: null, ci: null };
-  const p = promoters / n;
-  const d = detractors / n;
-  const mean = p - d;
-  const variance = Math.max(0, p + d - mean * mean);
-  const half = Z95 * Math.sqrt(variance / n);
-  const clamp = (x: number) => Math.min(100, Math.max(-100, x));
-  return {
-    nps: clamp(round(mean * 100)),
-    ci: { low: clamp(round((mean - half) * 100)), high: clamp(round((mean + half) * 100)) },
-  };
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const str = (v: unknown): string =>
-  v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v);
-const pct = (part: number, whole: number) => (whole === 0 ? null : round((part / whole) * 100));
-
-function iso(v: string | Date | undefined, name: string): string | undefined {
-  if (v === undefined) return undefined;
-  const d = v instanceof Date ? v : new Date(v);
-  if (Number.isNaN(d.getTime())) {
-    throw new ClosedLoopError(
-      'INVALID_INPUT',
-      `Invalid ${name} "${String(v)}": use an ISO-8601 date or time such as 2026-01-05T00:00:00Z`,
-    );
-  }
-  return d.toISOString();
-}
-
-/** Columns of one metric's base table. */
-interface Source {
-  time: string;
-  segment: string;
-  touchpoint: string;
-  language: string;
-}
-
-/**
- * Creates the analytics over one store database.
+ * Creates the analytics over one store database (SQLite or PostgreSQL; the store keeps the
+ * rollups). `from` and `to` of the period figures must be whole UTC days (midnight UTC).
  *
  * @example
  * const analytics = createAnalytics(sqliteExecutor(new DatabaseSync('closedloop.sqlite')), { segments });
  * await analytics.prepare();
  * const weekly = await analytics.nps({ from: '2026-01-05', to: '2026-01-12', by: 'segment' });
  */
-export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions): Analytics {
+export function createAnalytics(
+  executor: Parameters<typeof createRowScanAnalytics>[0],
+  options: AnalyticsOptions,
+): Analytics {
+  const rows = createRowScanAnalytics(executor, options);
   const d = dialectSql(executor.dialect);
   const tree = options.segments;
-  // Feedback is read through the view the stores keep for learn; indexes go on its table.
-  const F = executor.table('learn_feedback');
-  const FEEDBACK_TABLE = executor.table('feedback');
-  const C = executor.table('cases');
-  const L = executor.table('loops');
-  const pg = executor.dialect === 'postgres';
-  const as = (alias: string) => (pg ? `AS ${alias}(value)` : `AS ${alias}`);
 
   async function run(frag: Frag): Promise<SqlRow[]> {
     return executor.all(frag.text, frag.params as SqlParam[]);
@@ -259,41 +70,50 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
 
   function roots(q: MetricQuery): string[] | undefined {
     if (q.segment === undefined) return undefined;
-    const list = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
-    for (const s of list) tree.get(s); // throws a clear error for an unknown segment
-    return list;
+    const ids = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
+    for (const s of ids) tree.get(s); // throws a clear error for an unknown segment
+    return ids;
   }
   const subtree = (id: string) => [id, ...tree.descendants(id)];
 
-  /** WHERE clauses for time range, segment subtree, touchpoint and language. */
-  function where(q: MetricQuery, src: Source): Frag[] {
-    const out: Frag[] = [];
-    const from = iso(q.from, 'from');
-    const to = iso(q.to, 'to');
-    if (from !== undefined) out.push(sql`${raw(src.time)} >= ${from}`);
-    if (to !== undefined) out.push(sql`${raw(src.time)} < ${to}`);
+  function day(v: string | Date | undefined, name: 'from' | 'to'): string | undefined {
+    const at = iso(v, name);
+    if (at === undefined) return undefined;
+    if (Date.parse(at) % DAY_MS !== 0) {
+      throw new ClosedLoopError(
+        'INVALID_INPUT',
+        `Invalid ${name} "${String(v instanceof Date ? at : v)}": report figures count whole UTC days; use a date such as 2026-01-05 (midnight UTC)`,
+      );
+    }
+    return at.slice(0, 10);
+  }
+
+  /** WHERE over a rollup table `x`: days, segment subtree, touchpoint, language. */
+  function where(q: MetricQuery, extra: Frag[] = []): Frag {
+    const out = [...extra];
+    const from = day(q.from, 'from');
+    const to = day(q.to, 'to');
+    if (from !== undefined) out.push(sql`x.day >= ${from}`);
+    if (to !== undefined) out.push(sql`x.day < ${to}`);
     const r = roots(q);
     if (r) {
       const ids = [...new Set(r.flatMap(subtree))];
-      out.push(ids.length ? sql`${raw(src.segment)} IN (${list(ids)})` : raw('1 = 0'));
+      out.push(ids.length ? sql`x.segment IN (${list(ids)})` : raw('1 = 0'));
     }
-    if (q.touchpoint !== undefined) out.push(sql`${raw(src.touchpoint)} = ${q.touchpoint}`);
-    if (q.language !== undefined) out.push(sql`${raw(src.language)} = ${q.language}`);
-    return out;
+    if (q.touchpoint !== undefined) out.push(sql`x.touchpoint = ${q.touchpoint}`);
+    if (q.language !== undefined) out.push(sql`x.language = ${q.language}`);
+    return out.length ? sql`WHERE ${joinSql(out, ' AND ')}` : raw('');
   }
 
-  function periodKey(q: MetricQuery, src: Source): Frag {
-    return q.period ? raw(d.bucket(src.time, q.period)) : raw("'all'");
-  }
+  const periodKey = (q: MetricQuery): Frag => raw(q.period ? d.dayBucket('x.day', q.period) : "'all'");
 
-  function groupKey(q: MetricQuery, src: Source): Frag {
+  function groupKey(q: MetricQuery): Frag {
     switch (q.by) {
       case undefined:
         return raw("'all'");
       case 'touchpoint':
-        return raw(`COALESCE(${src.touchpoint}, '(none)')`);
       case 'language':
-        return raw(`COALESCE(${src.language}, '(none)')`);
+        return raw(`CASE WHEN x.${q.by} = '' THEN '(none)' ELSE x.${q.by} END`);
       case 'segment': {
         const r = roots(q);
         const groups: [string, string[]][] =
@@ -306,76 +126,60 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
                   .filter((s) => s.parent === undefined)
                   .map((s) => s.id)
               ).map((g): [string, string[]] => [g, subtree(g)]);
-        const whens = groups.map(
-          ([g, ids]) => sql`WHEN ${raw(src.segment)} IN (${list(ids)}) THEN ${text(g)}`,
-        );
+        const whens = groups.map(([g, ids]) => sql`WHEN x.segment IN (${list(ids)}) THEN ${text(g)}`);
         return sql`CASE ${joinSql(whens, ' ')} ELSE '(none)' END`;
       }
     }
   }
 
-  function whereSql(clauses: Frag[]): Frag {
-    return clauses.length ? sql`WHERE ${joinSql(clauses, ' AND ')}` : raw('');
+  /**
+   * Sums of measures per period, group and `extra` key columns, groups with no `nonZero` left
+   * out. Summed per day first (in primary-key order, on the few columns asked for), so the
+   * period and group expressions run once per day and group, not once per rollup row.
+   */
+  function sums(
+    table: RollupTable,
+    q: MetricQuery,
+    measures: string[],
+    nonZero: string,
+    extra: string[] = [],
+    order = '',
+  ): Promise<SqlRow[]> {
+    const byDay = ['day', ...extra, ...(q.by ? [q.by] : [])].map((c) => `x.${c}`).join(', ');
+    const summed = (prefix: string) => measures.map((m) => `SUM(${prefix}${m}) AS ${m}`).join(', ');
+    const keys = extra.map((c) => `, x.${c} AS ${c}`).join('');
+    return run(sql`
+      SELECT ${periodKey(q)} AS period, ${groupKey(q)} AS grp${raw(keys)}, ${raw(summed('x.'))}
+      FROM (SELECT ${raw(byDay)}, ${raw(summed('x.'))} FROM ${raw(executor.table(table))} x ${where(q)} GROUP BY ${raw(byDay)}) x
+      GROUP BY ${raw(['1', '2', ...extra.map((_, i) => String(i + 3))].join(', '))}
+      HAVING SUM(x.${raw(nonZero)}) > 0 ORDER BY ${raw(order || '1, 2')}`);
   }
 
-  const FB: Source = {
-    time: 'f.received_at',
-    segment: 'f.segment',
-    touchpoint: 'f.touchpoint',
-    language: 'f.language',
-  };
-  const caseFeedbackId = d.jsonText('c.data', ['feedbackId']);
-  const CS: Source = {
-    time: 'c.created_at',
-    segment: 'c.segment',
-    touchpoint: 'f.touchpoint',
-    language: 'f.language',
-  };
-  /** Cases, joined to their feedback only when a touchpoint or language is asked for. */
-  const casesFrom = (q: MetricQuery) =>
-    raw(
-      q.touchpoint !== undefined || q.language !== undefined || q.by === 'touchpoint' || q.by === 'language'
-        ? `${C} c LEFT JOIN ${F} f ON f.id = ${caseFeedbackId}`
-        : `${C} c`,
-    );
-
   const keyed = (r: SqlRow): Keyed => ({ period: str(r.period), group: str(r.grp) });
+  const FEEDBACK = 'learn_feedback_daily';
+  const CASES = 'learn_case_daily';
 
   return {
     dialect: executor.dialect,
     segments: tree,
 
     async prepare() {
-      const statements = pg
-        ? [
-            `CREATE INDEX IF NOT EXISTS learn_feedback_cover ON ${FEEDBACK_TABLE} (received_at, segment, nps, csat, touchpoint, language, anonymous)`,
-            `CREATE INDEX IF NOT EXISTS learn_feedback_reply ON ${FEEDBACK_TABLE} (received_at) WHERE ((data)::json ->> 'inReplyTo') IS NOT NULL`,
-            // postgresStore already indexes cases by created_at, updated_at and loop_id.
-          ]
-        : [
-            'CREATE INDEX IF NOT EXISTS learn_feedback_cover ON feedback (received_at, segment, nps, csat, touchpoint, language, anonymous)',
-            "CREATE INDEX IF NOT EXISTS learn_feedback_reply ON feedback (received_at) WHERE json_extract(data, '$.inReplyTo') IS NOT NULL",
-            'CREATE INDEX IF NOT EXISTS learn_cases_created ON cases (created_at)',
-            'CREATE INDEX IF NOT EXISTS learn_cases_loop ON cases (loop_id)',
-          ];
-      for (const s of statements) await executor.exec(s);
+      if (executor.dialect === 'sqlite') {
+        // The lists and the backlog read cases by creation time and their loops.
+        await executor.exec('CREATE INDEX IF NOT EXISTS learn_cases_created ON cases (created_at)');
+        await executor.exec('CREATE INDEX IF NOT EXISTS learn_cases_loop ON cases (loop_id)');
+      }
     },
 
     async nps(q = {}) {
-      const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS n,
-          SUM(CASE WHEN f.nps >= 9 THEN 1 ELSE 0 END) AS promoters,
-          SUM(CASE WHEN f.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives,
-          SUM(CASE WHEN f.nps <= 6 THEN 1 ELSE 0 END) AS detractors
-        FROM ${raw(F)} f ${whereSql([raw('f.nps IS NOT NULL'), ...where(q, FB)])}
-        GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => {
+      const found = await sums(FEEDBACK, q, ['with_nps', 'promoters', 'passives', 'detractors'], 'with_nps');
+      return found.map((r) => {
         const promoters = num(r.promoters);
         const passives = num(r.passives);
         const detractors = num(r.detractors);
         return {
           ...keyed(r),
-          responses: num(r.n),
+          responses: num(r.with_nps),
           promoters,
           passives,
           detractors,
@@ -385,16 +189,14 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
     },
 
     async csat(q = {}) {
-      const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS n,
-          SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END) AS satisfied,
-          SUM(CASE WHEN f.csat = 3 THEN 1 ELSE 0 END) AS neutral,
-          SUM(CASE WHEN f.csat <= 2 THEN 1 ELSE 0 END) AS dissatisfied,
-          SUM(f.csat) AS total
-        FROM ${raw(F)} f ${whereSql([raw('f.csat IS NOT NULL'), ...where(q, FB)])}
-        GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => {
-        const n = num(r.n);
+      const found = await sums(
+        FEEDBACK,
+        q,
+        ['with_csat', 'satisfied', 'neutral', 'dissatisfied', 'csat_sum'],
+        'with_csat',
+      );
+      return found.map((r) => {
+        const n = num(r.with_csat);
         return {
           ...keyed(r),
           responses: n,
@@ -402,21 +204,16 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
           neutral: num(r.neutral),
           dissatisfied: num(r.dissatisfied),
           csat: pct(num(r.satisfied), n),
-          average: n === 0 ? null : round(num(r.total) / n),
+          average: n === 0 ? null : round(num(r.csat_sum) / n),
         };
       });
     },
 
     async responses(q = {}) {
-      const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS n,
-          COUNT(f.nps) AS with_nps, COUNT(f.csat) AS with_csat,
-          SUM(CASE WHEN CAST(f.anonymous AS INTEGER) = 1 THEN 1 ELSE 0 END) AS anonymous
-        FROM ${raw(F)} f ${whereSql(where(q, FB))}
-        GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => ({
+      const found = await sums(FEEDBACK, q, ['responses', 'with_nps', 'with_csat', 'anonymous'], 'responses');
+      return found.map((r) => ({
         ...keyed(r),
-        total: num(r.n),
+        total: num(r.responses),
         withNps: num(r.with_nps),
         withCsat: num(r.with_csat),
         anonymous: num(r.anonymous),
@@ -424,60 +221,26 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
     },
 
     async recovery(q = {}) {
-      const reply = d.jsonText('r.data', ['inReplyTo']);
-      const src: Source = {
-        time: 'r.received_at',
-        segment: 'c.segment',
-        touchpoint: 'r.touchpoint',
-        language: 'r.language',
-      };
-      const rows = await run(sql`
-        SELECT ${periodKey(q, src)} AS period, ${groupKey(q, src)} AS grp, COUNT(*) AS n,
-          SUM(CASE WHEN r.nps >= 7 THEN 1 ELSE 0 END) AS recovered,
-          SUM(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END) AS promoters
-        FROM ${raw(F)} r JOIN ${raw(C)} c ON c.loop_id = ${raw(reply)}
-        ${whereSql([
-          raw(
-            `${pg ? "((r.data)::json ->> 'inReplyTo')" : "json_extract(r.data, '$.inReplyTo')"} IS NOT NULL`,
-          ),
-          raw('r.nps IS NOT NULL'),
-          raw(`${d.jsonNumber('c.data', ['nps'])} <= 6`),
-          ...where(q, src),
-        ])}
-        GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => ({
+      const found = await sums(FEEDBACK, q, ['resurveyed', 'recovered', 'recovered_promoters'], 'resurveyed');
+      return found.map((r) => ({
         ...keyed(r),
-        resurveyed: num(r.n),
+        resurveyed: num(r.resurveyed),
         recovered: num(r.recovered),
-        promoters: num(r.promoters),
-        rate: pct(num(r.recovered), num(r.n)),
+        promoters: num(r.recovered_promoters),
+        rate: pct(num(r.recovered), num(r.resurveyed)),
       }));
     },
 
     async responseTimes(q = {}) {
-      const first = d.millisBetween('c.created_at', d.jsonText('c.data', ['sla', 'firstRespondedAt']));
-      const resolved = d.millisBetween('c.created_at', d.jsonText('c.data', ['resolvedAt']));
-      const ranked = (column: string) => `
-        SELECT period, grp, ${column} AS v,
-          ROW_NUMBER() OVER (PARTITION BY period, grp ORDER BY ${column}) AS rn,
-          COUNT(*) OVER (PARTITION BY period, grp) AS n
-        FROM d WHERE ${column} IS NOT NULL`;
-      const pick = (kind: string, source: string) => `
-        SELECT period, grp, '${kind}' AS kind, MAX(n) AS n,
-          MIN(CASE WHEN rn * 100 >= 50 * n THEN v END) AS p50,
-          MIN(CASE WHEN rn * 100 >= 90 * n THEN v END) AS p90
-        FROM (${source}) x GROUP BY period, grp`;
-      const rows = await run(sql`
-        WITH d AS MATERIALIZED (
-          SELECT ${periodKey(q, CS)} AS period, ${groupKey(q, CS)} AS grp,
-            ${raw(first)} AS first_ms, ${raw(resolved)} AS resolved_ms
-          FROM ${casesFrom(q)} ${whereSql(where(q, CS))})
-        ${raw(pick('first', ranked('first_ms')))}
-        UNION ALL ${raw(pick('resolution', ranked('resolved_ms')))}
-        ORDER BY 1, 2`);
+      const found = await sums('learn_duration_daily', q, ['n'], 'n', ['kind', 'bucket'], '1, 2, 3, 4');
+      // Per period, group and kind: the histogram in bucket order → nearest-rank p50/p90.
       const out = new Map<string, ResponseTimeRow>();
+      const histograms = new Map<
+        string,
+        { row: ResponseTimeRow; kind: string; counts: [number, number][] }
+      >();
       const empty = (): Percentiles => ({ count: 0, p50: null, p90: null });
-      for (const r of rows) {
+      for (const r of found) {
         const k = keyed(r);
         const key = `${k.period}\u0000${k.group}`;
         let row = out.get(key);
@@ -485,66 +248,49 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
           row = { ...k, firstResponse: empty(), resolution: empty() };
           out.set(key, row);
         }
-        const p: Percentiles = { count: num(r.n), p50: numOrNull(r.p50), p90: numOrNull(r.p90) };
-        if (r.kind === 'first') row.firstResponse = p;
+        const hkey = `${key}\u0000${str(r.kind)}`;
+        let h = histograms.get(hkey);
+        if (!h) {
+          h = { row, kind: str(r.kind), counts: [] };
+          histograms.set(hkey, h);
+        }
+        h.counts.push([num(r.bucket), num(r.n)]);
+      }
+      for (const { row, kind, counts } of histograms.values()) {
+        const p = nearestRank(counts);
+        if (kind === 'first') row.firstResponse = p;
         else row.resolution = p;
       }
       return [...out.values()];
     },
 
     async slaBreachRate(q = {}) {
-      const path = ['sla', 'breaches'];
-      const rows = await run(sql`
-        SELECT ${periodKey(q, CS)} AS period, ${groupKey(q, CS)} AS grp, COUNT(*) AS n,
-          SUM(CASE WHEN ${raw(d.jsonArrayNotEmpty('c.data', path))} THEN 1 ELSE 0 END) AS breached,
-          SUM(CASE WHEN ${raw(d.jsonArrayHasObject('c.data', path, 'kind', 'firstResponse'))} THEN 1 ELSE 0 END) AS first_breached,
-          SUM(CASE WHEN ${raw(d.jsonArrayHasObject('c.data', path, 'kind', 'resolution'))} THEN 1 ELSE 0 END) AS resolution_breached
-        FROM ${casesFrom(q)} ${whereSql(where(q, CS))}
-        GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => ({
+      const found = await sums(
+        CASES,
+        q,
+        ['cases', 'breached', 'first_breached', 'resolution_breached'],
+        'cases',
+      );
+      return found.map((r) => ({
         ...keyed(r),
-        cases: num(r.n),
+        cases: num(r.cases),
         breached: num(r.breached),
         firstResponseBreached: num(r.first_breached),
         resolutionBreached: num(r.resolution_breached),
-        rate: pct(num(r.breached), num(r.n)),
+        rate: pct(num(r.breached), num(r.cases)),
       }));
     },
 
-    async backlog(q = {}) {
-      const asOf = iso(q.asOf, 'asOf') ?? new Date().toISOString();
-      const rows = await run(backlogSql(q, asOf));
-      const out = new Map<string, BacklogRow>();
-      for (const r of rows) {
-        const group = str(r.grp);
-        let row = out.get(group);
-        if (!row) {
-          row = {
-            group,
-            open: 0,
-            byAge: Object.fromEntries(AGE_BANDS.map((b) => [b, 0])) as Record<AgeBand, number>,
-            oldestMs: null,
-          };
-          out.set(group, row);
-        }
-        const n = num(r.n);
-        row.open += n;
-        row.byAge[str(r.band) as AgeBand] = n;
-        const oldest = numOrNull(r.oldest);
-        if (oldest !== null) row.oldestMs = Math.max(row.oldestMs ?? 0, oldest);
-      }
-      return [...out.values()];
-    },
+    backlog: (q) => rows.backlog(q),
 
     async rootCauses(q = {}) {
-      const cause = d.jsonText('c.data', ['rootCause']);
-      const rows = await run(sql`
-        SELECT ${raw(cause)} AS cause, COUNT(*) AS n
-        FROM ${casesFrom(q)} ${whereSql([raw(`${cause} IS NOT NULL`), ...where(q, CS)])}
-        GROUP BY 1 ORDER BY 2 DESC, 1`);
-      const total = rows.reduce((s, r) => s + num(r.n), 0);
+      const found = await run(sql`
+        SELECT x.root_cause AS cause, SUM(x.cases) AS n
+        FROM ${raw(executor.table(CASES))} x ${where({ ...q, by: undefined, period: undefined }, [raw("x.root_cause <> ''")])}
+        GROUP BY 1 HAVING SUM(x.cases) > 0 ORDER BY 2 DESC, 1`);
+      const total = found.reduce((s, r) => s + num(r.n), 0);
       let running = 0;
-      return rows.map((r) => {
+      return found.map((r) => {
         running += num(r.n);
         return {
           rootCause: str(r.cause),
@@ -556,90 +302,39 @@ export function createAnalytics(executor: SqlExecutor, options: AnalyticsOptions
     },
 
     async topicTrends(q = {}) {
-      const topics = d.jsonTextElements('l.snapshot', ['context', 'classification', 'topics']);
-      const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, t.value AS topic, COUNT(*) AS n,
-          COUNT(f.nps) AS nps_n,
-          SUM(CASE WHEN f.nps >= 9 THEN 1 ELSE 0 END) AS promoters,
-          SUM(CASE WHEN f.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives,
-          SUM(CASE WHEN f.nps <= 6 THEN 1 ELSE 0 END) AS detractors
-        FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = f.loop_id
-          CROSS JOIN ${raw(topics)} ${raw(as('t'))}
-        ${whereSql(where(q, FB))}
-        GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`);
-      return rows.map((r) => ({
+      const found = await sums(
+        'learn_topic_daily',
+        q,
+        ['mentions', 'with_nps', 'promoters', 'passives', 'detractors'],
+        'mentions',
+        ['topic'],
+        '1, 2, 4 DESC, 3',
+      );
+      return found.map((r) => ({
         ...keyed(r),
         topic: str(r.topic),
-        mentions: num(r.n),
-        npsResponses: num(r.nps_n),
+        mentions: num(r.mentions),
+        npsResponses: num(r.with_nps),
         detractors: num(r.detractors),
         nps: npsWithInterval(num(r.promoters), num(r.passives), num(r.detractors)).nps,
       }));
     },
 
-    async redFlagCases(q = {}) {
-      const rows = await run(sql`
-        SELECT c.id, c.segment, c.priority, c.status, c.owner, c.created_at,
-          ${raw(d.jsonNumber('c.data', ['nps']))} AS nps, ${raw(d.jsonText('c.data', ['feedbackComment']))} AS comment
-        FROM ${casesFrom(q)} JOIN ${raw(L)} l ON l.loop_id = c.loop_id
-        ${whereSql([raw(d.jsonArrayHasText('l.snapshot', ['context', 'classification', 'flags'], 'red')), ...where(q, CS)])}
-        ORDER BY c.created_at DESC, c.id LIMIT ${q.limit ?? 100}`);
-      return rows.map((r) => ({
-        caseId: str(r.id),
-        segment: str(r.segment),
-        priority: str(r.priority),
-        status: str(r.status),
-        owner: str(r.owner),
-        nps: numOrNull(r.nps),
-        comment: str(r.comment),
-        createdAt: str(r.created_at),
-      }));
-    },
-
-    async breaches(q = {}) {
-      const from = iso(q.from, 'from');
-      const to = iso(q.to, 'to');
-      const at = d.elementText('b', 'at');
-      const kind = d.elementText('b', 'kind');
-      const atTs = pg ? `(${at})::timestamptz` : at;
-      const clauses: Frag[] = [...where({ ...q, from: undefined, to: undefined }, CS)];
-      if (from !== undefined) clauses.push(sql`c.updated_at >= ${from}`, sql`${raw(atTs)} >= ${from}`);
-      if (to !== undefined) clauses.push(sql`${raw(atTs)} < ${to}`);
-      const rows = await run(sql`
-        SELECT c.id, c.segment, c.priority, c.status, c.owner, ${raw(kind)} AS kind, ${raw(at)} AS at
-        FROM ${casesFrom(q)} CROSS JOIN ${raw(d.jsonElements('c.data', ['sla', 'breaches']))} ${raw(as('b'))}
-        ${whereSql(clauses)}
-        ORDER BY 7 DESC, 1 LIMIT ${q.limit ?? 100}`);
-      return rows.map((r) => ({
-        caseId: str(r.id),
-        segment: str(r.segment),
-        priority: str(r.priority),
-        status: str(r.status),
-        owner: str(r.owner),
-        kind: str(r.kind),
-        at: str(r.at),
-      }));
-    },
+    redFlagCases: (q) => rows.redFlagCases(q),
+    breaches: (q) => rows.breaches(q),
   };
+}
 
-  function backlogSql(q: MetricQuery, asOf: string): Frag {
-    const day = 86_400_000;
-    const [before = '', after = ''] = d.millisBetween('c.created_at', '?').split('?');
-    const age = sql`${raw(before)}${asOf}${raw(after)}`;
-    return sql`
-      SELECT grp, CASE WHEN age < ${raw(String(day))} THEN '<1d' WHEN age < ${raw(String(3 * day))} THEN '1-3d'
-        WHEN age < ${raw(String(7 * day))} THEN '3-7d' WHEN age < ${raw(String(30 * day))} THEN '7-30d' ELSE '>30d' END AS band,
-        COUNT(*) AS n, MAX(age) AS oldest
-      FROM (
-        SELECT ${groupKey(q, CS)} AS grp, ${age} AS age
-        FROM ${casesFrom(q)}
-        ${whereSql([
-          raw("c.status IN ('new', 'open', 'escalated')"),
-          // SQLite: `+` keeps the planner on the status index (few open cases) rather than a
-          // range over every case by creation time.
-          sql`${raw(pg ? 'c.created_at' : '+c.created_at')} <= ${asOf}`,
-          ...where({ ...q, from: undefined, to: undefined }, CS),
-        ])}) x
-      GROUP BY 1, 2 ORDER BY 1, 2`;
-  }
+/** Nearest-rank p50/p90 (the smallest value with rank ≥ p·n) of a histogram in bucket order. */
+function nearestRank(counts: readonly [bucket: number, n: number][]): Percentiles {
+  const n = counts.reduce((s, [, c]) => s + c, 0);
+  const at = (p: number) => {
+    let seen = 0;
+    for (const [bucket, c] of counts) {
+      seen += c;
+      if (seen * 100 >= p * n) return bucketValue(bucket);
+    }
+    return null;
+  };
+  return { count: n, p50: at(50), p90: at(90) };
 }

@@ -1,5 +1,6 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import type { RollupTable } from './rollups.ts';
 
 /** A parameter of an analytics query. */
 export type SqlParam = string | number | null;
@@ -13,13 +14,18 @@ export type SqlRow = Record<string, unknown>;
 export interface SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
   /**
-   * The qualified name of a store table (`feedback`, `cases`, `loops`) or of the view
-   * `learn_feedback` (feedback with its `loop_id`; docs/learn.md, "What learn reads").
+   * The qualified name of a store table (`feedback`, `cases`, `loops`, a rollup table) or of the
+   * view `learn_feedback` (feedback with its `loop_id`; docs/learn.md, "What learn reads").
    */
-  table(name: 'feedback' | 'learn_feedback' | 'cases' | 'loops'): string;
+  table(name: 'feedback' | 'learn_feedback' | 'cases' | 'loops' | RollupTable): string;
   all(sql: string, params?: readonly SqlParam[]): Promise<SqlRow[]>;
   /** Runs a statement with no result (DDL). */
   exec(sql: string): Promise<void>;
+  /**
+   * Runs `fn` in one transaction on one connection, committed when it resolves, rolled back when it
+   * throws. SQLite: `BEGIN IMMEDIATE`, so the store's writer waits (up to its busy timeout).
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -31,7 +37,7 @@ export interface SqlExecutor {
  */
 export function sqliteExecutor(db: DatabaseSync): SqlExecutor {
   const cache = new Map<string, StatementSync>();
-  return {
+  const executor: SqlExecutor = {
     dialect: 'sqlite',
     table: (name) => name,
     async all(sql, params = []) {
@@ -45,7 +51,19 @@ export function sqliteExecutor(db: DatabaseSync): SqlExecutor {
     async exec(sql) {
       db.exec(sql);
     },
+    async transaction(fn) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn(executor);
+        db.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw e;
+      }
+    },
   };
+  return executor;
 }
 
 /** Rewrites `?` placeholders as `$1, $2, …` (the analytics' SQL has no `?` elsewhere). */
@@ -63,20 +81,42 @@ export function numberPlaceholders(sql: string): string {
 export function postgresExecutor(pool: Pool, schema = 'closedloop'): SqlExecutor {
   const quoted = `"${schema.replace(/"/g, '""')}"`;
   const texts = new Map<string, string>();
-  return {
-    dialect: 'postgres',
-    table: (name) => `${quoted}.${name}`,
-    async all(sql, params = []) {
-      let text = texts.get(sql);
-      if (text === undefined) {
-        text = numberPlaceholders(sql);
-        texts.set(sql, text);
-      }
-      const res = await pool.query(text, params as unknown[]);
-      return res.rows as SqlRow[];
-    },
-    async exec(sql) {
-      await pool.query(sql);
-    },
+  const numbered = (sql: string) => {
+    let text = texts.get(sql);
+    if (text === undefined) {
+      text = numberPlaceholders(sql);
+      texts.set(sql, text);
+    }
+    return text;
   };
+  const on = (db: Pool | PoolClient): SqlExecutor => {
+    const self: SqlExecutor = {
+      dialect: 'postgres',
+      table: (name) => `${quoted}.${name}`,
+      async all(sql, params = []) {
+        const res = await db.query(numbered(sql), params as unknown[]);
+        return res.rows as SqlRow[];
+      },
+      async exec(sql) {
+        await db.query(sql);
+      },
+      async transaction(fn) {
+        if (db !== pool) return fn(self); // already in one
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const out = await fn(on(client));
+          await client.query('COMMIT');
+          return out;
+        } catch (e) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw e;
+        } finally {
+          client.release();
+        }
+      },
+    };
+    return self;
+  };
+  return on(pool);
 }

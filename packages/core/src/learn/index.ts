@@ -66,6 +66,14 @@ export {
   type TopicTrend,
 } from './report.ts';
 export {
+  DURATION_ERROR,
+  DURATION_GAMMA,
+  type RebuildOptions,
+  ROLLUP_TABLES,
+  type RollupTable,
+  rebuildRollups,
+} from './rollups.ts';
+export {
   nextRunAt,
   type ReportSchedule,
   type RunTimeOptions,

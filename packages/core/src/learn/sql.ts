@@ -57,6 +57,13 @@ export type Period = 'day' | 'week' | 'month' | 'quarter';
 export interface DialectSql {
   /** The start (UTC date `YYYY-MM-DD`) of the period a timestamp column falls in. */
   bucket(column: string, period: Period): string;
+  /** The UTC day (`YYYY-MM-DD` in SQLite, a `date` in PostgreSQL) of a timestamp column: a rollup key. */
+  day(column: string): string;
+  /** The start (`YYYY-MM-DD`) of the period a rollup's `day` column falls in. */
+  dayBucket(column: string, period: Period): string;
+  /** Natural logarithm; the larger of two numbers. */
+  ln(x: string): string;
+  greatest(a: string, b: string): string;
   /** A JSON field as text. */
   jsonText(column: string, path: readonly string[]): string;
   /** A JSON field as a number. */
@@ -96,6 +103,12 @@ const sqliteSql: DialectSql = {
         return `(substr(${c}, 1, 5) || printf('%02d', ((CAST(substr(${c}, 6, 2) AS INTEGER) - 1) / 3) * 3 + 1) || '-01')`;
     }
   },
+  day: (c) => `substr(${c}, 1, 10)`,
+  dayBucket(c, period) {
+    return sqliteSql.bucket(c, period);
+  },
+  ln: (x) => `ln(${x})`,
+  greatest: (a, b) => `max(${a}, ${b})`,
   jsonText: (c, p) => `json_extract(${c}, ${jsonPath(p)})`,
   jsonNumber: (c, p) => `json_extract(${c}, ${jsonPath(p)})`,
   millisBetween: (a, b) => `CAST(ROUND((julianday(${b}) - julianday(${a})) * 86400000.0) AS INTEGER)`,
@@ -115,6 +128,10 @@ const pgTs = (e: string) => (e === '?' ? 'CAST(? AS timestamptz)' : `(${e})::tim
 const postgresSql: DialectSql = {
   bucket: (c, period) =>
     `to_char(date_trunc('${period}', (${c})::timestamptz AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
+  day: (c) => `((${c})::timestamptz AT TIME ZONE 'UTC')::date`,
+  dayBucket: (c, period) => `to_char(date_trunc('${period}', (${c})::timestamp), 'YYYY-MM-DD')`,
+  ln: (x) => `ln(${x})`,
+  greatest: (a, b) => `greatest(${a}, ${b})`,
   jsonText: (c, p) => `((${c})::json #>> ${pgPath(p)})`,
   jsonNumber: (c, p) => `((${c})::json #>> ${pgPath(p)})::double precision`,
   millisBetween: (a, b) => `round(extract(epoch from (${pgTs(b)} - ${pgTs(a)})) * 1000)`,

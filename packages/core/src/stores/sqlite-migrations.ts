@@ -5,6 +5,7 @@
 // again). Steps number from 1; the PostgreSQL store keeps its own list (postgres-migrations.ts).
 import type { DatabaseSync } from 'node:sqlite';
 import { ClosedLoopError } from '../errors.ts';
+import { rollupMigration } from '../learn/rollups.ts';
 import { SQLITE_DOCUMENTS_SCHEMA } from './documents.ts';
 
 export interface SqliteMigration {
@@ -93,6 +94,15 @@ ${LEARN_FEEDBACK_VIEW}`);
     name: 'drop the indexes no query uses: feedback_received, cases_updated',
     up(db) {
       db.exec('DROP INDEX IF EXISTS feedback_received; DROP INDEX IF EXISTS cases_updated;');
+    },
+  },
+  {
+    // Built from learn/rollups.ts: a later change to the rollups needs a step of its own
+    // (recreate the triggers, rebuild), never an edit here.
+    name: 'learn rollups: daily tables, their triggers, filled from the stored rows',
+    up(db) {
+      for (const statement of rollupMigration({ dialect: 'sqlite', table: (name) => name }))
+        db.exec(statement);
     },
   },
 ];

@@ -53,12 +53,16 @@ describe('SQLite store query plans', () => {
         .all() as { name: string }[]
     ).map((r) => r.name);
     // feedback_source is UNIQUE (tool, response_id), a constraint shared with PostgreSQL.
+    // learn_*: the rollups' (their plans: learn/rollups-plans.test.ts).
     expect(names).toEqual([
       'cases_owner',
       'cases_segment',
       'cases_status',
       'deliveries_due',
       'feedback_source',
+      'learn_cases_created',
+      'learn_cases_loop',
+      'learn_feedback_received',
       'loops_due',
     ]);
   });
