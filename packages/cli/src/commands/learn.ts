@@ -1,5 +1,5 @@
 // `closedloop learn rebuild`: recomputes the daily rollups the reports read, from the stored rows.
-import { rebuildRollups } from '@closedloop/core';
+import { rebuildRollups } from '@closedloop/core/learn';
 import type { Command } from 'commander';
 import pc from 'picocolors';
 import { ConfigError } from '../config/config.ts';
