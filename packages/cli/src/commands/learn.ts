@@ -6,7 +6,7 @@ import { ConfigError } from '../config/config.ts';
 import { progressBar } from '../progress.ts';
 import { openSource, type ReportIo, UsageError } from './report.ts';
 
-export interface RebuildCliOptions {
+interface RebuildCliOptions {
   config?: string;
   db?: string;
   /** First day rebuilt (`YYYY-MM-DD`); default the first day with a row. */
@@ -35,11 +35,8 @@ function day(flag: string, text: string | undefined, after = false): string | un
 /**
  * Runs `closedloop learn rebuild`; returns false (exit code 1) on bad arguments or a failure.
  * Safe while the store serves: one short transaction per day (see `rebuildRollups`).
- *
- * @example
- * await learnRebuildCommand({ config: 'closedloop.config.json', from: '2026-01-01', to: '2026-03-31' });
  */
-export async function learnRebuildCommand(
+async function learnRebuildCommand(
   opts: RebuildCliOptions,
   io: ReportIo = processIo,
   env: NodeJS.ProcessEnv = process.env,
