@@ -4,23 +4,30 @@
 import { ClosedLoopError } from '../errors.ts';
 import type { SqlParam, SqlRow } from './executor.ts';
 import {
+  csatRow,
+  npsRow,
+  num,
+  recoveryRow,
+  responseCountRow,
+  responseTimeRow,
+  rootCauseRows,
+  slaRow,
+  str,
+  topicRow,
+} from './figure-rows.ts';
+import {
   type Analytics,
   type AnalyticsOptions,
   createRowScanAnalytics,
   iso,
-  type Keyed,
   type MetricQuery,
-  npsWithInterval,
-  num,
   type Percentiles,
-  pct,
   type ResponseTimeRow,
-  round,
-  str,
 } from './figures.ts';
 import { bucketValue, type RollupTable } from './rollups.ts';
 import { dialectSql, type Frag, joinSql, list, raw, sql, text } from './sql.ts';
 
+export { npsWithInterval } from './figure-rows.ts';
 export {
   AGE_BANDS,
   type AgeBand,
@@ -33,7 +40,6 @@ export {
   type Dimension,
   type MetricQuery,
   type NpsRow,
-  npsWithInterval,
   PERIODS,
   type Percentiles,
   type Period,
@@ -155,7 +161,6 @@ export function createAnalytics(
       HAVING SUM(x.${raw(nonZero)}) > 0 ORDER BY ${raw(order || '1, 2')}`);
   }
 
-  const keyed = (r: SqlRow): Keyed => ({ period: str(r.period), group: str(r.grp) });
   const FEEDBACK = 'learn_feedback_daily';
   const CASES = 'learn_case_daily';
 
@@ -173,19 +178,7 @@ export function createAnalytics(
 
     async nps(q = {}) {
       const found = await sums(FEEDBACK, q, ['with_nps', 'promoters', 'passives', 'detractors'], 'with_nps');
-      return found.map((r) => {
-        const promoters = num(r.promoters);
-        const passives = num(r.passives);
-        const detractors = num(r.detractors);
-        return {
-          ...keyed(r),
-          responses: num(r.with_nps),
-          promoters,
-          passives,
-          detractors,
-          ...npsWithInterval(promoters, passives, detractors),
-        };
-      });
+      return found.map(npsRow);
     },
 
     async csat(q = {}) {
@@ -195,40 +188,17 @@ export function createAnalytics(
         ['with_csat', 'satisfied', 'neutral', 'dissatisfied', 'csat_sum'],
         'with_csat',
       );
-      return found.map((r) => {
-        const n = num(r.with_csat);
-        return {
-          ...keyed(r),
-          responses: n,
-          satisfied: num(r.satisfied),
-          neutral: num(r.neutral),
-          dissatisfied: num(r.dissatisfied),
-          csat: pct(num(r.satisfied), n),
-          average: n === 0 ? null : round(num(r.csat_sum) / n),
-        };
-      });
+      return found.map(csatRow);
     },
 
     async responses(q = {}) {
       const found = await sums(FEEDBACK, q, ['responses', 'with_nps', 'with_csat', 'anonymous'], 'responses');
-      return found.map((r) => ({
-        ...keyed(r),
-        total: num(r.responses),
-        withNps: num(r.with_nps),
-        withCsat: num(r.with_csat),
-        anonymous: num(r.anonymous),
-      }));
+      return found.map(responseCountRow);
     },
 
     async recovery(q = {}) {
       const found = await sums(FEEDBACK, q, ['resurveyed', 'recovered', 'recovered_promoters'], 'resurveyed');
-      return found.map((r) => ({
-        ...keyed(r),
-        resurveyed: num(r.resurveyed),
-        recovered: num(r.recovered),
-        promoters: num(r.recovered_promoters),
-        rate: pct(num(r.recovered), num(r.resurveyed)),
-      }));
+      return found.map(recoveryRow);
     },
 
     async responseTimes(q = {}) {
@@ -239,16 +209,9 @@ export function createAnalytics(
         string,
         { row: ResponseTimeRow; kind: string; counts: [number, number][] }
       >();
-      const empty = (): Percentiles => ({ count: 0, p50: null, p90: null });
       for (const r of found) {
-        const k = keyed(r);
-        const key = `${k.period}\u0000${k.group}`;
-        let row = out.get(key);
-        if (!row) {
-          row = { ...k, firstResponse: empty(), resolution: empty() };
-          out.set(key, row);
-        }
-        const hkey = `${key}\u0000${str(r.kind)}`;
+        const row = responseTimeRow(out, r);
+        const hkey = `${row.period}\u0000${row.group}\u0000${str(r.kind)}`;
         let h = histograms.get(hkey);
         if (!h) {
           h = { row, kind: str(r.kind), counts: [] };
@@ -271,14 +234,7 @@ export function createAnalytics(
         ['cases', 'breached', 'first_breached', 'resolution_breached'],
         'cases',
       );
-      return found.map((r) => ({
-        ...keyed(r),
-        cases: num(r.cases),
-        breached: num(r.breached),
-        firstResponseBreached: num(r.first_breached),
-        resolutionBreached: num(r.resolution_breached),
-        rate: pct(num(r.breached), num(r.cases)),
-      }));
+      return found.map(slaRow);
     },
 
     backlog: (q) => rows.backlog(q),
@@ -288,17 +244,7 @@ export function createAnalytics(
         SELECT x.root_cause AS cause, SUM(x.cases) AS n
         FROM ${raw(executor.table(CASES))} x ${where({ ...q, by: undefined, period: undefined }, [raw("x.root_cause <> ''")])}
         GROUP BY 1 HAVING SUM(x.cases) > 0 ORDER BY 2 DESC, 1`);
-      const total = found.reduce((s, r) => s + num(r.n), 0);
-      let running = 0;
-      return found.map((r) => {
-        running += num(r.n);
-        return {
-          rootCause: str(r.cause),
-          cases: num(r.n),
-          share: pct(num(r.n), total) ?? 0,
-          cumulativeShare: pct(running, total) ?? 0,
-        };
-      });
+      return rootCauseRows(found);
     },
 
     async topicTrends(q = {}) {
@@ -310,14 +256,7 @@ export function createAnalytics(
         ['topic'],
         '1, 2, 4 DESC, 3',
       );
-      return found.map((r) => ({
-        ...keyed(r),
-        topic: str(r.topic),
-        mentions: num(r.mentions),
-        npsResponses: num(r.with_nps),
-        detractors: num(r.detractors),
-        nps: npsWithInterval(num(r.promoters), num(r.passives), num(r.detractors)).nps,
-      }));
+      return found.map(topicRow);
     },
 
     redFlagCases: (q) => rows.redFlagCases(q),
