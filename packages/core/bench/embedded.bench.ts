@@ -32,7 +32,16 @@ import { encodeStep } from '../src/stores/sqlite.ts';
 import { migrateSqlite } from '../src/stores/sqlite-migrations.ts';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
-import { detractorInputs, people, segments, sink, writeRawSteps } from './fixtures.ts';
+import {
+  captureAll,
+  detractorInputs,
+  people,
+  percentile,
+  recording,
+  segments,
+  sink,
+  writeRawSteps,
+} from './fixtures.ts';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const CONCURRENCY = 16;
@@ -40,9 +49,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const inputs = detractorInputs(N);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 /** CPU time this process used since `from` (all its threads: JS, GC helpers), in µs. */
 function cpuMicros(from: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(from);
@@ -56,20 +62,9 @@ function heapMb(): number {
 async function runEmbedded(store: Store) {
   const loop = createClosedLoop({ store, directory: people, segments, connectors: [sink], autoStart: false });
   const heapBefore = heapMb();
-  const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  let next = 0;
-  async function worker() {
-    while (next < inputs.length) {
-      const input = inputs[next++]!;
-      const s = performance.now();
-      const r = await loop.capture(input);
-      latencies.push(performance.now() - s);
-      if (!r.case) throw new Error('expected a case');
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const latencies = await captureAll(loop, inputs, CONCURRENCY);
   const seconds = (performance.now() - t0) / 1000;
   const cpuUsPerLoop = cpuMicros(cpu0) / N;
   const heapAfter = heapMb();
@@ -109,17 +104,6 @@ function runBare(withDecision = false) {
   }
   const seconds = (performance.now() - t0) / 1000;
   return { loopsPerSecond: N / seconds, cpuUsPerLoop: cpuMicros(cpu0) / N };
-}
-
-/** Records every step a store commits, to replay the same rows in the raw reference. */
-function recording(store: Store, steps: StepWrite[]): Store {
-  return {
-    ...store,
-    commit(step) {
-      steps.push(step);
-      return store.commit(step);
-    },
-  };
 }
 
 /** The rows the SQLite store wrote, inserted with raw node:sqlite in transactions of `batch` steps. */

@@ -1,8 +1,9 @@
 // What the capture benchmarks and the memory profile share: the directory, the segments, the
 // detractor answers, a sink connector, and the raw node:sqlite writer they compare the store with.
 import type { DatabaseSync } from 'node:sqlite';
-import type { Connector, FeedbackInput } from '@closedloop/core';
+import type { Connector, createClosedLoop, FeedbackInput, Store } from '@closedloop/core';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
+import type { StepWrite } from '../src/stores/store.ts';
 
 export const people = [
   { id: 'ana', name: 'Ana', email: 'ana@example.com' },
@@ -71,4 +72,44 @@ export function writeRawSteps(db: DatabaseSync, steps: EncodedStep[], batch: num
   const seconds = (performance.now() - t0) / 1000;
   db.close();
   return { loopsPerSecond: steps.length / seconds };
+}
+
+/**
+ * Captures every input, `inFlight` at a time; resolves with each capture's latency in ms, in the
+ * order they finished. Throws when a capture opens no case.
+ */
+export async function captureAll(
+  loop: Pick<ReturnType<typeof createClosedLoop>, 'capture'>,
+  inputs: readonly FeedbackInput[],
+  inFlight: number,
+): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  async function worker() {
+    while (next < inputs.length) {
+      const input = inputs[next++]!;
+      const s = performance.now();
+      const r = await loop.capture(input);
+      latencies.push(performance.now() - s);
+      if (!r.case) throw new Error('expected a case');
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return latencies;
+}
+
+/** Records every step a store commits, to replay the same rows in the raw reference. */
+export function recording(store: Store, steps: StepWrite[]): Store {
+  return {
+    ...store,
+    commit(step) {
+      steps.push(step);
+      return store.commit(step);
+    },
+  };
+}
+
+/** The value at percentile `p` of `sorted` (ascending). */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

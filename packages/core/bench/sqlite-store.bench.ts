@@ -18,7 +18,16 @@ import { migrateSqlite } from '../src/stores/sqlite-migrations.ts';
 import { encodeStep, pragmas } from '../src/stores/sqlite-schema.ts';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
-import { detractorInputs, people, segments, sink, writeRawSteps } from './fixtures.ts';
+import {
+  captureAll,
+  detractorInputs,
+  people,
+  percentile,
+  recording,
+  segments,
+  sink,
+  writeRawSteps,
+} from './fixtures.ts';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -26,8 +35,6 @@ const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '16,128').split(',').map(Numbe
 
 const inputs = detractorInputs(N);
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -35,36 +42,14 @@ const median = (xs: number[]) => {
 
 async function runStore(store: Store, inFlight: number) {
   const loop = createClosedLoop({ store, directory: people, segments, connectors: [sink], autoStart: false });
-  const latencies: number[] = [];
   const t0 = performance.now();
-  let next = 0;
-  async function worker() {
-    while (next < inputs.length) {
-      const input = inputs[next++]!;
-      const s = performance.now();
-      const r = await loop.capture(input);
-      latencies.push(performance.now() - s);
-      if (!r.case) throw new Error('expected a case');
-    }
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  const latencies = await captureAll(loop, inputs, inFlight);
   const seconds = (performance.now() - t0) / 1000;
   const { total } = await loop.cases.list({ limit: 0 });
   await loop.close();
   if (total !== N) throw new Error(`expected ${N} cases, got ${total}`);
   latencies.sort((a, b) => a - b);
   return { loopsPerSecond: N / seconds, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99) };
-}
-
-/** Records every step a store commits, to replay the same rows in the raw reference. */
-function recording(store: Store, steps: StepWrite[]): Store {
-  return {
-    ...store,
-    commit(step) {
-      steps.push(step);
-      return store.commit(step);
-    },
-  };
 }
 
 /** The same rows, raw node:sqlite, one transaction per `batch` steps, the store's schema and PRAGMAs. */
