@@ -15,12 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
-  type Connector,
   createClosedLoop,
   DecisionSchema,
   Directory,
   defaultDecider,
-  type FeedbackInput,
   FeedbackInputSchema,
   memoryStore,
   SegmentTree,
@@ -34,39 +32,23 @@ import { encodeStep } from '../src/stores/sqlite.ts';
 import { migrateSqlite } from '../src/stores/sqlite-migrations.ts';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
+import {
+  captureAll,
+  detractorInputs,
+  people,
+  percentile,
+  recording,
+  segments,
+  sink,
+  writeRawSteps,
+} from './fixtures.ts';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const CONCURRENCY = 16;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
-const people = [
-  { id: 'ana', name: 'Ana', email: 'ana@example.com' },
-  { id: 'bob', name: 'Bob', email: 'bob@example.com' },
-];
-const segments = [
-  { id: 'root', name: 'Root', managers: ['bob'] },
-  { id: 'es', name: 'Spain', parent: 'root', managers: ['ana', 'bob'] },
-  { id: 'it', name: 'Italy', parent: 'root', managers: ['bob'] },
-];
-const inputs: FeedbackInput[] = Array.from({ length: N }, (_, i) => ({
-  source: { tool: 'bench', responseId: `r${i}` },
-  customer: { email: `c${i}@example.com`, name: `Customer ${i}`, segment: i % 2 ? 'es' : 'it' },
-  nps: i % 7, // every answer a detractor: every loop opens a case and emits effects
-  comment: 'The parcel arrived late and the box was damaged.',
-  language: 'es',
-  touchpoint: 'delivery',
-}));
-// Effects are committed to the outbox for this connector; the runner is not started, so the
-// benchmark measures capture → committed, not delivery.
-const sink: Connector = {
-  name: 'sink',
-  capabilities: ['notify', 'syncCase', 'alert', 'informCustomer'],
-  deliver: async () => {},
-};
+const inputs = detractorInputs(N);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 /** CPU time this process used since `from` (all its threads: JS, GC helpers), in µs. */
 function cpuMicros(from: NodeJS.CpuUsage): number {
   const used = process.cpuUsage(from);
@@ -80,20 +62,9 @@ function heapMb(): number {
 async function runEmbedded(store: Store) {
   const loop = createClosedLoop({ store, directory: people, segments, connectors: [sink], autoStart: false });
   const heapBefore = heapMb();
-  const latencies: number[] = [];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  let next = 0;
-  async function worker() {
-    while (next < inputs.length) {
-      const input = inputs[next++]!;
-      const s = performance.now();
-      const r = await loop.capture(input);
-      latencies.push(performance.now() - s);
-      if (!r.case) throw new Error('expected a case');
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const latencies = await captureAll(loop, inputs, CONCURRENCY);
   const seconds = (performance.now() - t0) / 1000;
   const cpuUsPerLoop = cpuMicros(cpu0) / N;
   const heapAfter = heapMb();
@@ -135,52 +106,12 @@ function runBare(withDecision = false) {
   return { loopsPerSecond: N / seconds, cpuUsPerLoop: cpuMicros(cpu0) / N };
 }
 
-/** Records every step a store commits, to replay the same rows in the raw reference. */
-function recording(store: Store, steps: StepWrite[]): Store {
-  return {
-    ...store,
-    commit(step) {
-      steps.push(step);
-      return store.commit(step);
-    },
-  };
-}
-
 /** The rows the SQLite store wrote, inserted with raw node:sqlite in transactions of `batch` steps. */
 function runRawSqlite(dir: string, steps: EncodedStep[], batch: number) {
   const db = new DatabaseSync(join(dir, `raw-${batch}.sqlite`));
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;');
   migrateSqlite(db, 'raw reference');
-  const ins = {
-    loop: db.prepare(
-      'INSERT INTO loops (loop_id, state, version, snapshot, updated_at, timers, next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    feedback: db.prepare(
-      'INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    case: db.prepare(
-      'INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    delivery: db.prepare(
-      'INSERT INTO deliveries (seq, id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-  };
-  let seq = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < steps.length; i += batch) {
-    db.exec('BEGIN');
-    for (let j = i; j < Math.min(i + batch, steps.length); j++) {
-      const s = steps[j]!;
-      ins.loop.run(...s.loop);
-      if (s.feedback) ins.feedback.run(...s.feedback);
-      if (s.case) ins.case.run(...s.case);
-      for (const d of s.deliveries) ins.delivery.run(++seq, ...d);
-    }
-    db.exec('COMMIT');
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  db.close();
-  return { loopsPerSecond: steps.length / seconds };
+  return writeRawSteps(db, steps, batch);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-bench-'));

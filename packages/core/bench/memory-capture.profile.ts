@@ -2,31 +2,11 @@
 // captures, 16 in flight, each round into a fresh memory store (the embedded benchmark's inputs).
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --conditions=@closedloop/source packages/core/bench/memory-capture.profile.ts
 //   node bench/profile-top.ts /tmp/prof-before /tmp/prof-after   # the before/after table
-import { type Connector, createClosedLoop, type FeedbackInput, memoryStore } from '@closedloop/core';
+import { createClosedLoop, memoryStore } from '@closedloop/core';
+import { detractorInputs, people, segments, sink } from './fixtures.ts';
 
 const N = Number(process.env.N ?? 20_000);
-const people = [
-  { id: 'ana', name: 'Ana', email: 'ana@example.com' },
-  { id: 'bob', name: 'Bob', email: 'bob@example.com' },
-];
-const segments = [
-  { id: 'root', name: 'Root', managers: ['bob'] },
-  { id: 'es', name: 'Spain', parent: 'root', managers: ['ana', 'bob'] },
-  { id: 'it', name: 'Italy', parent: 'root', managers: ['bob'] },
-];
-const inputs: FeedbackInput[] = Array.from({ length: N }, (_, i) => ({
-  source: { tool: 'bench', responseId: `r${i}` },
-  customer: { email: `c${i}@example.com`, name: `Customer ${i}`, segment: i % 2 ? 'es' : 'it' },
-  nps: i % 7,
-  comment: 'The parcel arrived late and the box was damaged.',
-  language: 'es',
-  touchpoint: 'delivery',
-}));
-const sink: Connector = {
-  name: 'sink',
-  capabilities: ['notify', 'syncCase', 'alert', 'informCustomer'],
-  deliver: async () => {},
-};
+const inputs = detractorInputs(N);
 for (let round = 0; round < 3; round++) {
   const loop = createClosedLoop({
     store: memoryStore(),

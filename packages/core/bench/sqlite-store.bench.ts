@@ -12,50 +12,29 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import {
-  type Connector,
-  createClosedLoop,
-  type FeedbackInput,
-  memoryStore,
-  type Store,
-  sqliteStore,
-} from '@closedloop/core';
+import { createClosedLoop, memoryStore, type Store, sqliteStore } from '@closedloop/core';
 import { measuredOn, writeResults } from '../../../bench/results.ts';
 import { migrateSqlite } from '../src/stores/sqlite-migrations.ts';
 import { encodeStep, pragmas } from '../src/stores/sqlite-schema.ts';
 import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
+import {
+  captureAll,
+  detractorInputs,
+  people,
+  percentile,
+  recording,
+  segments,
+  sink,
+  writeRawSteps,
+} from './fixtures.ts';
 
 const N = Number(process.env.BENCH_N ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '16,128').split(',').map(Number);
 
-const people = [
-  { id: 'ana', name: 'Ana', email: 'ana@example.com' },
-  { id: 'bob', name: 'Bob', email: 'bob@example.com' },
-];
-const segments = [
-  { id: 'root', name: 'Root', managers: ['bob'] },
-  { id: 'es', name: 'Spain', parent: 'root', managers: ['ana', 'bob'] },
-  { id: 'it', name: 'Italy', parent: 'root', managers: ['bob'] },
-];
-const inputs: FeedbackInput[] = Array.from({ length: N }, (_, i) => ({
-  source: { tool: 'bench', responseId: `r${i}` },
-  customer: { email: `c${i}@example.com`, name: `Customer ${i}`, segment: i % 2 ? 'es' : 'it' },
-  nps: i % 7, // every answer a detractor: every loop opens a case and emits effects
-  comment: 'The parcel arrived late and the box was damaged.',
-  language: 'es',
-  touchpoint: 'delivery',
-}));
-// Effects are committed to the outbox for this connector; the runner is not started.
-const sink: Connector = {
-  name: 'sink',
-  capabilities: ['notify', 'syncCase', 'alert', 'informCustomer'],
-  deliver: async () => {},
-};
+const inputs = detractorInputs(N);
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -63,19 +42,8 @@ const median = (xs: number[]) => {
 
 async function runStore(store: Store, inFlight: number) {
   const loop = createClosedLoop({ store, directory: people, segments, connectors: [sink], autoStart: false });
-  const latencies: number[] = [];
   const t0 = performance.now();
-  let next = 0;
-  async function worker() {
-    while (next < inputs.length) {
-      const input = inputs[next++]!;
-      const s = performance.now();
-      const r = await loop.capture(input);
-      latencies.push(performance.now() - s);
-      if (!r.case) throw new Error('expected a case');
-    }
-  }
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  const latencies = await captureAll(loop, inputs, inFlight);
   const seconds = (performance.now() - t0) / 1000;
   const { total } = await loop.cases.list({ limit: 0 });
   await loop.close();
@@ -84,52 +52,12 @@ async function runStore(store: Store, inFlight: number) {
   return { loopsPerSecond: N / seconds, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99) };
 }
 
-/** Records every step a store commits, to replay the same rows in the raw reference. */
-function recording(store: Store, steps: StepWrite[]): Store {
-  return {
-    ...store,
-    commit(step) {
-      steps.push(step);
-      return store.commit(step);
-    },
-  };
-}
-
 /** The same rows, raw node:sqlite, one transaction per `batch` steps, the store's schema and PRAGMAs. */
 function runRaw(path: string, steps: EncodedStep[], batch: number) {
   const db = new DatabaseSync(path);
   db.exec(pragmas('FULL'));
   migrateSqlite(db, path);
-  const ins = {
-    loop: db.prepare(
-      'INSERT INTO loops (loop_id, state, version, snapshot, updated_at, timers, next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    feedback: db.prepare(
-      'INSERT INTO feedback (id, tool, response_id, received_at, nps, csat, segment, touchpoint, language, anonymous, data, loop_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    case: db.prepare(
-      'INSERT INTO cases (id, loop_id, status, priority, priority_rank, segment, owner, customer_email, created_at, updated_at, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-    delivery: db.prepare(
-      'INSERT INTO deliveries (seq, id, loop_id, connector, status, attempts, next_attempt_at, last_error, effect) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ),
-  };
-  let seq = 0;
-  const t0 = performance.now();
-  for (let i = 0; i < steps.length; i += batch) {
-    db.exec('BEGIN');
-    for (let j = i; j < Math.min(i + batch, steps.length); j++) {
-      const s = steps[j]!;
-      ins.loop.run(...s.loop);
-      if (s.feedback) ins.feedback.run(...s.feedback);
-      if (s.case) ins.case.run(...s.case);
-      for (const d of s.deliveries) ins.delivery.run(++seq, ...d);
-    }
-    db.exec('COMMIT');
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  db.close();
-  return { loopsPerSecond: steps.length / seconds };
+  return writeRawSteps(db, steps, batch);
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-sqlite-bench-'));

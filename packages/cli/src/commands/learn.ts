@@ -2,9 +2,8 @@
 import { rebuildRollups } from '@closedloop/core/learn';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { ConfigError } from '../config/config.ts';
 import { progressBar } from '../progress.ts';
-import { openSource, type ReportIo, UsageError } from './report.ts';
+import { openSource, printCommandError, type ReportIo, UsageError } from './report.ts';
 
 interface RebuildCliOptions {
   config?: string;
@@ -72,11 +71,7 @@ async function learnRebuildCommand(
     }
     return true;
   } catch (e) {
-    if (e instanceof ConfigError)
-      io.err(
-        `${pc.red('error:')} ${e.file}\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`,
-      );
-    else io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
+    printCommandError(io, e);
     return false;
   }
 }

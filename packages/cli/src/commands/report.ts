@@ -184,13 +184,22 @@ export async function reportCommand(
     }
     return true;
   } catch (e) {
-    if (e instanceof ConfigError)
-      io.err(
-        `${pc.red('error:')} ${e.file}\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`,
-      );
-    else io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
+    printCommandError(io, e);
     return false;
   }
+}
+
+/**
+ * Writes a command's failure to `io.err`: a config error with its file and each issue, anything
+ * else as its message.
+ *
+ * @example
+ * try { ... } catch (e) { printCommandError(io, e); return false; }
+ */
+export function printCommandError(io: ReportIo, e: unknown): void {
+  if (e instanceof ConfigError)
+    io.err(`${pc.red('error:')} ${e.file}\n${e.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}\n`);
+  else io.err(`${pc.red('error:')} ${(e as Error).message}\n`);
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -4,23 +4,31 @@
 import { ClosedLoopError } from '../errors.ts';
 import type { SqlParam, SqlRow } from './executor.ts';
 import {
+  csatRow,
+  npsRow,
+  num,
+  recoveryRow,
+  responseCountRow,
+  responseTimeRow,
+  rootCauseRows,
+  slaRow,
+  str,
+  topicRow,
+} from './figure-rows.ts';
+import {
   type Analytics,
   type AnalyticsOptions,
   createRowScanAnalytics,
   iso,
-  type Keyed,
   type MetricQuery,
-  npsWithInterval,
-  num,
   type Percentiles,
-  pct,
   type ResponseTimeRow,
-  round,
-  str,
+  segmentScope,
 } from './figures.ts';
 import { bucketValue, type RollupTable } from './rollups.ts';
 import { dialectSql, type Frag, joinSql, list, raw, sql, text } from './sql.ts';
 
+export { npsWithInterval } from './figure-rows.ts';
 export {
   AGE_BANDS,
   type AgeBand,
@@ -33,7 +41,6 @@ export {
   type Dimension,
   type MetricQuery,
   type NpsRow,
-  npsWithInterval,
   PERIODS,
   type Percentiles,
   type Period,
@@ -68,13 +75,7 @@ export function createAnalytics(
     return executor.all(frag.text, frag.params as SqlParam[]);
   }
 
-  function roots(q: MetricQuery): string[] | undefined {
-    if (q.segment === undefined) return undefined;
-    const ids = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
-    for (const s of ids) tree.get(s); // throws a clear error for an unknown segment
-    return ids;
-  }
-  const subtree = (id: string) => [id, ...tree.descendants(id)];
+  const scope = segmentScope(tree);
 
   function day(v: string | Date | undefined, name: 'from' | 'to'): string | undefined {
     const at = iso(v, name);
@@ -95,11 +96,8 @@ export function createAnalytics(
     const to = day(q.to, 'to');
     if (from !== undefined) out.push(sql`x.day >= ${from}`);
     if (to !== undefined) out.push(sql`x.day < ${to}`);
-    const r = roots(q);
-    if (r) {
-      const ids = [...new Set(r.flatMap(subtree))];
-      out.push(ids.length ? sql`x.segment IN (${list(ids)})` : raw('1 = 0'));
-    }
+    const ids = scope.ids(q);
+    if (ids) out.push(ids.length ? sql`x.segment IN (${list(ids)})` : raw('1 = 0'));
     if (q.touchpoint !== undefined) out.push(sql`x.touchpoint = ${q.touchpoint}`);
     if (q.language !== undefined) out.push(sql`x.language = ${q.language}`);
     return out.length ? sql`WHERE ${joinSql(out, ' AND ')}` : raw('');
@@ -115,18 +113,9 @@ export function createAnalytics(
       case 'language':
         return raw(`CASE WHEN x.${q.by} = '' THEN '(none)' ELSE x.${q.by} END`);
       case 'segment': {
-        const r = roots(q);
-        const groups: [string, string[]][] =
-          r && r.length === 1
-            ? [[r[0]!, [r[0]!]], ...tree.children(r[0]!).map((c): [string, string[]] => [c, subtree(c)])]
-            : (
-                r ??
-                tree
-                  .all()
-                  .filter((s) => s.parent === undefined)
-                  .map((s) => s.id)
-              ).map((g): [string, string[]] => [g, subtree(g)]);
-        const whens = groups.map(([g, ids]) => sql`WHEN x.segment IN (${list(ids)}) THEN ${text(g)}`);
+        const whens = scope
+          .groups(q)
+          .map(([g, ids]) => sql`WHEN x.segment IN (${list(ids)}) THEN ${text(g)}`);
         return sql`CASE ${joinSql(whens, ' ')} ELSE '(none)' END`;
       }
     }
@@ -155,7 +144,6 @@ export function createAnalytics(
       HAVING SUM(x.${raw(nonZero)}) > 0 ORDER BY ${raw(order || '1, 2')}`);
   }
 
-  const keyed = (r: SqlRow): Keyed => ({ period: str(r.period), group: str(r.grp) });
   const FEEDBACK = 'learn_feedback_daily';
   const CASES = 'learn_case_daily';
 
@@ -173,19 +161,7 @@ export function createAnalytics(
 
     async nps(q = {}) {
       const found = await sums(FEEDBACK, q, ['with_nps', 'promoters', 'passives', 'detractors'], 'with_nps');
-      return found.map((r) => {
-        const promoters = num(r.promoters);
-        const passives = num(r.passives);
-        const detractors = num(r.detractors);
-        return {
-          ...keyed(r),
-          responses: num(r.with_nps),
-          promoters,
-          passives,
-          detractors,
-          ...npsWithInterval(promoters, passives, detractors),
-        };
-      });
+      return found.map(npsRow);
     },
 
     async csat(q = {}) {
@@ -195,40 +171,17 @@ export function createAnalytics(
         ['with_csat', 'satisfied', 'neutral', 'dissatisfied', 'csat_sum'],
         'with_csat',
       );
-      return found.map((r) => {
-        const n = num(r.with_csat);
-        return {
-          ...keyed(r),
-          responses: n,
-          satisfied: num(r.satisfied),
-          neutral: num(r.neutral),
-          dissatisfied: num(r.dissatisfied),
-          csat: pct(num(r.satisfied), n),
-          average: n === 0 ? null : round(num(r.csat_sum) / n),
-        };
-      });
+      return found.map(csatRow);
     },
 
     async responses(q = {}) {
       const found = await sums(FEEDBACK, q, ['responses', 'with_nps', 'with_csat', 'anonymous'], 'responses');
-      return found.map((r) => ({
-        ...keyed(r),
-        total: num(r.responses),
-        withNps: num(r.with_nps),
-        withCsat: num(r.with_csat),
-        anonymous: num(r.anonymous),
-      }));
+      return found.map(responseCountRow);
     },
 
     async recovery(q = {}) {
       const found = await sums(FEEDBACK, q, ['resurveyed', 'recovered', 'recovered_promoters'], 'resurveyed');
-      return found.map((r) => ({
-        ...keyed(r),
-        resurveyed: num(r.resurveyed),
-        recovered: num(r.recovered),
-        promoters: num(r.recovered_promoters),
-        rate: pct(num(r.recovered), num(r.resurveyed)),
-      }));
+      return found.map(recoveryRow);
     },
 
     async responseTimes(q = {}) {
@@ -239,16 +192,9 @@ export function createAnalytics(
         string,
         { row: ResponseTimeRow; kind: string; counts: [number, number][] }
       >();
-      const empty = (): Percentiles => ({ count: 0, p50: null, p90: null });
       for (const r of found) {
-        const k = keyed(r);
-        const key = `${k.period}\u0000${k.group}`;
-        let row = out.get(key);
-        if (!row) {
-          row = { ...k, firstResponse: empty(), resolution: empty() };
-          out.set(key, row);
-        }
-        const hkey = `${key}\u0000${str(r.kind)}`;
+        const row = responseTimeRow(out, r);
+        const hkey = `${row.period}\u0000${row.group}\u0000${str(r.kind)}`;
         let h = histograms.get(hkey);
         if (!h) {
           h = { row, kind: str(r.kind), counts: [] };
@@ -271,14 +217,7 @@ export function createAnalytics(
         ['cases', 'breached', 'first_breached', 'resolution_breached'],
         'cases',
       );
-      return found.map((r) => ({
-        ...keyed(r),
-        cases: num(r.cases),
-        breached: num(r.breached),
-        firstResponseBreached: num(r.first_breached),
-        resolutionBreached: num(r.resolution_breached),
-        rate: pct(num(r.breached), num(r.cases)),
-      }));
+      return found.map(slaRow);
     },
 
     backlog: (q) => rows.backlog(q),
@@ -288,17 +227,7 @@ export function createAnalytics(
         SELECT x.root_cause AS cause, SUM(x.cases) AS n
         FROM ${raw(executor.table(CASES))} x ${where({ ...q, by: undefined, period: undefined }, [raw("x.root_cause <> ''")])}
         GROUP BY 1 HAVING SUM(x.cases) > 0 ORDER BY 2 DESC, 1`);
-      const total = found.reduce((s, r) => s + num(r.n), 0);
-      let running = 0;
-      return found.map((r) => {
-        running += num(r.n);
-        return {
-          rootCause: str(r.cause),
-          cases: num(r.n),
-          share: pct(num(r.n), total) ?? 0,
-          cumulativeShare: pct(running, total) ?? 0,
-        };
-      });
+      return rootCauseRows(found);
     },
 
     async topicTrends(q = {}) {
@@ -310,14 +239,7 @@ export function createAnalytics(
         ['topic'],
         '1, 2, 4 DESC, 3',
       );
-      return found.map((r) => ({
-        ...keyed(r),
-        topic: str(r.topic),
-        mentions: num(r.mentions),
-        npsResponses: num(r.with_nps),
-        detractors: num(r.detractors),
-        nps: npsWithInterval(num(r.promoters), num(r.passives), num(r.detractors)).nps,
-      }));
+      return found.map(topicRow);
     },
 
     redFlagCases: (q) => rows.redFlagCases(q),

@@ -1,6 +1,19 @@
 import type { SegmentTree } from '../domain/people.ts';
 import { ClosedLoopError } from '../errors.ts';
 import type { SqlExecutor, SqlParam, SqlRow } from './executor.ts';
+import {
+  csatRow,
+  npsRow,
+  num,
+  numOrNull,
+  recoveryRow,
+  responseCountRow,
+  responseTimeRow,
+  rootCauseRows,
+  slaRow,
+  str,
+  topicRow,
+} from './figure-rows.ts';
 import { dialectSql, type Frag, joinSql, list, type Period, raw, sql, text } from './sql.ts';
 
 export type { Period } from './sql.ts';
@@ -182,38 +195,6 @@ export interface Analytics {
   breaches(q?: MetricQuery & { limit?: number }): Promise<BreachListRow[]>;
 }
 
-const Z95 = 1.959963984540054;
-
-/**
- * NPS and its 95% interval from category counts. The NPS is the mean of per-answer scores
- * +1 (promoter), 0 (passive), −1 (detractor), times 100; its standard error is
- * √(var/n) with var = (p + d) − (p − d)², the normal interval is clamped to [-100, 100].
- */
-export function npsWithInterval(promoters: number, passives: number, detractors: number) {
-  const n = promoters + passives + detractors;
-  if (n === 0) return { nps: null, ci: null };
-  const p = promoters / n;
-  const d = detractors / n;
-  const mean = p - d;
-  const variance = Math.max(0, p + d - mean * mean);
-  const half = Z95 * Math.sqrt(variance / n);
-  const clamp = (x: number) => Math.min(100, Math.max(-100, x));
-  return {
-    nps: clamp(round(mean * 100)),
-    ci: { low: clamp(round((mean - half) * 100)), high: clamp(round((mean + half) * 100)) },
-  };
-}
-
-export function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-export const str = (v: unknown): string =>
-  v instanceof Date ? v.toISOString() : v === null || v === undefined ? '' : String(v);
-export const pct = (part: number, whole: number) => (whole === 0 ? null : round((part / whole) * 100));
-
 export function iso(v: string | Date | undefined, name: string): string | undefined {
   if (v === undefined) return undefined;
   const d = v instanceof Date ? v : new Date(v);
@@ -224,6 +205,40 @@ export function iso(v: string | Date | undefined, name: string): string | undefi
     );
   }
   return d.toISOString();
+}
+
+/**
+ * The segments a query covers and the groups of a breakdown by segment (see
+ * {@link MetricQuery.by}). Unknown segments throw.
+ */
+export function segmentScope(tree: SegmentTree) {
+  const subtree = (id: string) => [id, ...tree.descendants(id)];
+  function roots(q: MetricQuery): string[] | undefined {
+    if (q.segment === undefined) return undefined;
+    const ids = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
+    for (const s of ids) tree.get(s); // throws a clear error for an unknown segment
+    return ids;
+  }
+  return {
+    /** Every segment the query covers (its segments' subtrees); `undefined` without `segment`. */
+    ids(q: MetricQuery): string[] | undefined {
+      const r = roots(q);
+      return r && [...new Set(r.flatMap(subtree))];
+    },
+    /** Each group of a breakdown by segment, with the segments it rolls up. */
+    groups(q: MetricQuery): [string, string[]][] {
+      const r = roots(q);
+      return r && r.length === 1
+        ? [[r[0]!, [r[0]!]], ...tree.children(r[0]!).map((c): [string, string[]] => [c, subtree(c)])]
+        : (
+            r ??
+            tree
+              .all()
+              .filter((s) => s.parent === undefined)
+              .map((s) => s.id)
+          ).map((g): [string, string[]] => [g, subtree(g)]);
+    },
+  };
 }
 
 /** Columns of one metric's base table. */
@@ -255,13 +270,7 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
     return executor.all(frag.text, frag.params as SqlParam[]);
   }
 
-  function roots(q: MetricQuery): string[] | undefined {
-    if (q.segment === undefined) return undefined;
-    const list = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
-    for (const s of list) tree.get(s); // throws a clear error for an unknown segment
-    return list;
-  }
-  const subtree = (id: string) => [id, ...tree.descendants(id)];
+  const scope = segmentScope(tree);
 
   /** WHERE clauses for time range, segment subtree, touchpoint and language. */
   function where(q: MetricQuery, src: Source): Frag[] {
@@ -270,11 +279,8 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
     const to = iso(q.to, 'to');
     if (from !== undefined) out.push(sql`${raw(src.time)} >= ${from}`);
     if (to !== undefined) out.push(sql`${raw(src.time)} < ${to}`);
-    const r = roots(q);
-    if (r) {
-      const ids = [...new Set(r.flatMap(subtree))];
-      out.push(ids.length ? sql`${raw(src.segment)} IN (${list(ids)})` : raw('1 = 0'));
-    }
+    const ids = scope.ids(q);
+    if (ids) out.push(ids.length ? sql`${raw(src.segment)} IN (${list(ids)})` : raw('1 = 0'));
     if (q.touchpoint !== undefined) out.push(sql`${raw(src.touchpoint)} = ${q.touchpoint}`);
     if (q.language !== undefined) out.push(sql`${raw(src.language)} = ${q.language}`);
     return out;
@@ -293,20 +299,9 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
       case 'language':
         return raw(`COALESCE(${src.language}, '(none)')`);
       case 'segment': {
-        const r = roots(q);
-        const groups: [string, string[]][] =
-          r && r.length === 1
-            ? [[r[0]!, [r[0]!]], ...tree.children(r[0]!).map((c): [string, string[]] => [c, subtree(c)])]
-            : (
-                r ??
-                tree
-                  .all()
-                  .filter((s) => s.parent === undefined)
-                  .map((s) => s.id)
-              ).map((g): [string, string[]] => [g, subtree(g)]);
-        const whens = groups.map(
-          ([g, ids]) => sql`WHEN ${raw(src.segment)} IN (${list(ids)}) THEN ${text(g)}`,
-        );
+        const whens = scope
+          .groups(q)
+          .map(([g, ids]) => sql`WHEN ${raw(src.segment)} IN (${list(ids)}) THEN ${text(g)}`);
         return sql`CASE ${joinSql(whens, ' ')} ELSE '(none)' END`;
       }
     }
@@ -315,6 +310,11 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
   function whereSql(clauses: Frag[]): Frag {
     return clauses.length ? sql`WHERE ${joinSql(clauses, ' AND ')}` : raw('');
   }
+
+  /** Promoters, passives and detractors among the feedback rows `f`. */
+  const npsCategories = raw(`SUM(CASE WHEN f.nps >= 9 THEN 1 ELSE 0 END) AS promoters,
+          SUM(CASE WHEN f.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives,
+          SUM(CASE WHEN f.nps <= 6 THEN 1 ELSE 0 END) AS detractors`);
 
   const FB: Source = {
     time: 'f.received_at',
@@ -336,8 +336,6 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
         ? `${C} c LEFT JOIN ${F} f ON f.id = ${caseFeedbackId}`
         : `${C} c`,
     );
-
-  const keyed = (r: SqlRow): Keyed => ({ period: str(r.period), group: str(r.grp) });
 
   return {
     dialect: executor.dialect,
@@ -361,64 +359,33 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
 
     async nps(q = {}) {
       const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS n,
-          SUM(CASE WHEN f.nps >= 9 THEN 1 ELSE 0 END) AS promoters,
-          SUM(CASE WHEN f.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives,
-          SUM(CASE WHEN f.nps <= 6 THEN 1 ELSE 0 END) AS detractors
+        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS with_nps,
+          ${npsCategories}
         FROM ${raw(F)} f ${whereSql([raw('f.nps IS NOT NULL'), ...where(q, FB)])}
         GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => {
-        const promoters = num(r.promoters);
-        const passives = num(r.passives);
-        const detractors = num(r.detractors);
-        return {
-          ...keyed(r),
-          responses: num(r.n),
-          promoters,
-          passives,
-          detractors,
-          ...npsWithInterval(promoters, passives, detractors),
-        };
-      });
+      return rows.map(npsRow);
     },
 
     async csat(q = {}) {
       const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS n,
+        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS with_csat,
           SUM(CASE WHEN f.csat >= 4 THEN 1 ELSE 0 END) AS satisfied,
           SUM(CASE WHEN f.csat = 3 THEN 1 ELSE 0 END) AS neutral,
           SUM(CASE WHEN f.csat <= 2 THEN 1 ELSE 0 END) AS dissatisfied,
-          SUM(f.csat) AS total
+          SUM(f.csat) AS csat_sum
         FROM ${raw(F)} f ${whereSql([raw('f.csat IS NOT NULL'), ...where(q, FB)])}
         GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => {
-        const n = num(r.n);
-        return {
-          ...keyed(r),
-          responses: n,
-          satisfied: num(r.satisfied),
-          neutral: num(r.neutral),
-          dissatisfied: num(r.dissatisfied),
-          csat: pct(num(r.satisfied), n),
-          average: n === 0 ? null : round(num(r.total) / n),
-        };
-      });
+      return rows.map(csatRow);
     },
 
     async responses(q = {}) {
       const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS n,
+        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, COUNT(*) AS responses,
           COUNT(f.nps) AS with_nps, COUNT(f.csat) AS with_csat,
           SUM(CASE WHEN CAST(f.anonymous AS INTEGER) = 1 THEN 1 ELSE 0 END) AS anonymous
         FROM ${raw(F)} f ${whereSql(where(q, FB))}
         GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => ({
-        ...keyed(r),
-        total: num(r.n),
-        withNps: num(r.with_nps),
-        withCsat: num(r.with_csat),
-        anonymous: num(r.anonymous),
-      }));
+      return rows.map(responseCountRow);
     },
 
     async recovery(q = {}) {
@@ -430,9 +397,9 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
         language: 'r.language',
       };
       const rows = await run(sql`
-        SELECT ${periodKey(q, src)} AS period, ${groupKey(q, src)} AS grp, COUNT(*) AS n,
+        SELECT ${periodKey(q, src)} AS period, ${groupKey(q, src)} AS grp, COUNT(*) AS resurveyed,
           SUM(CASE WHEN r.nps >= 7 THEN 1 ELSE 0 END) AS recovered,
-          SUM(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END) AS promoters
+          SUM(CASE WHEN r.nps >= 9 THEN 1 ELSE 0 END) AS recovered_promoters
         FROM ${raw(F)} r JOIN ${raw(C)} c ON c.loop_id = ${raw(reply)}
         ${whereSql([
           raw(
@@ -443,13 +410,7 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
           ...where(q, src),
         ])}
         GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => ({
-        ...keyed(r),
-        resurveyed: num(r.n),
-        recovered: num(r.recovered),
-        promoters: num(r.promoters),
-        rate: pct(num(r.recovered), num(r.n)),
-      }));
+      return rows.map(recoveryRow);
     },
 
     async responseTimes(q = {}) {
@@ -474,15 +435,8 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
         UNION ALL ${raw(pick('resolution', ranked('resolved_ms')))}
         ORDER BY 1, 2`);
       const out = new Map<string, ResponseTimeRow>();
-      const empty = (): Percentiles => ({ count: 0, p50: null, p90: null });
       for (const r of rows) {
-        const k = keyed(r);
-        const key = `${k.period}\u0000${k.group}`;
-        let row = out.get(key);
-        if (!row) {
-          row = { ...k, firstResponse: empty(), resolution: empty() };
-          out.set(key, row);
-        }
+        const row = responseTimeRow(out, r);
         const p: Percentiles = { count: num(r.n), p50: numOrNull(r.p50), p90: numOrNull(r.p90) };
         if (r.kind === 'first') row.firstResponse = p;
         else row.resolution = p;
@@ -493,20 +447,13 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
     async slaBreachRate(q = {}) {
       const path = ['sla', 'breaches'];
       const rows = await run(sql`
-        SELECT ${periodKey(q, CS)} AS period, ${groupKey(q, CS)} AS grp, COUNT(*) AS n,
+        SELECT ${periodKey(q, CS)} AS period, ${groupKey(q, CS)} AS grp, COUNT(*) AS cases,
           SUM(CASE WHEN ${raw(d.jsonArrayNotEmpty('c.data', path))} THEN 1 ELSE 0 END) AS breached,
           SUM(CASE WHEN ${raw(d.jsonArrayHasObject('c.data', path, 'kind', 'firstResponse'))} THEN 1 ELSE 0 END) AS first_breached,
           SUM(CASE WHEN ${raw(d.jsonArrayHasObject('c.data', path, 'kind', 'resolution'))} THEN 1 ELSE 0 END) AS resolution_breached
         FROM ${casesFrom(q)} ${whereSql(where(q, CS))}
         GROUP BY 1, 2 ORDER BY 1, 2`);
-      return rows.map((r) => ({
-        ...keyed(r),
-        cases: num(r.n),
-        breached: num(r.breached),
-        firstResponseBreached: num(r.first_breached),
-        resolutionBreached: num(r.resolution_breached),
-        rate: pct(num(r.breached), num(r.n)),
-      }));
+      return rows.map(slaRow);
     },
 
     async backlog(q = {}) {
@@ -540,39 +487,20 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
         SELECT ${raw(cause)} AS cause, COUNT(*) AS n
         FROM ${casesFrom(q)} ${whereSql([raw(`${cause} IS NOT NULL`), ...where(q, CS)])}
         GROUP BY 1 ORDER BY 2 DESC, 1`);
-      const total = rows.reduce((s, r) => s + num(r.n), 0);
-      let running = 0;
-      return rows.map((r) => {
-        running += num(r.n);
-        return {
-          rootCause: str(r.cause),
-          cases: num(r.n),
-          share: pct(num(r.n), total) ?? 0,
-          cumulativeShare: pct(running, total) ?? 0,
-        };
-      });
+      return rootCauseRows(rows);
     },
 
     async topicTrends(q = {}) {
       const topics = d.jsonTextElements('l.snapshot', ['context', 'classification', 'topics']);
       const rows = await run(sql`
-        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, t.value AS topic, COUNT(*) AS n,
-          COUNT(f.nps) AS nps_n,
-          SUM(CASE WHEN f.nps >= 9 THEN 1 ELSE 0 END) AS promoters,
-          SUM(CASE WHEN f.nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END) AS passives,
-          SUM(CASE WHEN f.nps <= 6 THEN 1 ELSE 0 END) AS detractors
+        SELECT ${periodKey(q, FB)} AS period, ${groupKey(q, FB)} AS grp, t.value AS topic, COUNT(*) AS mentions,
+          COUNT(f.nps) AS with_nps,
+          ${npsCategories}
         FROM ${raw(F)} f JOIN ${raw(L)} l ON l.loop_id = f.loop_id
           CROSS JOIN ${raw(topics)} ${raw(as('t'))}
         ${whereSql(where(q, FB))}
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 4 DESC, 3`);
-      return rows.map((r) => ({
-        ...keyed(r),
-        topic: str(r.topic),
-        mentions: num(r.n),
-        npsResponses: num(r.nps_n),
-        detractors: num(r.detractors),
-        nps: npsWithInterval(num(r.promoters), num(r.passives), num(r.detractors)).nps,
-      }));
+      return rows.map(topicRow);
     },
 
     async redFlagCases(q = {}) {
@@ -583,11 +511,7 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
         ${whereSql([raw(d.jsonArrayHasText('l.snapshot', ['context', 'classification', 'flags'], 'red')), ...where(q, CS)])}
         ORDER BY c.created_at DESC, c.id LIMIT ${q.limit ?? 100}`);
       return rows.map((r) => ({
-        caseId: str(r.id),
-        segment: str(r.segment),
-        priority: str(r.priority),
-        status: str(r.status),
-        owner: str(r.owner),
+        ...caseColumns(r),
         nps: numOrNull(r.nps),
         comment: str(r.comment),
         createdAt: str(r.created_at),
@@ -609,11 +533,7 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
         ${whereSql(clauses)}
         ORDER BY 7 DESC, 1 LIMIT ${q.limit ?? 100}`);
       return rows.map((r) => ({
-        caseId: str(r.id),
-        segment: str(r.segment),
-        priority: str(r.priority),
-        status: str(r.status),
-        owner: str(r.owner),
+        ...caseColumns(r),
         kind: str(r.kind),
         at: str(r.at),
       }));
@@ -641,3 +561,12 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
       GROUP BY 1, 2 ORDER BY 1, 2`;
   }
 }
+
+/** The case columns both lists show. */
+const caseColumns = (r: SqlRow) => ({
+  caseId: str(r.id),
+  segment: str(r.segment),
+  priority: str(r.priority),
+  status: str(r.status),
+  owner: str(r.owner),
+});

@@ -93,6 +93,12 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
     return s;
   };
 
+  const rowToLoopRecord = (r: Row): LoopRecord => ({
+    loopId: String(r.loop_id),
+    version: Number(r.version),
+    updatedAt: String(r.updated_at),
+    snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
+  });
   const rowToDelivery = (r: Row): Delivery => ({
     id: String(r.id),
     connector: String(r.connector),
@@ -128,12 +134,7 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
           `SELECT loop_id, version, updated_at, snapshot FROM loops WHERE loop_id IN (SELECT value FROM json_each(?))
            OR json_extract(snapshot, '$.context.feedback.id') IN (SELECT value FROM json_each(?))`,
         ).all(list(loopIds), list(feedbackIds)) as Row[]
-      ).map((r) => ({
-        loopId: String(r.loop_id),
-        version: Number(r.version),
-        updatedAt: String(r.updated_at),
-        snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
-      }));
+      ).map(rowToLoopRecord);
     },
     async casesOfLoops(loopIds) {
       return (
@@ -154,12 +155,7 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
         stmt(
           'SELECT loop_id, version, updated_at, snapshot FROM loops WHERE loop_id > ? ORDER BY loop_id LIMIT ?',
         ).all(after ?? '', limit) as Row[]
-      ).map((r) => ({
-        loopId: String(r.loop_id),
-        version: Number(r.version),
-        updatedAt: String(r.updated_at),
-        snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
-      }));
+      ).map(rowToLoopRecord);
     },
     async feedbackByIds(ids) {
       return (
@@ -214,12 +210,7 @@ export function sqliteQueries(db: DatabaseSync, open: () => void): SqliteQueries
          WHERE l.loop_id > ? AND f.received_at >= ? AND f.received_at < ?
          ORDER BY l.loop_id LIMIT ?`,
       ).all(scan.after ?? '', isoOr(scan.from, ''), isoOr(scan.to, '\uffff'), scan.limit) as Row[];
-      return rows.map((r) => ({
-        loopId: String(r.loop_id),
-        version: Number(r.version),
-        updatedAt: String(r.updated_at),
-        snapshot: JSON.parse(String(r.snapshot)) as LoopSnapshot,
-      }));
+      return rows.map(rowToLoopRecord);
     },
     async getFeedback(id) {
       open();
