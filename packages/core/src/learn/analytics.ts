@@ -23,7 +23,6 @@ import {
   type MetricQuery,
   type Percentiles,
   type ResponseTimeRow,
-  segmentScope,
 } from './figures.ts';
 import { bucketValue, type RollupTable } from './rollups.ts';
 import { dialectSql, type Frag, joinSql, list, raw, sql, text } from './sql.ts';
@@ -75,7 +74,13 @@ export function createAnalytics(
     return executor.all(frag.text, frag.params as SqlParam[]);
   }
 
-  const scope = segmentScope(tree);
+  function roots(q: MetricQuery): string[] | undefined {
+    if (q.segment === undefined) return undefined;
+    const ids = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
+    for (const s of ids) tree.get(s); // throws a clear error for an unknown segment
+    return ids;
+  }
+  const subtree = (id: string) => [id, ...tree.descendants(id)];
 
   function day(v: string | Date | undefined, name: 'from' | 'to'): string | undefined {
     const at = iso(v, name);
@@ -96,8 +101,11 @@ export function createAnalytics(
     const to = day(q.to, 'to');
     if (from !== undefined) out.push(sql`x.day >= ${from}`);
     if (to !== undefined) out.push(sql`x.day < ${to}`);
-    const ids = scope.ids(q);
-    if (ids) out.push(ids.length ? sql`x.segment IN (${list(ids)})` : raw('1 = 0'));
+    const r = roots(q);
+    if (r) {
+      const ids = [...new Set(r.flatMap(subtree))];
+      out.push(ids.length ? sql`x.segment IN (${list(ids)})` : raw('1 = 0'));
+    }
     if (q.touchpoint !== undefined) out.push(sql`x.touchpoint = ${q.touchpoint}`);
     if (q.language !== undefined) out.push(sql`x.language = ${q.language}`);
     return out.length ? sql`WHERE ${joinSql(out, ' AND ')}` : raw('');
@@ -113,9 +121,18 @@ export function createAnalytics(
       case 'language':
         return raw(`CASE WHEN x.${q.by} = '' THEN '(none)' ELSE x.${q.by} END`);
       case 'segment': {
-        const whens = scope
-          .groups(q)
-          .map(([g, ids]) => sql`WHEN x.segment IN (${list(ids)}) THEN ${text(g)}`);
+        const r = roots(q);
+        const groups: [string, string[]][] =
+          r && r.length === 1
+            ? [[r[0]!, [r[0]!]], ...tree.children(r[0]!).map((c): [string, string[]] => [c, subtree(c)])]
+            : (
+                r ??
+                tree
+                  .all()
+                  .filter((s) => s.parent === undefined)
+                  .map((s) => s.id)
+              ).map((g): [string, string[]] => [g, subtree(g)]);
+        const whens = groups.map(([g, ids]) => sql`WHEN x.segment IN (${list(ids)}) THEN ${text(g)}`);
         return sql`CASE ${joinSql(whens, ' ')} ELSE '(none)' END`;
       }
     }

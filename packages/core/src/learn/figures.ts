@@ -207,40 +207,6 @@ export function iso(v: string | Date | undefined, name: string): string | undefi
   return d.toISOString();
 }
 
-/**
- * The segments a query covers and the groups of a breakdown by segment (see
- * {@link MetricQuery.by}). Unknown segments throw.
- */
-export function segmentScope(tree: SegmentTree) {
-  const subtree = (id: string) => [id, ...tree.descendants(id)];
-  function roots(q: MetricQuery): string[] | undefined {
-    if (q.segment === undefined) return undefined;
-    const ids = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
-    for (const s of ids) tree.get(s); // throws a clear error for an unknown segment
-    return ids;
-  }
-  return {
-    /** Every segment the query covers (its segments' subtrees); `undefined` without `segment`. */
-    ids(q: MetricQuery): string[] | undefined {
-      const r = roots(q);
-      return r && [...new Set(r.flatMap(subtree))];
-    },
-    /** Each group of a breakdown by segment, with the segments it rolls up. */
-    groups(q: MetricQuery): [string, string[]][] {
-      const r = roots(q);
-      return r && r.length === 1
-        ? [[r[0]!, [r[0]!]], ...tree.children(r[0]!).map((c): [string, string[]] => [c, subtree(c)])]
-        : (
-            r ??
-            tree
-              .all()
-              .filter((s) => s.parent === undefined)
-              .map((s) => s.id)
-          ).map((g): [string, string[]] => [g, subtree(g)]);
-    },
-  };
-}
-
 /** Columns of one metric's base table. */
 interface Source {
   time: string;
@@ -270,7 +236,13 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
     return executor.all(frag.text, frag.params as SqlParam[]);
   }
 
-  const scope = segmentScope(tree);
+  function roots(q: MetricQuery): string[] | undefined {
+    if (q.segment === undefined) return undefined;
+    const list = typeof q.segment === 'string' ? [q.segment] : [...q.segment];
+    for (const s of list) tree.get(s); // throws a clear error for an unknown segment
+    return list;
+  }
+  const subtree = (id: string) => [id, ...tree.descendants(id)];
 
   /** WHERE clauses for time range, segment subtree, touchpoint and language. */
   function where(q: MetricQuery, src: Source): Frag[] {
@@ -279,8 +251,11 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
     const to = iso(q.to, 'to');
     if (from !== undefined) out.push(sql`${raw(src.time)} >= ${from}`);
     if (to !== undefined) out.push(sql`${raw(src.time)} < ${to}`);
-    const ids = scope.ids(q);
-    if (ids) out.push(ids.length ? sql`${raw(src.segment)} IN (${list(ids)})` : raw('1 = 0'));
+    const r = roots(q);
+    if (r) {
+      const ids = [...new Set(r.flatMap(subtree))];
+      out.push(ids.length ? sql`${raw(src.segment)} IN (${list(ids)})` : raw('1 = 0'));
+    }
     if (q.touchpoint !== undefined) out.push(sql`${raw(src.touchpoint)} = ${q.touchpoint}`);
     if (q.language !== undefined) out.push(sql`${raw(src.language)} = ${q.language}`);
     return out;
@@ -299,9 +274,20 @@ export function createRowScanAnalytics(executor: SqlExecutor, options: Analytics
       case 'language':
         return raw(`COALESCE(${src.language}, '(none)')`);
       case 'segment': {
-        const whens = scope
-          .groups(q)
-          .map(([g, ids]) => sql`WHEN ${raw(src.segment)} IN (${list(ids)}) THEN ${text(g)}`);
+        const r = roots(q);
+        const groups: [string, string[]][] =
+          r && r.length === 1
+            ? [[r[0]!, [r[0]!]], ...tree.children(r[0]!).map((c): [string, string[]] => [c, subtree(c)])]
+            : (
+                r ??
+                tree
+                  .all()
+                  .filter((s) => s.parent === undefined)
+                  .map((s) => s.id)
+              ).map((g): [string, string[]] => [g, subtree(g)]);
+        const whens = groups.map(
+          ([g, ids]) => sql`WHEN ${raw(src.segment)} IN (${list(ids)}) THEN ${text(g)}`,
+        );
         return sql`CASE ${joinSql(whens, ' ')} ELSE '(none)' END`;
       }
     }
