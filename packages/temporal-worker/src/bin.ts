@@ -2,7 +2,7 @@
 // closedloop-worker [--config closedloop.config.json]: runs the closedloop Temporal worker.
 // closedloop-worker mirror-backfill [--config …] [--since <ISO time>]: copies the loops that ran
 // before the mirror was configured into it. The config is the one closedloop config (docs/config.md).
-import { ConfigError } from '@closedloop/cli/config';
+import { ConfigError } from '@closedloop/config';
 import { parseCustomerRef } from '@closedloop/core';
 import { runMirrorBackfill, runPrivacyErase, runWorker } from './run-worker.ts';
 import { loadWorkerConfig } from './worker-config.ts';

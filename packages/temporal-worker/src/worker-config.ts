@@ -1,14 +1,14 @@
 // The worker's config: the `worker` section (and the shared sections) of the one closedloop
 // config file, resolved into the options `runWorker` takes.
 import {
-  type Config,
   ConfigError,
   loadConfig,
   type ParseOptions,
   RetentionSchema,
+  type ServeConfig,
   secretValue,
   WorkerSchema,
-} from '@closedloop/cli/config';
+} from '@closedloop/config';
 import { EmailConnectorConfigSchema } from '@closedloop/connectors';
 import { PersonSchema, SegmentSchema } from '@closedloop/core';
 import { ReportScheduleConfigSchema } from '@closedloop/core/learn';
@@ -114,7 +114,7 @@ const ENV_OVERRIDES = {
  * The worker options a loaded config describes: the `worker` section, the shared sections, the
  * store as the mirror when it is PostgreSQL, and secrets read from `env`.
  */
-export function workerConfigFrom(c: Config, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+export function workerConfigFrom(c: ServeConfig, env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const w = c.worker;
   const secret = (s: { env: string }, field: string) => secretValue(s, field, env, c.file);
   const email = c.connectors.email;

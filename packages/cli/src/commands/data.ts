@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { CONFIG_HELP, ConfigError, loadConfig } from '@closedloop/config';
 import {
   type ImportMapping,
   ImportMappingSchema,
@@ -16,7 +17,6 @@ import {
 } from '@closedloop/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import pc from 'picocolors';
-import { CONFIG_HELP, ConfigError, loadConfig } from '../config/config.ts';
 import { progressBar } from '../progress.ts';
 import { createRuntime } from '../serve/runtime.ts';
 

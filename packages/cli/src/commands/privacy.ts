@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { CONFIG_HELP, loadConfig } from '@closedloop/config';
 import {
   addDoNotContact,
   type CustomerRef,
@@ -11,7 +12,6 @@ import {
   runRetention,
 } from '@closedloop/core';
 import type { Command } from 'commander';
-import { CONFIG_HELP, loadConfig } from '../config/config.ts';
 import { retentionPolicyOf } from '../serve/retention-job.ts';
 import { createRuntime } from '../serve/runtime.ts';
 import type { DataIo } from './data.ts';

@@ -1,6 +1,7 @@
 // `closedloop report`: the inner-loop report of a store, in the terminal, as HTML, JSON, CSV or an email.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
+import { CONFIG_HELP, ConfigError, loadConfig, secretValue } from '@closedloop/config';
 import { type Segment, SegmentTree } from '@closedloop/core';
 import {
   buildReport,
@@ -20,7 +21,6 @@ import {
 import type { Command } from 'commander';
 import pg from 'pg';
 import pc from 'picocolors';
-import { CONFIG_HELP, ConfigError, loadConfig, secretValue } from '../config/config.ts';
 
 /** Where command output goes; tests pass their own. */
 export interface ReportIo {

@@ -1,6 +1,7 @@
 // `closedloop rules pull | push | import-jre`: rule versions between the store and files.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig, openStore } from '@closedloop/config';
 import type { Store } from '@closedloop/core';
 import {
   checkRuleTexts,
@@ -11,8 +12,6 @@ import {
   ruleVersions,
 } from '@closedloop/rules';
 import pc from 'picocolors';
-import { loadConfig } from '../config/config.ts';
-import { openStore } from '../config/store.ts';
 import type { RulesIo } from './rules.ts';
 
 /** The store a config names (SQLite file, memory, or PostgreSQL through its env var). */

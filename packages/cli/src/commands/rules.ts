@@ -1,6 +1,7 @@
 // `closedloop rules validate | test | explain | backtest`: the ops admin's rule tools.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { CONFIG_HELP, loadConfig, openStore, optionalConfig } from '@closedloop/config';
 import { DEFAULT_TEMPLATES } from '@closedloop/connectors';
 import type { Person, Segment } from '@closedloop/core';
 import { createClosedLoop, FeedbackSchema, formatPath, SegmentTree, sqliteStore } from '@closedloop/core';
@@ -23,8 +24,6 @@ import {
 } from '@closedloop/rules';
 import type { Command } from 'commander';
 import pc from 'picocolors';
-import { CONFIG_HELP, loadConfig, optionalConfig } from '../config/config.ts';
-import { openStore } from '../config/store.ts';
 import { progressBar } from '../progress.ts';
 import { applyToOpenCases } from '../rules/apply.ts';
 import {

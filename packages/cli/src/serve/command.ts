@@ -1,5 +1,5 @@
+import { CONFIG_HELP, ConfigError, loadConfig } from '@closedloop/config';
 import { type Command, InvalidArgumentError } from 'commander';
-import { CONFIG_HELP, ConfigError, loadConfig } from '../config/config.ts';
 import { StartRefused } from './auth/setup.ts';
 import { startServer } from './server.ts';
 

@@ -1,5 +1,5 @@
+import { parseConfig } from '@closedloop/config';
 import { expect, inject, test } from 'vitest';
-import { parseConfig } from '../config/config.ts';
 import { createRuntime } from './runtime.ts';
 
 const org = {

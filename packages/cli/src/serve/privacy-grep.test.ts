@@ -5,10 +5,10 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig, type ServeConfigInput } from '@closedloop/config';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, test } from 'vitest';
 import { testSmtp } from '../../../connectors/src/__tests__/smtp.ts';
-import { parseConfig, type ServeConfigInput } from '../config/config.ts';
 import { createToken } from './auth/tokens.ts';
 import { startServer } from './server.ts';
 import { people, segments } from './test-fixture.ts';

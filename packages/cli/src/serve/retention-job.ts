@@ -1,8 +1,9 @@
 // The retention job of `closedloop serve`: anonymises what `retention` says has expired, once at
 // start and then every `retention.every`. (Several replicas on one database may each run it:
 // anonymising again changes nothing.)
+
+import type { ServeConfig } from '@closedloop/config';
 import { type RetentionPolicy, runRetention, type Store, subtractDuration } from '@closedloop/core';
-import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
 
 /** The policy part of the `retention` config (without the schedule). */

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '@closedloop/config';
 import { expect, inject, test } from 'vitest';
 import { pullCommand, pushCommand } from '../commands/rules-versions.ts';
-import { parseConfig } from '../config/config.ts';
 import { routeV1, routeV2 } from './rules-test-fixture.ts';
 import { createRuntime } from './runtime.ts';
 import { createTestApp } from './test-fixture.ts';

@@ -1,3 +1,4 @@
+import { ConfigError, openStore, type ServeConfig } from '@closedloop/config';
 import {
   delightedAdapter,
   type EmailConnector,
@@ -20,8 +21,6 @@ import {
   unsubscribeUrl,
 } from '@closedloop/core';
 import { createRulesDecider, watchRules } from '@closedloop/rules';
-import { ConfigError, type ServeConfig } from '../config/config.ts';
-import { openStore } from '../config/store.ts';
 import type { Logger } from './log.ts';
 import { createRulesService, type RulesService } from './rules-service.ts';
 import { type RunningSchedule, startReportSchedule } from './schedule.ts';

@@ -3,9 +3,9 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '@closedloop/config';
 import { manualClock } from '@closedloop/core';
 import { describe, expect, test } from 'vitest';
-import { ConfigError } from '../config/config.ts';
 import { createRuntime } from './runtime.ts';
 import { testConfig } from './test-fixture.ts';
 

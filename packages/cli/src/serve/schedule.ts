@@ -2,6 +2,8 @@
 // store's own tables, mailed through `connectors.email`. Periods are recorded in the store's
 // documents, so with several replicas one of them sends each period's reports, and a period
 // missed while every replica was down is sent when one starts.
+
+import type { ServeConfig } from '@closedloop/config';
 import { reportMailer } from '@closedloop/connectors';
 import { type Clock, Directory, type EmbeddedClosedLoop, SegmentTree } from '@closedloop/core';
 import {
@@ -10,7 +12,6 @@ import {
   resolveAudiences,
   scheduleReports,
 } from '@closedloop/core/learn';
-import type { ServeConfig } from '../config/config.ts';
 import type { Logger } from './log.ts';
 
 export interface RunningSchedule {

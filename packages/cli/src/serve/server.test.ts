@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '@closedloop/config';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../config/config.ts';
 import { createToken } from './auth/tokens.ts';
 import type { Logger } from './log.ts';
 import { startServer } from './server.ts';

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ServeConfig } from '@closedloop/config';
 import type { PeriodicJob, ReplicaOptions } from '@closedloop/core';
 import { serve } from '@hono/node-server';
-import type { ServeConfig } from '../config/config.ts';
 import { createApp } from './app.ts';
 import { authSettingsFrom } from './auth/setup.ts';
 import { jsonLogger, type Logger } from './log.ts';

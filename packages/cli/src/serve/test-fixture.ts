@@ -1,6 +1,6 @@
 // Test helpers for the serve tests: a config, a started server, signed webhook bodies.
 import { createHmac } from 'node:crypto';
-import { parseConfig, type ServeConfig, type ServeConfigInput } from '../config/config.ts';
+import { parseConfig, type ServeConfig, type ServeConfigInput } from '@closedloop/config';
 import { type AppOptions, createApp } from './app.ts';
 import { authSettingsFrom } from './auth/setup.ts';
 import { createToken } from './auth/tokens.ts';

@@ -1,7 +1,7 @@
 // Each attack from issue 11, tried as an attacker would against a default set-up, now refused.
 import { connect } from 'node:net';
+import { parseConfig } from '@closedloop/config';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/config.ts';
 import { startServer } from '../server.ts';
 import { people, segments, startTestServer, type TestServer } from '../test-fixture.ts';
 import { AUDIT_KIND } from './audit.ts';

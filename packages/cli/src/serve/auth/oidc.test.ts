@@ -3,11 +3,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseConfig } from '@closedloop/config';
 import Provider from 'oidc-provider';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { axeViolations, launchBrowser } from '../../../../../test/browser.ts';
-import { parseConfig } from '../../config/config.ts';
 import { type RunningServer, startServer } from '../server.ts';
 import { people, segments } from '../test-fixture.ts';
 import { raw } from './test-kit.ts';

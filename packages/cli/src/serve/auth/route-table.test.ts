@@ -1,8 +1,9 @@
 // Every route × role × token scope: allowed, 403 or 401 (or the sign-in redirect for pages).
 // The routes come from the app itself, so a route added without a line in ROUTE_NEEDS fails here.
+
+import { parseConfig } from '@closedloop/config';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../config/config.ts';
 import { createApp } from '../app.ts';
 import { createRuntime, type Runtime } from '../runtime.ts';
 import { segments } from '../test-fixture.ts';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { EnvSecret, ServeConfig } from '@closedloop/config';
 import type { Store } from '@closedloop/core';
-import type { EnvSecret, ServeConfig } from '../../config/config.ts';
 import type { Logger } from '../log.ts';
 import { deriveKeys } from './crypto.ts';
 import { defaultAllowedHosts, isLoopback } from './hosts.ts';

@@ -2,8 +2,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseConfig } from '@closedloop/config';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { parseConfig } from '../../config/config.ts';
 import { startServer } from '../server.ts';
 import { devSignIn, people, segments } from '../test-fixture.ts';
 import { raw } from './test-kit.ts';

@@ -1,6 +1,6 @@
+import { CONFIG_HELP, ConfigError, loadConfig } from '@closedloop/config';
 import { ClosedLoopError } from '@closedloop/core';
 import type { Command } from 'commander';
-import { CONFIG_HELP, ConfigError, loadConfig } from '../../config/config.ts';
 import { createRuntime } from '../runtime.ts';
 import { createToken, listTokens, revokeToken } from './tokens.ts';
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadConfig } from '@closedloop/config';
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
-import { loadConfig } from '../../config/config.ts';
 import { createProgram } from '../../main.ts';
 import { startServer } from '../server.ts';
 import { devSignIn, people, segments } from '../test-fixture.ts';

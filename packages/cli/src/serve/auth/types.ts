@@ -1,4 +1,4 @@
-import type { ROLES } from '../../config/config.ts';
+import type { ROLES } from '@closedloop/config';
 
 /** What a person may do: configured in the directory or mapped from a provider group claim. */
 export type Role = (typeof ROLES)[number];

@@ -14,8 +14,6 @@ import { z } from 'zod';
 import { type Deprecation, deprecationMessage, migrateDeprecated } from './deprecations.ts';
 import { type ConfigInput, ConfigSchema, type EnvSecret, type ParsedConfig, ROLES } from './schema.ts';
 
-export type { ConfigInput, EnvSecret } from './schema.ts';
-export { ConfigSchema, ROLES } from './schema.ts';
 export type ServeConfigInput = ConfigInput;
 type Parsed = ParsedConfig;
 
@@ -317,7 +315,7 @@ export function loadConfig(path?: string, options: ParseOptions = {}): ServeConf
  *
  * @example
  * // closedloop.config.ts
- * import { defineConfig } from '@closedloop/cli/config';
+ * import { defineConfig } from '@closedloop/config';
  * export default defineConfig({ directory: 'people.json', segments: 'segments.json' });
  */
 export function defineConfig(config: ConfigInput): ConfigInput {
