@@ -75,6 +75,7 @@ const COMMANDS: [string, string[]][] = [
   ['privacy erase', ['privacy', 'erase', '--email', 'ana@example.com']],
   ['privacy dnc check', ['privacy', 'dnc', 'check', '--email', 'ana@example.com']],
   ['tokens list', ['tokens', 'list']],
+  ['learn rebuild', ['learn', 'rebuild']],
 ];
 
 describe('--config on every command', () => {
