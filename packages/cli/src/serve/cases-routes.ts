@@ -2,6 +2,7 @@
 import { composeEmail, DEFAULT_TEMPLATES, type EmailConnector } from '@closedloop/connectors';
 import {
   type Case,
+  ClosedLoopError,
   type EffectOf,
   type EmbeddedClosedLoop,
   type Person,
@@ -102,7 +103,7 @@ function informEffect(
     caseId: c.id,
     createdAt: new Date().toISOString(),
     template: body.template ?? 'caseResolved',
-    to: { email: c.customerEmail ?? '', ...(c.customerName ? { name: c.customerName } : {}) },
+    to: { email: c.customerEmail ?? '', ...(c.customerName ? { name: c.customerName } : {}) }, // checked by the route
     language: body.language ?? c.language ?? 'en',
     vars: {
       customerName: c.customerName ?? '',
@@ -165,6 +166,11 @@ export function registerCasesRoutes(app: Hono, deps: CasesRoutesDeps): void {
   app.post('/v1/cases/:id/inform/preview', async (c) => {
     const body = parseBody(InformBody, await readJson(c, true), 'message to the customer');
     const found = await caseFor(c);
+    if (!found.customerEmail)
+      throw new ClosedLoopError(
+        'MOVE_REFUSED',
+        'the customer left no email address (known by id only, e.g. an SMS respondent): tell them another way and note it in a comment',
+      );
     if (body.template !== undefined) checkTemplate(deps.email, body.template);
     const effect = informEffect(found, body);
     const mail = deps.email

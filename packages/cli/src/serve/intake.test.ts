@@ -164,6 +164,13 @@ describe('a Delighted SMS respondent (a person id, no email)', () => {
       body: JSON.stringify({ rootCause: 'no call-back' }),
     });
     expect(resolved.status, await resolved.clone().text()).toBe(200);
+    const preview = await server.api(`/v1/cases/${c.id}/inform/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'We called you.' }),
+    });
+    expect(preview.status).toBe(409);
+    expect(await preview.text()).toContain('no email address');
     const informed = await server.api(`/v1/cases/${c.id}/inform`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
