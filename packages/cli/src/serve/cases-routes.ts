@@ -36,7 +36,7 @@ export function templateList(email?: EmailConnector): { id: string; languages: s
 }
 
 /** What a case allows now, from the loop's state and the organisation. */
-interface CaseActions {
+export interface CaseActions {
   /** The loop's state in words, e.g. "resolved". */
   state: string;
   /** The actions possible now, in words. */
