@@ -6,7 +6,7 @@
 // `createWriter` must stay self-contained: it is serialised with `Function.prototype.toString`,
 // so it may not use imports or anything else from module scope.
 import type { DatabaseSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { ClosedLoopError } from '../errors.ts';
 
 /** One step, flattened on the main thread into SQL parameters. */
@@ -177,12 +177,25 @@ export function createWriter(db: DatabaseSync): Writer {
 }
 
 /**
- * Steps between two checkpoints of the writer thread (about 8,000 pages of WAL for new loops):
- * fewer, larger checkpoints copy each hot index page back once instead of eight times.
+ * Steps between two checkpoints (about 8,000 pages of WAL for new loops): fewer, larger
+ * checkpoints copy each hot index page back once instead of eight times.
  */
 const CHECKPOINT_EVERY = 1024;
+/** WAL frames the writer copies itself once the checkpoint thread has caught up (a few batches). */
+const CATCH_UP_FRAMES = 64;
 
-/** What a writer thread runs (CommonJS: an `eval` worker), given `{ path, pragmas }` as workerData. */
+/**
+ * What a writer thread runs (CommonJS: an \`eval\` worker), given \`{ path, pragmas, checkpoints }\`
+ * as workerData (\`checkpoints\`: a MessagePort to the checkpoint thread).
+ *
+ * Checkpoints stay off the writer's path: every CHECKPOINT_EVERY steps the writer asks the
+ * checkpoint thread (its own connection) to copy the WAL back into the database file and fsync
+ * it, which takes tens of milliseconds, while the writer goes on committing. That thread
+ * repeats its checkpoint until few frames remain uncopied (each pass copies what the writer
+ * appended during the last), then tells the writer, which copies those last frames itself
+ * between two batches (a millisecond or two). Only a checkpoint by the writer, with nothing
+ * appended after it, lets the next transaction start the WAL file over, so it stays bounded.
+ */
 export const WRITER_SOURCE = `'use strict';
 const { DatabaseSync } = require('node:sqlite');
 const { parentPort, receiveMessageOnPort, workerData } = require('node:worker_threads');
@@ -192,14 +205,30 @@ let writer;
 try {
   db = new DatabaseSync(workerData.path);
   db.exec(workerData.pragmas);
-  // Checkpoints run after a batch is acknowledged, not inside the COMMIT that crosses the
-  // threshold (auto-checkpoint stays on, far out, as a safety net).
+  // Checkpoints are asked for explicitly; auto-checkpoint stays on, far out, as a safety net
+  // (should the checkpoint thread stop answering).
   db.exec('PRAGMA wal_autocheckpoint = 20000');
   writer = createWriter(db);
 } catch (e) {
   parentPort.postMessage({ fatal: String(e) });
 }
+const checkpoints = workerData.checkpoints;
 let sinceCheckpoint = 0;
+let checkpointing = false;
+const afterBatch = (steps) => {
+  sinceCheckpoint += steps;
+  if (checkpointing) {
+    if (!receiveMessageOnPort(checkpoints)) return;
+    // The checkpoint thread has copied all but the last few frames: copy those here, between
+    // two batches, so that the next transaction starts the WAL file over.
+    checkpointing = false;
+    try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {}
+  } else if (sinceCheckpoint >= ${CHECKPOINT_EVERY}) {
+    sinceCheckpoint = 0;
+    checkpointing = true;
+    checkpoints.postMessage('checkpoint');
+  }
+};
 // Every message is one batch of ops. The batches that arrived while the last transaction ran are
 // taken off the port at once and written in one transaction (group commit); each gets its own
 // reply, in order.
@@ -222,17 +251,51 @@ parentPort.on('message', (first) => {
         parentPort.postMessage('error' in out ? out : { results: out.results.slice(at, at + b.length) });
         at += b.length;
       }
-      sinceCheckpoint += ops.length;
-      if (sinceCheckpoint >= ${CHECKPOINT_EVERY}) {
-        sinceCheckpoint = 0;
-        try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {}
-      }
+      afterBatch(ops.length);
     }
   }
   if (closing) {
+    // Closing the port lets the checkpoint thread close its connection and end.
+    checkpoints.close();
     try { writer?.close(); } finally { parentPort.postMessage('closed'); parentPort.close(); }
   }
 });
+`;
+
+/**
+ * What the checkpoint thread runs (its own connection), given \`{ path, pragmas, writer }\` as
+ * workerData (\`writer\`: a MessagePort to the writer thread). Asked for a checkpoint, it copies
+ * the WAL back pass after pass (PASSIVE: never waiting on the writer or readers) until a pass
+ * copies at most CATCH_UP_FRAMES frames (or after 8 passes), then answers. It always answers, so
+ * the writer never waits on it for more than its passes.
+ */
+export const CHECKPOINT_SOURCE = `'use strict';
+const { DatabaseSync } = require('node:sqlite');
+const { workerData } = require('node:worker_threads');
+const writer = workerData.writer;
+let checkpoint;
+let db;
+try {
+  db = new DatabaseSync(workerData.path);
+  db.exec(workerData.pragmas);
+  db.exec('PRAGMA wal_autocheckpoint = 0');
+  checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+} catch {}
+writer.on('message', () => {
+  try {
+    let copied = -1;
+    for (let pass = 0; checkpoint && pass < 8; pass++) {
+      const r = checkpoint.get();
+      const done = Number(r.checkpointed);
+      // The WAL restarted since the last pass (the writer copied the rest): all is new.
+      const now = copied < 0 || done < copied ? done : done - copied;
+      copied = done;
+      if (r.busy || now <= ${CATCH_UP_FRAMES}) break;
+    }
+  } catch {}
+  writer.postMessage('caught up');
+});
+writer.on('close', () => { try { db?.close(); } catch {} });
 `;
 
 function opError(r: NonNullable<OpResult>): ClosedLoopError {
@@ -290,6 +353,8 @@ export function startWriter(
   // Thread: the ops queued during one turn of the event loop go as one message, without waiting
   // for the batches before them; the writer writes all it has received in one transaction.
   let worker: Worker | undefined;
+  let checkpointer: Worker | undefined;
+  let checkpointerExit: Promise<void> = Promise.resolve();
   const sent: Pending[][] = [];
   let fatal: string | undefined;
   let idle: (() => void) | undefined;
@@ -312,9 +377,20 @@ export function startWriter(
   if (mode === 'inline') {
     inline = createWriter(db);
   } else {
+    const channel = new MessageChannel();
+    checkpointer = new Worker(CHECKPOINT_SOURCE, {
+      eval: true,
+      workerData: { path, pragmas: setup, writer: channel.port2 },
+      transferList: [channel.port2],
+      stdout: false,
+      stderr: false,
+    });
+    checkpointer.unref();
+    checkpointerExit = new Promise((resolve) => checkpointer?.once('exit', () => resolve()));
     worker = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { path, pragmas: setup },
+      workerData: { path, pragmas: setup, checkpoints: channel.port1 },
+      transferList: [channel.port1],
       stdout: false,
       stderr: false,
     });
@@ -372,6 +448,9 @@ export function startWriter(
             w.postMessage('close');
           });
         }
+        // The writer closed its port to the checkpoint thread, which then closes its connection.
+        checkpointer?.ref();
+        await checkpointerExit;
       }
     },
   };
