@@ -5,9 +5,11 @@
 //   - into the same schema (a file brought to the store's current version by its migrations),
 //   - synchronous=FULL, WAL, the store's PRAGMAs, plain prepared INSERTs,
 //   - in transactions of as many captures as are in flight (16-row for 16, 128-row for 128).
-// The machine may be shared: store and reference run alternately, ROUNDS times each, and the
-// table shows medians; the ratio is the median of the per-round ratios.
+// The machine may be shared: store and reference run alternately, ROUNDS times each, each round
+// in a child process of its own (a fresh heap), and the table shows medians; the ratio is the
+// median of the per-round ratios.
 // Run: pnpm bench sqlite-store (or node --conditions=@closedloop/source --expose-gc packages/core/bench/sqlite-store.bench.ts)
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,6 @@ import { createClosedLoop, memoryStore, type Store, sqliteStore } from '@closedl
 import { measuredOn, writeResults } from '../../../bench/results.ts';
 import { migrateSqlite } from '../src/stores/sqlite-migrations.ts';
 import { encodeStep, pragmas } from '../src/stores/sqlite-schema.ts';
-import type { EncodedStep } from '../src/stores/sqlite-writer.ts';
 import type { StepWrite } from '../src/stores/store.ts';
 import {
   captureAll,
@@ -52,30 +53,66 @@ async function runStore(store: Store, inFlight: number) {
   return { loopsPerSecond: N / seconds, p50ms: percentile(latencies, 50), p99ms: percentile(latencies, 99) };
 }
 
-/** The same rows, raw node:sqlite, one transaction per `batch` steps, the store's schema and PRAGMAs. */
-function runRaw(path: string, steps: EncodedStep[], batch: number) {
-  const db = new DatabaseSync(path);
-  db.exec(pragmas('FULL'));
-  migrateSqlite(db, path);
-  return writeRawSteps(db, steps, batch);
+/** The rows the store writes for these inputs: the steps recorded on a memory store, encoded as the SQLite store encodes them. */
+async function rowsOfInputs() {
+  const written: StepWrite[] = [];
+  await runStore(recording(memoryStore(), written), 16);
+  if (written.length !== N) throw new Error(`expected one step per capture, got ${written.length}`);
+  return written.map(encodeStep);
+}
+
+type Round = { role: 'store' | 'raw'; inFlight: number; path: string };
+
+/**
+ * One measured round, alone in this process (BENCH_ROUND set by the parent): a fresh heap, so
+ * that neither side pays for the other's garbage or for rows the other keeps (10,000 recorded
+ * steps on the heap made the store's major GCs show in its p99). Prints its result as JSON.
+ */
+async function oneRound({ role, inFlight, path }: Round) {
+  if (role === 'raw') {
+    const rows = await rowsOfInputs();
+    const db = new DatabaseSync(path);
+    db.exec(pragmas('FULL'));
+    migrateSqlite(db, path);
+    return writeRawSteps(db, rows, inFlight);
+  }
+  // Warm the JIT and the file system first, unmeasured.
+  await runStore(sqliteStore({ path: `${path}.warm` }), inFlight);
+  return runStore(sqliteStore({ path }), inFlight);
+}
+
+if (process.env.BENCH_ROUND) {
+  const round = JSON.parse(process.env.BENCH_ROUND) as Round;
+  const result = await oneRound(round);
+  // Each round leaves the disk as it found it.
+  for (const f of [round.path, `${round.path}.warm`])
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${f}${suffix}`, { force: true });
+  process.stdout.write(JSON.stringify(result));
+  process.exit(0);
+}
+
+/** Runs one round in a child process (the same Node flags) and returns what it printed. */
+function inChild<T>(round: Round): T {
+  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename], {
+    env: { ...process.env, BENCH_ROUND: JSON.stringify(round) },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 20,
+  });
+  if (r.status !== 0) throw new Error(`the ${round.role} round (${round.inFlight} in flight) failed`);
+  return JSON.parse(r.stdout) as T;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'closedloop-sqlite-bench-'));
 try {
-  const written: StepWrite[] = [];
-  await runStore(recording(memoryStore(), written), 16);
-  if (written.length !== N) throw new Error(`expected one step per capture, got ${written.length}`);
-  const rows = written.map(encodeStep);
-  // Warm the JIT and the file system once, unmeasured.
-  await runStore(sqliteStore({ path: join(dir, 'warm.sqlite') }), 16);
   let file = 0;
   const byInFlight = [];
   for (const inFlight of IN_FLIGHT) {
     const store: Awaited<ReturnType<typeof runStore>>[] = [];
-    const raw: ReturnType<typeof runRaw>[] = [];
+    const raw: ReturnType<typeof writeRawSteps>[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      raw.push(runRaw(join(dir, `raw-${file++}.sqlite`), rows, inFlight));
-      store.push(await runStore(sqliteStore({ path: join(dir, `store-${file++}.sqlite`) }), inFlight));
+      raw.push(inChild({ role: 'raw', inFlight, path: join(dir, `raw-${file++}.sqlite`) }));
+      store.push(inChild({ role: 'store', inFlight, path: join(dir, `store-${file++}.sqlite`) }));
     }
     const ratios = store.map((s, i) => s.loopsPerSecond / raw[i]!.loopsPerSecond);
     byInFlight.push({
@@ -109,7 +146,7 @@ try {
   });
   const md = `## SQLite store at the limit (core)
 
-${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 outbox effects), capture() → case committed with its effects, synchronous=FULL (every feedback durable before capture() resolves). Reference, same run: raw node:sqlite inserting the same rows into the same schema (the store's migrations), synchronous=FULL, WAL, in transactions of as many captures as are in flight. Medians of ${ROUNDS} alternating rounds; the ratio is the median of the per-round ratios. "raw: p99 of one transaction" is the reference's BEGIN → COMMIT time per transaction (fsync included, and SQLite's own checkpoints): a capture waits for at least one such transaction, usually for the end of the one before it too. ${measuredOn(IN_FLIGHT.join(' and '))}
+${N.toLocaleString('en-US')} detractor answers (each opens a case and commits 2 outbox effects), capture() → case committed with its effects, synchronous=FULL (every feedback durable before capture() resolves). Reference, same run: raw node:sqlite inserting the same rows into the same schema (the store's migrations), synchronous=FULL, WAL, in transactions of as many captures as are in flight. Medians of ${ROUNDS} alternating rounds, each in a process of its own (a fresh heap; the store warmed up first on another file); the ratio is the median of the per-round ratios. "raw: p99 of one transaction" is the reference's BEGIN → COMMIT time per transaction (fsync included, and SQLite's own checkpoints): a capture waits for at least one such transaction, usually for the end of the one before it too. ${measuredOn(IN_FLIGHT.join(' and '))}
 
 | in flight | store loops/s | raw node:sqlite loops/s (same rows, in-flight-sized transactions) | ratio | p50 capture | p99 capture | raw: p99 of one transaction | targets |
 |---:|---:|---:|---:|---:|---:|---:|---|
