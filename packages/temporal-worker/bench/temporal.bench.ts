@@ -1,5 +1,5 @@
 // `pnpm bench`: 1,000 loops through the closedloop worker on the local Temporal dev server, against
-// a bare workflow making the same number of activity calls, in the same run; then scale-out: the
+// a bare workflow making the same activity and local activity calls, in the same run; then scale-out: the
 // same loops through one and through two worker processes on the same server and task queue,
 // with each worker's CPU time and the server's.
 //   node --conditions=@closedloop/source packages/temporal-worker/bench/temporal.bench.ts
@@ -275,6 +275,9 @@ const bareWorker = await Worker.create({
       calls++;
       return x;
     },
+    async localNoop(x: string) {
+      return x;
+    },
   },
 });
 const bareResult = await bareWorker.runUntil(async () => {
@@ -324,7 +327,7 @@ const ms = (n: number | undefined) => (n === undefined ? 'n/a' : `${f(n)} ms`);
 const scaleGain = scale2.loopsPerSecond / scale1.loopsPerSecond;
 const md = `## Temporal worker (temporal-worker)
 
-${f(LOOPS, 0)} detractor loops on the local Temporal dev server (Temporal CLI, in-memory persistence, one process), AES-256-GCM payload codec on. A loop counts once its case exists and the ${loopResult.effectsPerLoop} effects it emitted were delivered (1 decide + ${loopResult.effectsPerLoop} deliver activities); capture latency is capture() → case created (update-with-start). The reference is a bare workflow making the same ${1 + loopResult.effectsPerLoop} activity calls behind the same update-with-start, in the same run. Scale-out rows: the same loops through 1 and 2 closedloop workers, each in its own process, on the same server and task queue; worker CPU is the workers' own (client excluded), server CPU the dev server process's. ${measuredOn(CONCURRENCY)}
+${f(LOOPS, 0)} detractor loops on the local Temporal dev server (Temporal CLI, in-memory persistence, one process), AES-256-GCM payload codec on. A loop counts once its case exists and the ${loopResult.effectsPerLoop} effects it emitted were delivered (1 decide activity, then per effect a local activity routing it and a deliver activity per connector: one connector here); capture latency is capture() → case created (update-with-start). The reference is a bare workflow making the same calls (${1 + loopResult.effectsPerLoop} activities, ${loopResult.effectsPerLoop} local activities) behind the same update-with-start, in the same run. Scale-out rows: the same loops through 1 and 2 closedloop workers, each in its own process, on the same server and task queue; worker CPU is the workers' own (client excluded), server CPU the dev server process's. ${measuredOn(CONCURRENCY)}
 
 | run | workers | loops/s | reference loops/s | ratio | p50 capture | p99 capture | history events / loop | CPU / loop | loops per worker CPU s | server CPU / loop |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|

@@ -19,6 +19,7 @@ const TASK_QUEUE = 'closedloop-test';
 const FIXTURE = new URL('./fixtures/happy-path.history.json', import.meta.url);
 /** The same loop recorded after delivery per (effect, connector) (the `delivery-per-connector` patch). */
 const PER_CONNECTOR_FIXTURE = new URL('./fixtures/per-connector.history.json', import.meta.url);
+const LOCAL_ROUTE_FIXTURE = new URL('./fixtures/local-route.history.json', import.meta.url);
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -99,7 +100,7 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
     expect(keys).toContain(`${loopId}:v1:notify`);
     expect(keys.some((k) => k.endsWith(':inform'))).toBe(true);
     // Record the history once: replaying it is the determinism check below.
-    for (const fixture of [FIXTURE, PER_CONNECTOR_FIXTURE]) {
+    for (const fixture of [FIXTURE, PER_CONNECTOR_FIXTURE, LOCAL_ROUTE_FIXTURE]) {
       if (existsSync(fixture)) continue;
       const history = await handle.fetchHistory();
       writeFileSync(fixture, `${historyToJSON(history)}\n`);
@@ -209,7 +210,7 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
   });
 
   test('recorded histories replay on the current workflow code (a non-deterministic change fails)', async () => {
-    const histories = [FIXTURE, PER_CONNECTOR_FIXTURE].map((fixture, i) => {
+    const histories = [FIXTURE, PER_CONNECTOR_FIXTURE, LOCAL_ROUTE_FIXTURE].map((fixture, i) => {
       expect(existsSync(fixture)).toBe(true);
       return {
         workflowId: `fixture-${i}`,
@@ -225,7 +226,7 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
       expect(r.error).toBeUndefined();
       replayed++;
     }
-    expect(replayed).toBe(2);
+    expect(replayed).toBe(3);
   });
 
   test('a workflow change that breaks determinism fails the replay', async () => {
