@@ -185,16 +185,17 @@ const CHECKPOINT_EVERY = 1024;
 const CATCH_UP_FRAMES = 64;
 
 /**
- * What a writer thread runs (CommonJS: an \`eval\` worker), given \`{ path, pragmas, checkpoints }\`
- * as workerData (\`checkpoints\`: a MessagePort to the checkpoint thread).
+ * What a writer thread runs (CommonJS: an `eval` worker), given `{ path, pragmas, checkpoints }`
+ * as workerData (`checkpoints`: a MessagePort to the checkpoint thread).
  *
  * Checkpoints stay off the writer's path: every CHECKPOINT_EVERY steps the writer asks the
  * checkpoint thread (its own connection) to copy the WAL back into the database file and fsync
  * it, which takes tens of milliseconds, while the writer goes on committing. That thread
  * repeats its checkpoint until few frames remain uncopied (each pass copies what the writer
  * appended during the last), then tells the writer, which copies those last frames itself
- * between two batches (a millisecond or two). Only a checkpoint by the writer, with nothing
- * appended after it, lets the next transaction start the WAL file over, so it stays bounded.
+ * between two batches (a millisecond or two). The WAL file starts over only at a transaction
+ * that finds every frame copied, and only the writer, between two of its own transactions, can
+ * be sure nothing was appended meanwhile: so the WAL stays bounded under steady writing.
  */
 export const WRITER_SOURCE = `'use strict';
 const { DatabaseSync } = require('node:sqlite');
@@ -263,8 +264,8 @@ parentPort.on('message', (first) => {
 `;
 
 /**
- * What the checkpoint thread runs (its own connection), given \`{ path, pragmas, writer }\` as
- * workerData (\`writer\`: a MessagePort to the writer thread). Asked for a checkpoint, it copies
+ * What the checkpoint thread runs (its own connection), given `{ path, pragmas, writer }` as
+ * workerData (`writer`: a MessagePort to the writer thread). Asked for a checkpoint, it copies
  * the WAL back pass after pass (PASSIVE: never waiting on the writer or readers) until a pass
  * copies at most CATCH_UP_FRAMES frames (or after 8 passes), then answers. It always answers, so
  * the writer never waits on it for more than its passes.

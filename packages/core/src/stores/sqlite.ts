@@ -35,7 +35,8 @@ export interface SqliteStoreOptions {
 /**
  * The default store: one SQLite file (Node's built-in `node:sqlite`), WAL journal,
  * `synchronous=FULL`. Writes go to a writer thread with its own connection; the steps that arrive
- * while it commits a batch form the next batch, written in one transaction (group commit). A
+ * while it commits a batch form the next batch, written in one transaction (group commit); a
+ * second thread checkpoints the WAL into the file, so no batch waits behind a checkpoint. A
  * step that fails (a version conflict) is retried alone in a savepoint, so it never takes the
  * others down. `commit()` resolves only once the transaction holding the step is committed.
  * Reads use a connection on the calling thread and see every resolved commit. Opening a file
