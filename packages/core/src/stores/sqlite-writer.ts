@@ -6,7 +6,7 @@
 // `createWriter` must stay self-contained: it is serialised with `Function.prototype.toString`,
 // so it may not use imports or anything else from module scope.
 import type { DatabaseSync } from 'node:sqlite';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import { ClosedLoopError } from '../errors.ts';
 
 /** One step, flattened on the main thread into SQL parameters. */
@@ -389,24 +389,22 @@ export function startWriter(
   if (mode === 'inline') {
     inline = createWriter(db);
   } else {
-    const channel = new MessageChannel();
-    checkpointer = new Worker(CHECKPOINT_SOURCE, {
-      eval: true,
-      workerData: { path, pragmas: setup, writer: channel.port2 },
-      transferList: [channel.port2],
-      stdout: false,
-      stderr: false,
-    });
-    checkpointer.unref();
+    // Each thread opens its own connection to the file; the two talk over this channel.
+    const { port1, port2 } = new MessageChannel();
+    const thread = (source: string, portName: string, port: MessagePort) => {
+      const w = new Worker(source, {
+        eval: true,
+        workerData: { path, pragmas: setup, [portName]: port },
+        transferList: [port],
+        stdout: false,
+        stderr: false,
+      });
+      w.unref();
+      return w;
+    };
+    checkpointer = thread(CHECKPOINT_SOURCE, 'writer', port2);
     checkpointerExit = new Promise((resolve) => checkpointer?.once('exit', () => resolve()));
-    worker = new Worker(WRITER_SOURCE, {
-      eval: true,
-      workerData: { path, pragmas: setup, checkpoints: channel.port1 },
-      transferList: [channel.port1],
-      stdout: false,
-      stderr: false,
-    });
-    worker.unref();
+    worker = thread(WRITER_SOURCE, 'checkpoints', port1);
     worker.on(
       'message',
       (msg: { results: OpResult[] } | { error: string } | { fatal: string } | 'closed') => {
