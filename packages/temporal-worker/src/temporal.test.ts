@@ -19,7 +19,10 @@ const TASK_QUEUE = 'closedloop-test';
 const FIXTURE = new URL('./fixtures/happy-path.history.json', import.meta.url);
 /** The same loop recorded after delivery per (effect, connector) (the `delivery-per-connector` patch). */
 const PER_CONNECTOR_FIXTURE = new URL('./fixtures/per-connector.history.json', import.meta.url);
+/** The same loop recorded after `route` became a local activity (the `route-local-activity` patch). */
 const LOCAL_ROUTE_FIXTURE = new URL('./fixtures/local-route.history.json', import.meta.url);
+/** Every recorded history: each must replay on the current workflow code. */
+const HISTORIES = [FIXTURE, PER_CONNECTOR_FIXTURE, LOCAL_ROUTE_FIXTURE];
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -100,7 +103,7 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
     expect(keys).toContain(`${loopId}:v1:notify`);
     expect(keys.some((k) => k.endsWith(':inform'))).toBe(true);
     // Record the history once: replaying it is the determinism check below.
-    for (const fixture of [FIXTURE, PER_CONNECTOR_FIXTURE, LOCAL_ROUTE_FIXTURE]) {
+    for (const fixture of HISTORIES) {
       if (existsSync(fixture)) continue;
       const history = await handle.fetchHistory();
       writeFileSync(fixture, `${historyToJSON(history)}\n`);
@@ -210,7 +213,7 @@ describe('closed loop on Temporal', { timeout: 60_000 }, () => {
   });
 
   test('recorded histories replay on the current workflow code (a non-deterministic change fails)', async () => {
-    const histories = [FIXTURE, PER_CONNECTOR_FIXTURE, LOCAL_ROUTE_FIXTURE].map((fixture, i) => {
+    const histories = HISTORIES.map((fixture, i) => {
       expect(existsSync(fixture)).toBe(true);
       return {
         workflowId: `fixture-${i}`,

@@ -64,15 +64,13 @@ const { mirrorLoop } = proxyActivities<LoopActivities>({
 // Which connectors take an effect (and whether the customer may be contacted): a short lookup, so
 // a local activity, run by the worker holding the workflow task and recorded as one marker. As a
 // normal activity it cost a round trip through the server and about 6 history events per effect.
-const { route: routeHere } = proxyLocalActivities<LoopActivities>({
+const routeOptions = {
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '1 minute' },
-});
+} as const;
+const { route: routeHere } = proxyLocalActivities<LoopActivities>(routeOptions);
 // Loops whose histories routed with a normal activity replay it (see deliverOne).
-const { route } = proxyActivities<LoopActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
-});
+const { route } = proxyActivities<LoopActivities>(routeOptions);
 const deliveryActivities = (heartbeatTimeout: string, activityId?: string) =>
   proxyActivities<LoopActivities>({
     ...(activityId === undefined ? {} : { activityId }),
